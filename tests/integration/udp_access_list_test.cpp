@@ -1,0 +1,112 @@
+// The access list against the real tracker: allow and deny modes, reload on SIGUSR1 (a bad file
+// keeps the previous list), and a bad file at start-up.
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+#include "udp_integration_support.hpp"
+
+namespace riptide::test {
+namespace {
+
+namespace udp = proto::udp;
+using proto::address_family;
+
+tracker_config access_list_config(const std::string& mode, const std::string& path) {
+  tracker_config config;
+  config.set_string("access_list", "mode", mode);
+  config.set_string("access_list", "path", path);
+  return config;
+}
+
+// Whether an announce of `hash` is served; throws on a reply that is neither a success nor the
+// access list's refusal.
+bool announce_allowed(udp_test_client& client, const proto::info_hash& hash) {
+  const auto reply = client.announce(client.make_announce(hash, 7001));
+  if (std::holds_alternative<udp::announce_response>(reply)) return true;
+  REQUIRE(std::holds_alternative<udp::error_response>(reply));
+  CHECK(std::get<udp::error_response>(reply).message == "info hash not allowed");
+  return false;
+}
+
+TEST_CASE("access list: mode allow serves only the listed hashes", "[udp][access_list]") {
+  const address_family family = GENERATE(address_family::ipv4, address_family::ipv6);
+  INFO("family " << to_string(family));
+  const proto::info_hash listed = make_info_hash(700);
+  const proto::info_hash unlisted = make_info_hash(701);
+  const temporary_file list("# allowed torrents\n" + proto::to_hex(listed) + "\n");
+  const auto tracker = start_tracker(access_list_config("allow", list.path()));
+  udp_test_client client(client_address(family, 0), tracker->port());
+  client.connect();
+
+  CHECK(announce_allowed(client, listed));
+  CHECK_FALSE(announce_allowed(client, unlisted));
+  const std::vector<proto::info_hash> both{unlisted, listed};
+  const auto entries = client.scrape_ok(both);
+  CHECK(counts_of(entries[0]) == swarm_counts{});
+  CHECK(counts_of(entries[1]) == swarm_counts{0, 0, 1});
+}
+
+TEST_CASE("access list: mode deny serves all but the listed hashes", "[udp][access_list]") {
+  const address_family family = GENERATE(address_family::ipv4, address_family::ipv6);
+  INFO("family " << to_string(family));
+  const proto::info_hash listed = make_info_hash(710);
+  const proto::info_hash unlisted = make_info_hash(711);
+  const temporary_file list(proto::to_hex(listed) + "\n");
+  const auto tracker = start_tracker(access_list_config("deny", list.path()));
+  udp_test_client client(client_address(family, 0), tracker->port());
+  client.connect();
+
+  CHECK_FALSE(announce_allowed(client, listed));
+  CHECK(announce_allowed(client, unlisted));
+  CHECK(counts_of(client.scrape_one(listed)) == swarm_counts{});
+  CHECK(counts_of(client.scrape_one(unlisted)) == swarm_counts{0, 0, 1});
+}
+
+TEST_CASE("access list: SIGUSR1 reloads the file, and a bad file keeps the previous list", "[udp][access_list]") {
+  const address_family family = GENERATE(address_family::ipv4, address_family::ipv6);
+  INFO("family " << to_string(family));
+  const proto::info_hash first = make_info_hash(720);
+  const proto::info_hash second = make_info_hash(721);
+  const temporary_file list(proto::to_hex(first) + "\n");
+  const auto tracker = start_tracker(access_list_config("allow", list.path()));
+  udp_test_client client(client_address(family, 0), tracker->port());
+  client.connect();
+  CHECK(announce_allowed(client, first));
+  CHECK_FALSE(announce_allowed(client, second));
+
+  list.write(proto::to_hex(second) + "\n");
+  tracker->send_signal(SIGUSR1);
+  REQUIRE(tracker->wait_for_log("access list reloaded", std::chrono::seconds(10)));
+  CHECK_FALSE(announce_allowed(client, first));
+  CHECK(announce_allowed(client, second));
+
+  list.write(proto::to_hex(first) + "\nthis is not an info hash\n");
+  tracker->send_signal(SIGUSR1);
+  REQUIRE(tracker->wait_for_log("access list reload failed", std::chrono::seconds(10)));
+  CHECK_FALSE(announce_allowed(client, first));
+  CHECK(announce_allowed(client, second));
+}
+
+TEST_CASE("access list: a bad or missing file at start-up is one line on stderr and a non-zero exit",
+          "[udp][access_list]") {
+  const temporary_file bad_list(proto::to_hex(make_info_hash(730)) + "\nnot hex at all\n");
+  std::string path = bad_list.path();
+  SECTION("bad line") {}
+  SECTION("missing file") { path += ".missing"; }
+  INFO("access list " << path);
+  const temporary_file config(access_list_config("allow", path).text());
+
+  const command_result result = run_command(tracker_executable(), {"-c", config.path()});
+  INFO("stdout: " << result.standard_output);
+  INFO("stderr: " << result.standard_error);
+  CHECK(result.exit_status != 0);
+  CHECK(result.exit_status > 0);  // an orderly exit, not a signal
+  CHECK(count_lines(result.standard_error) == 1);
+  CHECK(result.standard_error.find(path) != std::string::npos);
+  CHECK(result.standard_output.find("ready") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace riptide::test

@@ -1,0 +1,95 @@
+// Start-up and shutdown of the real tracker: a graceful stop, and a port already in use.
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "udp_integration_support.hpp"
+
+namespace riptide::test {
+namespace {
+
+using proto::address_family;
+
+// A plain UDP socket bound to address:0 without SO_REUSEPORT, so that nobody else can bind the
+// same address and port while it lives.
+class port_holder {
+ public:
+  explicit port_holder(address_family family) {
+    fd_ = ::socket(family == address_family::ipv4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_storage storage{};
+    socklen_t length = 0;
+    if (family == address_family::ipv4) {
+      sockaddr_in v4{};
+      v4.sin_family = AF_INET;
+      v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      std::memcpy(&storage, &v4, sizeof v4);
+      length = sizeof v4;
+    } else {
+      sockaddr_in6 v6{};
+      v6.sin6_family = AF_INET6;
+      v6.sin6_addr = in6addr_loopback;
+      std::memcpy(&storage, &v6, sizeof v6);
+      length = sizeof v6;
+    }
+    REQUIRE(::bind(fd_, reinterpret_cast<const sockaddr*>(&storage), length) == 0);
+    sockaddr_storage bound{};
+    socklen_t bound_length = sizeof bound;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &bound_length) == 0);
+    port_ = family == address_family::ipv4 ? ntohs(reinterpret_cast<const sockaddr_in&>(bound).sin_port)
+                                           : ntohs(reinterpret_cast<const sockaddr_in6&>(bound).sin6_port);
+  }
+  ~port_holder() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  port_holder(const port_holder&) = delete;
+  port_holder& operator=(const port_holder&) = delete;
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+TEST_CASE("lifecycle: SIGTERM stops the tracker gracefully with exit status 0", "[udp][lifecycle]") {
+  const auto tracker = start_tracker(tracker_config());
+  CHECK(tracker->has_ipv4());
+  CHECK(tracker->has_ipv6());
+  udp_test_client v4(client_address(address_family::ipv4, 0), tracker->port());
+  udp_test_client v6(client_address(address_family::ipv6, 0), tracker->port());
+  v4.connect();
+  v6.connect();
+  v4.announce_ok(v4.make_announce(make_info_hash(900), 7001));
+  CHECK(tracker->stop() == 0);
+}
+
+TEST_CASE("lifecycle: a port in use is one line on stderr naming the address, and a non-zero exit",
+          "[udp][lifecycle]") {
+  const address_family family = GENERATE(address_family::ipv4, address_family::ipv6);
+  INFO("family " << to_string(family));
+  const port_holder taken(family);
+  tracker_config config;
+  config.set("network", "port", taken.port());
+  // Only the family under test, so that the failure is about the taken address.
+  config.set_string("network", family == address_family::ipv4 ? "ipv6_address" : "ipv4_address", "");
+  const temporary_file config_file(config.text());
+
+  const command_result result = run_command(tracker_executable(), {"-c", config_file.path()});
+  INFO("stdout: " << result.standard_output);
+  INFO("stderr: " << result.standard_error);
+  CHECK(result.exit_status > 0);
+  CHECK(count_lines(result.standard_error) == 1);
+  const std::string address = family == address_family::ipv4 ? "127.0.0.1:" + std::to_string(taken.port())
+                                                              : "[::1]:" + std::to_string(taken.port());
+  CHECK(result.standard_error.find(address) != std::string::npos);
+  CHECK(result.standard_output.find("ready") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace riptide::test

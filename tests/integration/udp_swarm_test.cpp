@@ -1,0 +1,144 @@
+// Swarms across the tracker: IPv4 and IPv6 peers of one info hash are kept apart, and several
+// socket and request workers serving many clients at once give consistent counts.
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+
+#include "udp_integration_support.hpp"
+
+namespace riptide::test {
+namespace {
+
+namespace udp = proto::udp;
+using proto::address_family;
+
+TEST_CASE("families apart: IPv4 and IPv6 peers of one hash never see each other", "[udp][swarm]") {
+  const auto tracker = start_tracker(tracker_config());
+  udp_test_client v4(client_address(address_family::ipv4, 0), tracker->port());
+  udp_test_client v6(client_address(address_family::ipv6, 0), tracker->port());
+  v4.connect();
+  v6.connect();
+  const proto::info_hash only_v4 = make_info_hash(500);
+  const proto::info_hash only_v6 = make_info_hash(501);
+  const proto::info_hash both = make_info_hash(502);
+
+  v4.announce_ok(v4.make_announce(only_v4, 7001));
+  udp::announce_request seed = v6.make_announce(only_v6, 7002);
+  seed.left = 0;
+  v6.announce_ok(seed);
+
+  CHECK(counts_of(v4.scrape_one(only_v4)) == swarm_counts{0, 0, 1});
+  CHECK(counts_of(v6.scrape_one(only_v4)) == swarm_counts{});
+  CHECK(counts_of(v6.scrape_one(only_v6)) == swarm_counts{1, 0, 0});
+  CHECK(counts_of(v4.scrape_one(only_v6)) == swarm_counts{});
+
+  // One hash announced over both: each family counts and lists only its own peers.
+  seed = v6.make_announce(both, 7003);
+  seed.left = 0;
+  v6.announce_ok(seed);
+  const udp::announce_response reply = v4.announce_ok(v4.make_announce(both, 7004));
+  CHECK(reply.header.seeders == 0);
+  CHECK(reply.header.leechers == 1);
+  CHECK(reply.ipv4_peers.empty());  // an IPv6 entry here would also break the 6-byte framing
+  seed = v6.make_announce(both, 7003);
+  seed.left = 0;
+  const udp::announce_response reply6 = v6.announce_ok(seed);
+  CHECK(reply6.header.seeders == 1);
+  CHECK(reply6.header.leechers == 0);
+  CHECK(reply6.ipv6_peers.empty());
+  CHECK(counts_of(v4.scrape_one(both)) == swarm_counts{0, 0, 1});
+  CHECK(counts_of(v6.scrape_one(both)) == swarm_counts{1, 0, 0});
+}
+
+TEST_CASE("several workers: many clients on the same torrents get consistent counts and peers", "[udp][swarm]") {
+  const address_family family = GENERATE(address_family::ipv4, address_family::ipv6);
+  INFO("family " << to_string(family));
+  tracker_config config;
+  config.set("workers", "socket_workers", 2);
+  config.set("workers", "request_workers", 3);
+  const auto tracker = start_tracker(config);
+
+  // 24 clients: over IPv4 from 127.0.0.11 .. 127.0.0.34, over IPv6 all from ::1 (SO_REUSEPORT
+  // spreads their source ports over both socket workers). Every fourth one seeds.
+  constexpr unsigned client_count = 24;
+  constexpr std::uint32_t seeders = client_count / 4;
+  constexpr std::uint32_t leechers = client_count - seeders;
+  std::vector<std::unique_ptr<udp_test_client>> clients;
+  std::vector<listed_peer> members;
+  for (unsigned k = 0; k < client_count; ++k) {
+    clients.push_back(std::make_unique<udp_test_client>(client_address(family, 10 + k), tracker->port()));
+    clients.back()->connect();
+    members.push_back(peer_of(*clients.back(), static_cast<std::uint16_t>(20000 + k)));
+  }
+  const auto is_seeder = [](unsigned k) { return k % 4 == 0; };
+  std::vector<proto::info_hash> torrents;
+  for (std::uint32_t t = 0; t < 6; ++t) torrents.push_back(make_info_hash(600 + t));
+
+  // One round: every client announces on every torrent, all sent before any reply is read, so
+  // that the workers serve them concurrently. Returns each client's replies by torrent.
+  const auto round = [&] {
+    std::vector<std::map<std::uint32_t, std::size_t>> torrent_of_transaction(client_count);
+    for (std::size_t t = 0; t < torrents.size(); ++t) {
+      for (unsigned k = 0; k < client_count; ++k) {
+        udp::announce_request request = clients[k]->make_announce(torrents[t], static_cast<std::uint16_t>(20000 + k));
+        request.left = is_seeder(k) ? 0 : 1000;
+        std::vector<std::uint8_t> datagram;
+        udp::encode_announce_request(request, datagram);
+        clients[k]->send_raw(datagram);
+        torrent_of_transaction[k][request.transaction.value] = t;
+      }
+    }
+    std::vector<std::vector<udp::announce_response>> replies(client_count,
+                                                              std::vector<udp::announce_response>(torrents.size()));
+    for (unsigned k = 0; k < client_count; ++k) {
+      for (std::size_t i = 0; i < torrents.size(); ++i) {
+        const auto response = clients[k]->receive_response();
+        REQUIRE(std::holds_alternative<udp::announce_response>(response));
+        const auto& reply = std::get<udp::announce_response>(response);
+        const auto found = torrent_of_transaction[k].find(reply.header.transaction.value);
+        REQUIRE(found != torrent_of_transaction[k].end());
+        replies[k][found->second] = reply;
+        torrent_of_transaction[k].erase(found);
+      }
+    }
+    return replies;
+  };
+
+  for (const auto& per_client : round()) {
+    for (const auto& reply : per_client) {
+      CHECK(reply.header.seeders <= seeders);
+      CHECK(reply.header.leechers <= leechers);
+    }
+  }
+
+  // Everyone is in now: the second round sees the whole swarm every time.
+  const auto replies = round();
+  for (unsigned k = 0; k < client_count; ++k) {
+    for (std::size_t t = 0; t < torrents.size(); ++t) {
+      INFO("client " << k << ", torrent " << t);
+      const auto& reply = replies[k][t];
+      CHECK(reply.header.seeders == seeders);
+      CHECK(reply.header.leechers == leechers);
+      const auto peers = peers_of(reply);
+      CHECK(peers.size() == (is_seeder(k) ? leechers : client_count - 1));
+      CHECK(all_distinct(peers));
+      CHECK_FALSE(contains(peers, members[k]));
+      for (const listed_peer& peer : peers) {
+        CHECK(contains(members, peer));
+        if (is_seeder(k)) {
+          const auto index = static_cast<unsigned>(std::find(members.begin(), members.end(), peer) - members.begin());
+          CHECK_FALSE(is_seeder(index));
+        }
+      }
+    }
+  }
+
+  const auto entries = clients[1]->scrape_ok(torrents);
+  for (const auto& entry : entries) CHECK(counts_of(entry) == swarm_counts{seeders, 0, leechers});
+  CHECK(tracker->stop() == 0);  // and a clean exit (under the sanitizer presets: no leak, no race at stop)
+}
+
+}  // namespace
+}  // namespace riptide::test

@@ -1,0 +1,55 @@
+#pragma once
+// Plain configuration structs shared by the trackers, with their defaults. Only the loader
+// (config/option_table.hpp and its users) knows TOML; everything else sees these structs.
+
+#include <cstdint>
+#include <string>
+
+namespace riptide::config {
+
+struct workers_config {
+  std::uint32_t socket_workers = 1;   // threads that own sockets: receive, parse, answer connects, send
+  std::uint32_t request_workers = 1;  // threads that own the torrent shards
+};
+
+struct swarm_config {
+  std::uint32_t announce_interval_seconds = 1800;  // told to clients
+  std::uint32_t peer_timeout_seconds = 2700;       // a peer silent this long is dropped
+  std::uint32_t default_num_want = 50;             // peers returned when the client asks for "default"
+  std::uint32_t max_peers_ipv4 = 200;              // cap per reply (fits one datagram)
+  std::uint32_t max_peers_ipv6 = 66;               // cap per reply (fits one datagram)
+};
+
+struct channel_config {
+  std::uint32_t request_queue_capacity = 65536;   // requests waiting per request worker
+  std::uint32_t response_queue_capacity = 65536;  // responses waiting per socket worker
+};
+
+struct cleaning_config {
+  std::uint32_t interval_seconds = 60;  // how often each shard drops expired peers and empty torrents
+};
+
+struct statistics_config {
+  std::uint32_t interval_seconds = 60;  // a summary line every interval; 0 turns it off
+};
+
+enum class access_list_mode_config : std::uint8_t { off, allow, deny };
+
+struct access_list_config {
+  access_list_mode_config mode = access_list_mode_config::off;
+  std::string path;  // file of 40-hex info hashes; reloaded on SIGUSR1
+};
+
+struct privileges_config {
+  bool drop = false;        // after every socket is bound: chroot, setgid, setuid
+  std::string chroot_path;  // empty: no chroot
+  std::string user = "nobody";
+};
+
+enum class log_level : std::uint8_t { debug, info, warning, error };
+
+struct log_config {
+  log_level level = log_level::info;
+};
+
+}  // namespace riptide::config

@@ -1,0 +1,24 @@
+#pragma once
+// SipHash-2-4 (Aumasson and Bernstein, 2012): a keyed pseudo-random function with a 128-bit key.
+// The tracker uses it where an attacker must not predict the output: connection id MACs, the shard
+// of an info hash, and the hash of the torrent maps (so crafted info hashes cannot pile onto one
+// worker or one bucket).
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+namespace riptide::core {
+
+struct siphash_key {
+  std::uint64_t k0 = 0;
+  std::uint64_t k1 = 0;
+};
+
+std::uint64_t siphash24(const siphash_key& key, std::span<const std::uint8_t> message);
+
+// A key from the operating system's random source (getrandom). Throws std::system_error only if
+// the kernel cannot provide randomness, which happens at start, never on the data plane.
+siphash_key random_siphash_key();
+
+}  // namespace riptide::core

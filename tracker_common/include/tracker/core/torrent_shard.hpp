@@ -1,0 +1,98 @@
+#pragma once
+// One request worker's share of the torrents: a map from info hash to swarm per address family
+// (IPv4 and IPv6 peers never mix), the announce and scrape rules, and cleaning.
+// Pure: no I/O; time (seconds on the tracker's monotonic clock) and randomness come in.
+//
+// Thread safety: none. Exactly one request worker owns a shard and is the only thread to touch it.
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "tracker/core/endpoint_hash.hpp"
+#include "tracker/core/swarm.hpp"
+#include "tracker/proto/types.hpp"
+
+namespace riptide::core {
+
+struct swarm_rules {
+  std::uint32_t peer_timeout_seconds = 2700;  // a peer not heard from for this long is dropped
+  std::uint32_t default_peers_wanted = 50;    // for num_want < 0
+  std::uint32_t max_peers_ipv4 = 200;         // per reply; 20 + 6 * 200 bytes fit one datagram
+  std::uint32_t max_peers_ipv6 = 66;          // per reply; 20 + 18 * 66 bytes fit one datagram
+};
+
+// An announce as every front end (UDP, later HTTP) hands it over, already decoded.
+template <typename Endpoint>
+struct announce_input {
+  proto::info_hash hash;
+  Endpoint endpoint;  // source address, and the port the client announced
+  std::int64_t left = 0;
+  peer_event event = peer_event::none;
+  std::int32_t num_want = -1;  // negative: the default
+};
+
+struct announce_outcome {
+  std::uint32_t seeders = 0;
+  std::uint32_t leechers = 0;
+};
+
+struct scrape_counts {
+  std::uint32_t seeders = 0;
+  std::uint32_t completed = 0;
+  std::uint32_t leechers = 0;
+};
+
+struct shard_totals {
+  std::uint64_t torrents = 0;
+  std::uint64_t seeders = 0;
+  std::uint64_t leechers = 0;
+};
+
+struct cleaning_report {
+  std::uint64_t peers_removed = 0;
+  std::uint64_t torrents_removed = 0;
+};
+
+class torrent_shard {
+ public:
+  torrent_shard(swarm_rules rules, siphash_key hash_key, std::uint64_t random_seed);
+
+  // Registers the announce (or, for `stopped`, removes the peer) and appends the peers to return.
+  announce_outcome announce(const announce_input<proto::ipv4_endpoint>& input, std::uint32_t now,
+                            std::vector<proto::ipv4_endpoint>& peers_out);
+  announce_outcome announce(const announce_input<proto::ipv6_endpoint>& input, std::uint32_t now,
+                            std::vector<proto::ipv6_endpoint>& peers_out);
+
+  // Counts of one torrent; an unknown torrent is all zeros. A scrape never creates state.
+  scrape_counts scrape(proto::address_family family, const proto::info_hash& hash) const;
+
+  // Drops expired peers and torrents left without peers.
+  cleaning_report clean(std::uint32_t now);
+
+  shard_totals totals(proto::address_family family) const;
+
+ private:
+  template <typename Endpoint>
+  struct family_state {
+    boost::unordered_flat_map<proto::info_hash, swarm<Endpoint>, keyed_info_hash_hasher> torrents;
+    shard_totals totals;
+  };
+
+  template <typename Endpoint>
+  announce_outcome announce_in(family_state<Endpoint>& state, const announce_input<Endpoint>& input,
+                               std::uint32_t now, std::uint32_t max_peers, std::vector<Endpoint>& peers_out);
+
+  template <typename Endpoint>
+  void clean_family(family_state<Endpoint>& state, std::uint32_t now, cleaning_report& report);
+
+  swarm_rules rules_;
+  keyed_endpoint_hasher endpoint_hasher_;
+  std::mt19937_64 random_;
+  family_state<proto::ipv4_endpoint> ipv4_;
+  family_state<proto::ipv6_endpoint> ipv6_;
+};
+
+}  // namespace riptide::core

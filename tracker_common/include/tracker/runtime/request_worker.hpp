@@ -1,0 +1,52 @@
+#pragma once
+// A request worker: the one thread that owns a shard of the torrent maps. It takes requests in
+// batches from its request_channel, applies them to its shard, and sends the responses, again in
+// batches, to the response_channel of the socket worker each came from. It also cleans its own
+// shard on a timer, so swarm data is never touched by two threads and never locked.
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "tracker/core/torrent_shard.hpp"
+#include "tracker/runtime/channels.hpp"
+#include "tracker/runtime/tracker_clock.hpp"
+#include "tracker/runtime/worker_counters.hpp"
+
+namespace riptide::runtime {
+
+struct request_worker_settings {
+  core::swarm_rules rules;
+  std::uint32_t cleaning_interval_seconds = 60;
+  std::size_t batch_size = 256;  // requests taken from the channel at once
+};
+
+class request_worker {
+ public:
+  // `outputs[i]` is the response channel of socket worker i.
+  request_worker(request_worker_settings settings, core::siphash_key hash_key, std::uint64_t random_seed,
+                 const tracker_clock& clock, request_channel& input, const std::vector<response_channel*>& outputs,
+                 worker_counters& counters);
+
+  // Serves until `stopping` is set; returns within about 100 ms after that.
+  void run(const std::atomic<bool>& stopping);
+
+ private:
+  void handle(shard_request& request, std::uint32_t now);
+  void flush_responses();
+  void clean_if_due(std::uint32_t now);
+  void publish_gauges();
+
+  request_worker_settings settings_;
+  core::torrent_shard shard_;
+  const tracker_clock& clock_;
+  request_channel& input_;
+  moodycamel::ConsumerToken input_token_;
+  std::vector<response_channel*> outputs_;
+  std::vector<moodycamel::ProducerToken> output_tokens_;
+  std::vector<std::vector<shard_response>> pending_responses_;  // per socket worker, one batch
+  worker_counters& counters_;
+  std::uint32_t next_cleaning_ = 0;
+};
+
+}  // namespace riptide::runtime

@@ -1,0 +1,435 @@
+// The non-template core of option_table.hpp: TOML and markdown rendering, and the strict loader.
+// This is the only file that includes toml11.
+
+#include "tracker/config/option_table.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <toml.hpp>
+
+namespace riptide::config {
+
+std::string option_spec::full_name() const { return std::string(section) + "." + std::string(key); }
+
+namespace {
+
+// Messages quote user text (keys, strings); they stay one line and a readable length.
+constexpr std::size_t max_quoted_length = 60;
+
+bool is_bare_key(std::string_view key) {
+  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// A TOML basic string: quotes, backslashes and control characters escaped, so that the result is
+// one line whatever the input holds. Non-ASCII UTF-8 passes through.
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (byte < 0x20 || byte == 0x7f) {
+          constexpr std::string_view hex = "0123456789ABCDEF";
+          out += "\\u00";
+          out += hex[byte >> 4U];
+          out += hex[byte & 0xfU];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string quote_short(std::string_view text) {
+  if (text.size() <= max_quoted_length) return quote(text);
+  return quote(text.substr(0, max_quoted_length)) + "...";
+}
+
+std::string key_text(std::string_view key) { return is_bare_key(key) ? std::string(key) : quote_short(key); }
+
+std::string dotted(std::string_view section, std::string_view key) { return key_text(section) + "." + key_text(key); }
+
+std::string render_value(const option_value& value) {
+  if (const auto* n = std::get_if<std::uint64_t>(&value)) return std::to_string(*n);
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  return quote(std::get<std::string>(value));
+}
+
+// "an integer from 1 to 86400", "true or false", ...: what a key accepts, for comments and errors.
+std::string expectation(const option_spec& spec) {
+  switch (spec.kind) {
+    case option_kind::unsigned_integer:
+      return "an integer from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+    case option_kind::boolean: return "true or false";
+    case option_kind::string: return "a string";
+    case option_kind::enumeration: {
+      std::string out = "one of ";
+      for (std::size_t i = 0; i < spec.names.size(); ++i) {
+        if (i > 0) out += ", ";
+        out += quote(spec.names[i]);
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+// The second comment line of an option: kind, range or allowed values, unit.
+std::string allowed_line(const option_spec& spec) {
+  std::string line;
+  switch (spec.kind) {
+    case option_kind::unsigned_integer:
+      line = "Integer from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+      break;
+    case option_kind::boolean: line = "true or false"; break;
+    case option_kind::string: line = "String"; break;
+    case option_kind::enumeration: line = expectation(spec); line[0] = 'O'; break;
+  }
+  if (!spec.unit.empty()) line += ", in " + std::string(spec.unit);
+  return line + ".";
+}
+
+void append_comment(std::string& out, std::string_view text) {
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    const auto line = text.substr(0, end);
+    out += line.empty() ? "#\n" : "# " + std::string(line) + "\n";
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+}
+
+// Optimal string alignment distance (Levenshtein plus transpositions), for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// The closest candidate within two edits (and less than half the word), or nothing.
+std::optional<std::string_view> closest(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = 3;
+  for (const auto candidate : candidates) {
+    const auto distance = edit_distance(word, candidate);
+    if (distance < best_distance && 2 * distance < std::max(word.size(), candidate.size())) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+// Removes control characters so that text from toml11 stays on one line.
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += (byte < 0x20 || byte == 0x7f) ? ' ' : c;
+  }
+  return out;
+}
+
+// toml11's what() is a multi-line report ("[error] toml::parse_key: an invalid key appeared.\n
+// --> file\n | ...^--- here"); the first line without its prefixes is the useful part, and the
+// location (file:line:column) is appended by the caller.
+std::string condense_toml_error(std::string_view what) {
+  auto first = what.substr(0, what.find('\n'));
+  constexpr std::string_view error_tag = "[error] ";
+  if (first.starts_with(error_tag)) first.remove_prefix(error_tag.size());
+  if (first.starts_with("toml::")) {
+    const auto colon = first.find(": ");
+    if (colon != std::string_view::npos) first.remove_prefix(colon + 2);
+  }
+  while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+  return one_line(first.empty() ? std::string_view("unreadable TOML") : first);
+}
+
+std::string type_phrase(const toml::value& value, bool integer_expected) {
+  switch (value.type()) {
+    case toml::value_t::integer:
+      return integer_expected ? std::to_string(value.as_integer()) : "an integer (" + std::to_string(value.as_integer()) + ")";
+    case toml::value_t::boolean: return std::string("a boolean (") + (value.as_boolean() ? "true" : "false") + ")";
+    case toml::value_t::floating: {
+      char buffer[64];
+      const auto result = std::to_chars(buffer, buffer + sizeof buffer, value.as_floating());
+      return "a float (" + std::string(buffer, result.ptr) + ")";
+    }
+    case toml::value_t::string: return "a string (" + quote_short(value.as_string().str) + ")";
+    case toml::value_t::array: return "an array";
+    case toml::value_t::table: return "a table";
+    case toml::value_t::offset_datetime:
+    case toml::value_t::local_datetime:
+    case toml::value_t::local_date:
+    case toml::value_t::local_time: return "a date or time";
+    case toml::value_t::empty: break;
+  }
+  return "nothing";
+}
+
+// Collects problems and keeps the one that comes first in the file: toml11 tables are unordered,
+// and the first problem in reading order is the one a person fixes first.
+class first_problem {
+ public:
+  explicit first_problem(std::string_view source_name) : source_name_(source_name) {}
+
+  void add(const toml::value& at, std::string what) {
+    const auto location = at.location();
+    // Line 0: toml11 knows no position; such a problem sorts after every located one.
+    const std::pair<std::uint64_t, std::uint64_t> position{location.line() == 0 ? UINT64_MAX : location.line(),
+                                                           location.column()};
+    if (message_ && position >= position_) return;
+    position_ = position;
+    std::string where(source_name_);
+    if (location.line() != 0) where += ":" + std::to_string(location.line());
+    message_ = detail::make_error(where, what).message;
+  }
+
+  std::optional<config_error> result() const {
+    if (!message_) return std::nullopt;
+    return config_error{*message_};
+  }
+
+ private:
+  std::string_view source_name_;
+  std::optional<std::string> message_;
+  std::pair<std::uint64_t, std::uint64_t> position_{};
+};
+
+// Checks one value against its option; on success returns the value in the table's terms.
+std::optional<option_value> check_value(const option_spec& spec, const toml::value& value, first_problem& problems) {
+  const auto complain = [&](bool integer_expected) {
+    problems.add(value, spec.full_name() + ": expected " + expectation(spec) + ", got " + type_phrase(value, integer_expected));
+    return std::nullopt;
+  };
+  switch (spec.kind) {
+    case option_kind::unsigned_integer: {
+      if (!value.is_integer()) return complain(false);
+      const auto n = value.as_integer();
+      // toml11 3.7 saturates literals beyond 64 bits to INT64_MAX/INT64_MIN: still out of range.
+      if (n < 0 || static_cast<std::uint64_t>(n) < spec.min || static_cast<std::uint64_t>(n) > spec.max) {
+        return complain(true);
+      }
+      return option_value{static_cast<std::uint64_t>(n)};
+    }
+    case option_kind::boolean:
+      if (!value.is_boolean()) return complain(false);
+      return option_value{value.as_boolean()};
+    case option_kind::string:
+      if (!value.is_string()) return complain(false);
+      return option_value{value.as_string().str};
+    case option_kind::enumeration: {
+      if (!value.is_string()) return complain(false);
+      const auto& text = value.as_string().str;
+      if (std::find(spec.names.begin(), spec.names.end(), text) == spec.names.end()) return complain(false);
+      return option_value{text};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+namespace detail {
+
+config_error make_error(std::string_view where, std::string_view what) {
+  return config_error{"config error: " + std::string(where) + ": " + one_line(what)};
+}
+
+std::string render_toml(std::string_view program, std::span<const section_spec> sections,
+                        std::span<const option_spec> options, std::span<const option_value> values) {
+  std::string out;
+  const std::string name(program);
+  append_comment(out, name + " configuration (TOML).\n`" + name + " -p` prints the defaults; `" + name +
+                          " -c FILE -P` prints FILE as loaded.\n"
+                          "Every key is optional: a missing key keeps its default. An unknown section or key,\n"
+                          "a wrong type or a value out of range is an error.");
+  for (const auto& section : sections) {
+    out += "\n";
+    append_comment(out, section.help);
+    out += "[" + std::string(section.name) + "]\n";
+    for (std::size_t i = 0; i < options.size(); ++i) {
+      if (options[i].section != section.name) continue;
+      out += "\n";
+      append_comment(out, options[i].help);
+      append_comment(out, allowed_line(options[i]));
+      out += std::string(options[i].key) + " = " + render_value(values[i]) + "\n";
+    }
+  }
+  return out;
+}
+
+std::string render_markdown(std::span<const section_spec> sections, std::span<const option_spec> options,
+                            std::span<const option_value> defaults) {
+  const auto cell = [](std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+      if (c == '\n') {
+        out += ' ';
+      } else if (c == '|') {
+        out += "\\|";
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  };
+  std::string out;
+  for (const auto& section : sections) {
+    if (!out.empty()) out += "\n";
+    out += "### [" + std::string(section.name) + "]\n\n" + cell(section.help) + "\n\n";
+    out += "| key | default | unit | accepted | meaning |\n|---|---|---|---|---|\n";
+    for (std::size_t i = 0; i < options.size(); ++i) {
+      const auto& spec = options[i];
+      if (spec.section != section.name) continue;
+      std::string accepted;
+      switch (spec.kind) {
+        case option_kind::unsigned_integer:
+          accepted = std::to_string(spec.min) + " to " + std::to_string(spec.max);
+          break;
+        case option_kind::boolean: accepted = "`true`, `false`"; break;
+        case option_kind::string: accepted = "string"; break;
+        case option_kind::enumeration:
+          for (std::size_t n = 0; n < spec.names.size(); ++n) {
+            accepted += (n > 0 ? ", `" : "`") + quote(spec.names[n]) + "`";
+          }
+          break;
+      }
+      out += "| `" + std::string(spec.key) + "` | `" + cell(render_value(defaults[i])) + "` | " +
+             std::string(spec.unit) + " | " + accepted + " | " + cell(spec.help) + " |\n";
+    }
+  }
+  return out;
+}
+
+std::optional<config_error> parse_toml(std::string_view text, std::string_view source_name,
+                                       std::span<const section_spec> sections, std::span<const option_spec> options,
+                                       std::vector<std::optional<option_value>>& found) {
+  found.assign(options.size(), std::nullopt);
+  toml::value root;
+  try {
+    std::istringstream in{std::string(text)};
+    root = toml::parse(in, std::string(source_name));
+  } catch (const toml::exception& e) {
+    std::string where(source_name);
+    // Only the line: toml11 3.7's column often points at the start of the line, not the error.
+    if (e.location().line() != 0) where += ":" + std::to_string(e.location().line());
+    return make_error(where, "invalid TOML: " + condense_toml_error(e.what()));
+  } catch (const std::exception& e) {
+    return make_error(source_name, "invalid TOML: " + condense_toml_error(e.what()));
+  }
+
+  std::vector<std::string_view> section_names;
+  for (const auto& section : sections) section_names.push_back(section.name);
+
+  first_problem problems(source_name);
+  for (const auto& [name, value] : root.as_table()) {
+    const bool known = std::find(section_names.begin(), section_names.end(), name) != section_names.end();
+    if (value.is_table() && !known) {
+      const auto guess = closest(name, section_names);
+      problems.add(value, "unknown section [" + key_text(name) + "]" +
+                              (guess ? " (did you mean [" + std::string(*guess) + "]?)" : ""));
+      continue;
+    }
+    if (!value.is_table()) {
+      if (known) {
+        problems.add(value, key_text(name) + ": expected a table [" + name + "], got " + type_phrase(value, false));
+        continue;
+      }
+      // A key outside every section: point at the section that has it, if one does.
+      std::string hint = " (every option belongs in a [section])";
+      for (const auto& spec : options) {
+        if (spec.key == name) {
+          hint = " (did you mean " + spec.full_name() + "?)";
+          break;
+        }
+      }
+      problems.add(value, "unknown key " + key_text(name) + hint);
+      continue;
+    }
+    std::vector<std::string_view> keys;
+    for (const auto& spec : options) {
+      if (spec.section == name) keys.push_back(spec.key);
+    }
+    for (const auto& [key, item] : value.as_table()) {
+      const auto it = std::find_if(options.begin(), options.end(),
+                                   [&](const option_spec& spec) { return spec.section == name && spec.key == key; });
+      if (it == options.end()) {
+        const auto guess = closest(key, keys);
+        problems.add(item, "unknown key " + dotted(name, key) +
+                               (guess ? " (did you mean " + name + "." + std::string(*guess) + "?)" : ""));
+        continue;
+      }
+      const auto index = static_cast<std::size_t>(it - options.begin());
+      found[index] = check_value(*it, item, problems);
+    }
+  }
+  return problems.result();
+}
+
+std::optional<config_error> read_file(const std::string& path, std::string& contents) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return make_error(path, "cannot read: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(path, std::string("cannot read: ") + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return make_error(path, std::string("cannot read: ") + std::strerror(errno));
+  contents = std::move(buffer).str();
+  return std::nullopt;
+}
+
+void check_table(std::span<const section_spec> sections, std::span<const option_spec> options) {
+  const auto fail = [](const std::string& what) { throw std::logic_error("option table: " + what); };
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    if (!is_bare_key(sections[i].name)) fail("bad section name " + std::string(sections[i].name));
+    for (std::size_t j = 0; j < i; ++j) {
+      if (sections[j].name == sections[i].name) fail("duplicate section " + std::string(sections[i].name));
+    }
+    if (std::none_of(options.begin(), options.end(), [&](const option_spec& o) { return o.section == sections[i].name; })) {
+      fail("section without options " + std::string(sections[i].name));
+    }
+  }
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    const auto& spec = options[i];
+    if (!is_bare_key(spec.key)) fail("bad key " + spec.full_name());
+    if (std::none_of(sections.begin(), sections.end(), [&](const section_spec& s) { return s.name == spec.section; })) {
+      fail("undeclared section of " + spec.full_name());
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (options[j].section == spec.section && options[j].key == spec.key) fail("duplicate option " + spec.full_name());
+    }
+    if (spec.kind == option_kind::unsigned_integer && spec.min > spec.max) fail("empty range of " + spec.full_name());
+    if (spec.kind == option_kind::enumeration && spec.names.empty()) fail("no names for " + spec.full_name());
+    if (spec.help.empty()) fail("no help for " + spec.full_name());
+  }
+}
+
+}  // namespace detail
+}  // namespace riptide::config

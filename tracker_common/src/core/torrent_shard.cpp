@@ -1,0 +1,98 @@
+#include "tracker/core/torrent_shard.hpp"
+
+#include <algorithm>
+
+namespace riptide::core {
+namespace {
+
+void apply(shard_totals& totals, const peer_count_change& change) {
+  totals.seeders = static_cast<std::uint64_t>(static_cast<std::int64_t>(totals.seeders) + change.seeders);
+  totals.leechers = static_cast<std::uint64_t>(static_cast<std::int64_t>(totals.leechers) + change.leechers);
+}
+
+}  // namespace
+
+torrent_shard::torrent_shard(swarm_rules rules, siphash_key hash_key, std::uint64_t random_seed)
+    : rules_(rules), endpoint_hasher_{hash_key}, random_(random_seed) {
+  // The two maps hash under the same key: they never share a bucket array, so nothing is gained
+  // by separate keys, and the endpoint index inside big swarms gets its own derivative.
+  ipv4_.torrents = decltype(ipv4_.torrents)(0, keyed_info_hash_hasher{hash_key});
+  ipv6_.torrents = decltype(ipv6_.torrents)(0, keyed_info_hash_hasher{hash_key});
+  endpoint_hasher_.key.k0 ^= 0x9e3779b97f4a7c15ULL;
+}
+
+template <typename Endpoint>
+announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const announce_input<Endpoint>& input,
+                                            std::uint32_t now, std::uint32_t max_peers,
+                                            std::vector<Endpoint>& peers_out) {
+  const bool stopped = input.event == peer_event::stopped;
+  auto it = state.torrents.find(input.hash);
+  if (it == state.torrents.end()) {
+    if (stopped) return {};  // nothing to remove, and a stop must not create a torrent
+    it = state.torrents.try_emplace(input.hash).first;
+    ++state.totals.torrents;
+  }
+  swarm<Endpoint>& peers = it->second;
+
+  swarm_announce<Endpoint> request;
+  request.endpoint = input.endpoint;
+  request.seeder = input.left == 0;
+  request.event = input.event;
+  request.expires_at = now + rules_.peer_timeout_seconds;
+  const std::uint32_t wanted = input.num_want < 0 ? rules_.default_peers_wanted : static_cast<std::uint32_t>(input.num_want);
+  request.peers_wanted = std::min(wanted, max_peers);
+
+  apply(state.totals, peers.announce(request, endpoint_hasher_, random_, peers_out));
+  const announce_outcome outcome{static_cast<std::uint32_t>(peers.seeders()),
+                                 static_cast<std::uint32_t>(peers.leechers())};
+  if (peers.empty()) {
+    state.torrents.erase(it);
+    --state.totals.torrents;
+  }
+  return outcome;
+}
+
+announce_outcome torrent_shard::announce(const announce_input<proto::ipv4_endpoint>& input, std::uint32_t now,
+                                         std::vector<proto::ipv4_endpoint>& peers_out) {
+  return announce_in(ipv4_, input, now, rules_.max_peers_ipv4, peers_out);
+}
+
+announce_outcome torrent_shard::announce(const announce_input<proto::ipv6_endpoint>& input, std::uint32_t now,
+                                         std::vector<proto::ipv6_endpoint>& peers_out) {
+  return announce_in(ipv6_, input, now, rules_.max_peers_ipv6, peers_out);
+}
+
+scrape_counts torrent_shard::scrape(proto::address_family family, const proto::info_hash& hash) const {
+  const auto count = [&hash](const auto& state) -> scrape_counts {
+    const auto it = state.torrents.find(hash);
+    if (it == state.torrents.end()) return {};
+    return {static_cast<std::uint32_t>(it->second.seeders()), it->second.completed(),
+            static_cast<std::uint32_t>(it->second.leechers())};
+  };
+  return family == proto::address_family::ipv4 ? count(ipv4_) : count(ipv6_);
+}
+
+template <typename Endpoint>
+void torrent_shard::clean_family(family_state<Endpoint>& state, std::uint32_t now, cleaning_report& report) {
+  const std::uint64_t peers_before = state.totals.seeders + state.totals.leechers;
+  const auto removed = boost::unordered::erase_if(state.torrents, [&](auto& entry) {
+    apply(state.totals, entry.second.remove_expired(now, endpoint_hasher_));
+    return entry.second.empty();
+  });
+  state.totals.torrents -= removed;
+  report.torrents_removed += removed;
+  report.peers_removed += peers_before - (state.totals.seeders + state.totals.leechers);
+}
+
+cleaning_report torrent_shard::clean(std::uint32_t now) {
+  cleaning_report report;
+  clean_family(ipv4_, now, report);
+  clean_family(ipv6_, now, report);
+  return report;
+}
+
+shard_totals torrent_shard::totals(proto::address_family family) const {
+  return family == proto::address_family::ipv4 ? ipv4_.totals : ipv6_.totals;
+}
+
+}  // namespace riptide::core

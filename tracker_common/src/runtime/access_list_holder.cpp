@@ -1,0 +1,75 @@
+#include "tracker/runtime/access_list_holder.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace riptide::runtime {
+namespace {
+
+core::access_list_mode to_core_mode(config::access_list_mode_config mode) {
+  switch (mode) {
+    case config::access_list_mode_config::allow: return core::access_list_mode::allow;
+    case config::access_list_mode_config::deny: return core::access_list_mode::deny;
+    case config::access_list_mode_config::off: break;
+  }
+  return core::access_list_mode::off;
+}
+
+// Larger files are refused: a list of 10 million hashes is 410 MB of text, far beyond any real
+// deployment, and reading without a bound would let a wrong path (a device, a huge log) exhaust
+// memory.
+constexpr std::streamoff max_file_bytes = 1LL << 30;
+
+}  // namespace
+
+access_list_holder::access_list_holder(core::access_list_mode mode, std::string path, core::siphash_key key)
+    : mode_(mode), path_(std::move(path)), hash_key_(key), list_(std::make_shared<const core::access_list>()) {}
+
+std::variant<std::unique_ptr<access_list_holder>, std::string> access_list_holder::create(
+    const config::access_list_config& config) {
+  std::unique_ptr<access_list_holder> holder(
+      new access_list_holder(to_core_mode(config.mode), config.path, core::random_siphash_key()));
+  if (!holder->enabled()) return holder;
+  auto loaded = holder->load();
+  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
+  holder->list_ = std::make_shared<const core::access_list>(std::move(std::get<core::access_list>(loaded)));
+  return holder;
+}
+
+std::variant<core::access_list, std::string> access_list_holder::load() const {
+  std::ifstream file(path_, std::ios::binary);
+  if (!file) return "cannot open access list " + path_;
+  file.seekg(0, std::ios::end);
+  const std::streamoff size = file.tellg();
+  if (size > max_file_bytes) return "access list " + path_ + " is larger than 1 GiB";
+  file.seekg(0, std::ios::beg);
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  if (file.bad()) return "cannot read access list " + path_;
+  auto parsed = core::parse_access_list(mode_, contents.view(), hash_key_);
+  if (auto* error = std::get_if<core::access_list_parse_error>(&parsed)) {
+    return "access list " + path_ + " line " + std::to_string(error->line) + ": " + error->message;
+  }
+  return std::get<core::access_list>(std::move(parsed));
+}
+
+std::variant<std::size_t, std::string> access_list_holder::reload() {
+  if (!enabled()) return std::size_t{0};
+  auto loaded = load();
+  if (auto* error = std::get_if<std::string>(&loaded)) return *error;
+  auto list = std::make_shared<const core::access_list>(std::move(std::get<core::access_list>(loaded)));
+  const std::size_t size = list->size();
+  {
+    const std::lock_guard lock(mutex_);
+    list_ = std::move(list);
+  }
+  generation_.fetch_add(1, std::memory_order_release);
+  return size;
+}
+
+std::shared_ptr<const core::access_list> access_list_holder::current() const {
+  const std::lock_guard lock(mutex_);
+  return list_;
+}
+
+}  // namespace riptide::runtime

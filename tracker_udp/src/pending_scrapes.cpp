@@ -1,0 +1,67 @@
+#include "pending_scrapes.hpp"
+
+namespace riptide::udp {
+
+pending_scrapes::pending_scrapes(std::size_t capacity) : entries_(capacity), filled_(capacity) {
+  free_slots_.reserve(capacity);
+  for (std::size_t slot = capacity; slot-- > 0;) free_slots_.push_back(static_cast<std::uint16_t>(slot));
+}
+
+std::optional<std::uint32_t> pending_scrapes::open(const runtime::reply_route& route, std::size_t hash_count,
+                                                   std::uint32_t now) {
+  if (free_slots_.empty() || hash_count == 0 || hash_count > proto::udp::max_scrape_hashes) return std::nullopt;
+  const std::uint16_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  entry& opened = entries_[slot];
+  opened.route = route;
+  opened.results.assign(hash_count, proto::udp::scrape_entry{});
+  opened.missing = static_cast<std::uint8_t>(hash_count);
+  opened.opened_at = now;
+  opened.in_use = true;
+  filled_[slot] = {0, 0};
+  ++open_count_;
+  return (static_cast<std::uint32_t>(opened.generation) << 16) | slot;
+}
+
+pending_scrapes::entry* pending_scrapes::lookup(std::uint32_t id) {
+  const std::uint32_t slot = id & 0xffff;
+  if (slot >= entries_.size()) return nullptr;
+  entry& found = entries_[slot];
+  if (!found.in_use || found.generation != static_cast<std::uint16_t>(id >> 16)) return nullptr;
+  return &found;
+}
+
+pending_scrapes::entry* pending_scrapes::fill(std::uint32_t id, std::size_t index,
+                                              const proto::udp::scrape_entry& result) {
+  entry* found = lookup(id);
+  if (found == nullptr || index >= found->results.size()) return nullptr;
+  auto& bits = filled_[id & 0xffff];
+  const std::uint64_t bit = std::uint64_t{1} << (index % 64);
+  if ((bits[index / 64] & bit) != 0) return nullptr;
+  bits[index / 64] |= bit;
+  found->results[index] = result;
+  --found->missing;
+  return found->missing == 0 ? found : nullptr;
+}
+
+void pending_scrapes::close(std::uint32_t id) {
+  entry* found = lookup(id);
+  if (found == nullptr) return;
+  found->in_use = false;
+  ++found->generation;  // late parts for this id are now stale
+  free_slots_.push_back(static_cast<std::uint16_t>(id & 0xffff));
+  --open_count_;
+}
+
+std::size_t pending_scrapes::expire(std::uint32_t now, std::uint32_t max_age_seconds) {
+  std::size_t expired = 0;
+  for (std::size_t slot = 0; slot < entries_.size(); ++slot) {
+    entry& candidate = entries_[slot];
+    if (!candidate.in_use || now - candidate.opened_at <= max_age_seconds) continue;
+    close((static_cast<std::uint32_t>(candidate.generation) << 16) | static_cast<std::uint32_t>(slot));
+    ++expired;
+  }
+  return expired;
+}
+
+}  // namespace riptide::udp

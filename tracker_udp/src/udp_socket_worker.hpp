@@ -1,0 +1,103 @@
+#pragma once
+// A UDP socket worker: one thread with its own io_context, owning one SO_REUSEPORT socket per
+// address family. It receives datagrams in batches (recvmmsg), decodes them with the pure BEP 15
+// codec, answers connects itself, checks connection ids and the access list, and hands announces
+// and scrapes in batches to the request workers that own their info hashes. Responses come back
+// through its response channel, are encoded here and sent in batches (sendmmsg).
+//
+// Silence is part of the protocol: a packet that is not a connect with the protocol id, or that
+// carries a connection id this tracker did not issue to that address recently, gets no reply.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "datagram_batch.hpp"
+#include "pending_scrapes.hpp"
+#include "tracker/core/connection_id_validator.hpp"
+#include "tracker/core/shard_router.hpp"
+#include "tracker/runtime/access_list_holder.hpp"
+#include "tracker/runtime/channels.hpp"
+#include "tracker/runtime/tracker_clock.hpp"
+#include "tracker/runtime/worker_counters.hpp"
+
+namespace riptide::udp {
+
+struct udp_socket_worker_settings {
+  std::uint32_t announce_interval_seconds = 1800;
+  std::uint32_t max_scrape_hashes = proto::udp::max_scrape_hashes;
+  std::uint32_t batch_size = 64;
+  std::uint32_t max_pending_scrapes = 4096;
+};
+
+// Shared, read-only (or internally synchronised) services a socket worker uses.
+struct udp_socket_worker_services {
+  const core::connection_id_validator& connection_ids;
+  const core::shard_router& router;
+  const runtime::access_list_holder& access_list;
+  const runtime::tracker_clock& clock;
+};
+
+class udp_socket_worker {
+ public:
+  // `ipv4_fd` / `ipv6_fd` are bound sockets (or -1 for none); the worker takes ownership.
+  // `request_channels[i]` belongs to request worker i; `responses` is this worker's own channel.
+  udp_socket_worker(std::uint16_t id, udp_socket_worker_settings settings, udp_socket_worker_services services,
+                    int ipv4_fd, int ipv6_fd, const std::vector<runtime::request_channel*>& request_channels,
+                    runtime::response_channel& responses, runtime::worker_counters& counters);
+
+  void run();   // on the worker's own thread; returns after stop()
+  void stop();  // from any thread
+
+ private:
+  static constexpr std::uint8_t ipv4_socket = 0;
+  static constexpr std::uint8_t ipv6_socket = 1;
+
+  struct socket_state {
+    std::unique_ptr<boost::asio::ip::udp::socket> socket;
+    send_batch outbox;
+  };
+
+  void wait_readable(std::uint8_t which);
+  void receive_some(std::uint8_t which);
+  void handle_datagram(std::uint8_t which, std::span<const std::uint8_t> packet, const sockaddr_storage& source,
+                       std::uint32_t now);
+  void wait_for_responses();
+  void drain_responses();
+  void schedule_housekeeping();
+
+  void route_requests();
+  void flush_outboxes();
+  std::vector<std::uint8_t>& reply_buffer(const runtime::reply_route& route);
+  void send_error(const runtime::reply_route& route, std::string_view message);
+  void answer_scrape(const pending_scrapes::entry& entry);
+  template <typename Endpoint>
+  void answer_announce(const runtime::reply_route& route, const core::announce_outcome& counts,
+                       std::span<const Endpoint> peers);
+
+  std::uint16_t id_;
+  udp_socket_worker_settings settings_;
+  udp_socket_worker_services services_;
+  boost::asio::io_context io_;
+  socket_state sockets_[2];
+  receive_batch inbox_;
+  boost::asio::posix::stream_descriptor response_wake_;
+  boost::asio::steady_timer housekeeping_timer_;
+
+  std::vector<runtime::request_channel*> request_channels_;
+  std::vector<moodycamel::ProducerToken> request_tokens_;
+  std::vector<std::vector<runtime::shard_request>> routed_;  // per request worker, this batch
+  runtime::response_channel& responses_;
+  std::vector<runtime::shard_response> response_batch_;
+  runtime::access_list_view access_list_;
+  pending_scrapes pending_scrapes_;
+  runtime::worker_counters& counters_;
+};
+
+}  // namespace riptide::udp

@@ -1,0 +1,203 @@
+#include "udp_tracker.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "tracker/core/connection_id_validator.hpp"
+#include "tracker/core/shard_router.hpp"
+#include "tracker/runtime/access_list_holder.hpp"
+#include "tracker/runtime/channels.hpp"
+#include "tracker/runtime/log.hpp"
+#include "tracker/runtime/privileges.hpp"
+#include "tracker/runtime/process_signals.hpp"
+#include "tracker/runtime/request_worker.hpp"
+#include "tracker/runtime/statistics_reporter.hpp"
+#include "udp_socket_binding.hpp"
+#include "udp_socket_worker.hpp"
+
+namespace riptide::udp {
+namespace {
+
+struct worker_sockets {
+  int ipv4_fd = -1;
+  int ipv6_fd = -1;
+};
+
+// Closes whatever was bound if start-up fails half way.
+struct socket_set {
+  std::vector<worker_sockets> per_worker;
+  ~socket_set() {
+    for (const worker_sockets& sockets : per_worker) {
+      if (sockets.ipv4_fd >= 0) ::close(sockets.ipv4_fd);
+      if (sockets.ipv6_fd >= 0) ::close(sockets.ipv6_fd);
+    }
+  }
+  void release() { per_worker.clear(); }  // the workers own the descriptors now
+};
+
+struct bound_address {
+  proto::address_family family;
+  std::string address;
+};
+
+// Binds one socket per family per socket worker, all on one port. With port 0 the first socket
+// picks a free port and the others follow it, so that every worker serves the same port.
+std::variant<std::uint16_t, std::string> bind_sockets(const udp_tracker_config& config, socket_set& sockets,
+                                                      std::vector<bound_address>& bound) {
+  std::uint16_t port = config.network.port;
+  sockets.per_worker.resize(config.workers.socket_workers);
+  const std::pair<proto::address_family, const std::string*> families[] = {
+      {proto::address_family::ipv4, &config.network.ipv4_address},
+      {proto::address_family::ipv6, &config.network.ipv6_address}};
+  for (const auto& [family, address] : families) {
+    if (address->empty()) continue;
+    for (worker_sockets& worker : sockets.per_worker) {
+      auto result = bind_udp_socket({*address, port, config.network.socket_receive_buffer_bytes,
+                                     config.network.socket_send_buffer_bytes});
+      if (auto* error = std::get_if<std::string>(&result)) return *error;
+      const bound_socket socket = std::get<bound_socket>(result);
+      if (socket.family != family) {
+        ::close(socket.fd);
+        return std::string(family == proto::address_family::ipv4 ? "network.ipv4_address" : "network.ipv6_address") +
+               " is not an " + (family == proto::address_family::ipv4 ? "IPv4" : "IPv6") + " address: " + *address;
+      }
+      (family == proto::address_family::ipv4 ? worker.ipv4_fd : worker.ipv6_fd) = socket.fd;
+      port = socket.port;
+    }
+    bound.push_back({family, *address});
+  }
+  if (bound.empty()) return std::string("no address to listen on: network.ipv4_address and network.ipv6_address are both empty");
+  return port;
+}
+
+// `count` objects constructed from the same arguments, each at a stable address (workers keep
+// references to their channels and counters).
+template <typename T, typename... Args>
+std::vector<std::unique_ptr<T>> make_each(std::size_t count, const Args&... args) {
+  std::vector<std::unique_ptr<T>> objects;
+  for (std::size_t i = 0; i < count; ++i) objects.push_back(std::make_unique<T>(args...));
+  return objects;
+}
+
+template <typename T>
+std::vector<T*> pointers_to(const std::vector<std::unique_ptr<T>>& objects) {
+  std::vector<T*> pointers;
+  for (const auto& object : objects) pointers.push_back(object.get());
+  return pointers;
+}
+
+}  // namespace
+
+int run(const udp_tracker_config& config) {
+  runtime::set_log_level(config.log.level);
+
+  auto access_list_or_error = runtime::access_list_holder::create(config.access_list);
+  if (auto* error = std::get_if<std::string>(&access_list_or_error)) {
+    std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
+    return 1;
+  }
+  auto access_list = std::move(std::get<std::unique_ptr<runtime::access_list_holder>>(access_list_or_error));
+
+  socket_set sockets;
+  std::vector<bound_address> bound;
+  const auto port_or_error = bind_sockets(config, sockets, bound);
+  if (auto* error = std::get_if<std::string>(&port_or_error)) {
+    std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
+    return 1;
+  }
+  const std::uint16_t port = std::get<std::uint16_t>(port_or_error);
+
+  if (auto error = runtime::drop_privileges(config.privileges)) {
+    std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
+    return 1;
+  }
+
+  // Before any thread starts, so that every thread inherits the mask and only sigwait sees them.
+  runtime::block_process_signals();
+
+  const std::size_t socket_worker_count = config.workers.socket_workers;
+  const std::size_t request_worker_count = config.workers.request_workers;
+  const runtime::tracker_clock clock;
+  const core::connection_id_validator connection_ids(core::random_siphash_key(),
+                                                     config.protocol.connection_id_lifetime_seconds);
+  const core::shard_router router(core::random_siphash_key(), static_cast<std::uint32_t>(request_worker_count));
+
+  const auto request_channels = make_each<runtime::request_channel>(
+      request_worker_count, config.channels.request_queue_capacity, socket_worker_count);
+  const auto response_channels = make_each<runtime::response_channel>(
+      socket_worker_count, config.channels.response_queue_capacity, request_worker_count);
+  const std::vector<runtime::request_channel*> request_channel_pointers = pointers_to(request_channels);
+  const std::vector<runtime::response_channel*> response_channel_pointers = pointers_to(response_channels);
+
+  const auto counters = make_each<runtime::worker_counters>(socket_worker_count + request_worker_count);
+  const auto counter_views = pointers_to(counters);
+  const std::vector<const runtime::worker_counters*> counter_pointers(counter_views.begin(), counter_views.end());
+
+  runtime::request_worker_settings request_settings;
+  request_settings.rules.peer_timeout_seconds = config.swarm.peer_timeout_seconds;
+  request_settings.rules.default_peers_wanted = config.swarm.default_num_want;
+  request_settings.rules.max_peers_ipv4 = config.swarm.max_peers_ipv4;
+  request_settings.rules.max_peers_ipv6 = config.swarm.max_peers_ipv6;
+  request_settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
+  std::vector<std::unique_ptr<runtime::request_worker>> request_workers;
+  for (std::size_t i = 0; i < request_worker_count; ++i) {
+    request_workers.push_back(std::make_unique<runtime::request_worker>(
+        request_settings, core::random_siphash_key(), core::random_siphash_key().k0, clock, *request_channels[i],
+        response_channel_pointers, *counters[socket_worker_count + i]));
+  }
+
+  udp_socket_worker_settings socket_settings;
+  socket_settings.announce_interval_seconds = config.swarm.announce_interval_seconds;
+  socket_settings.max_scrape_hashes = config.protocol.max_scrape_hashes;
+  socket_settings.batch_size = config.protocol.receive_batch;
+  socket_settings.max_pending_scrapes = config.protocol.max_pending_scrapes;
+  const udp_socket_worker_services services{connection_ids, router, *access_list, clock};
+  std::vector<std::unique_ptr<udp_socket_worker>> socket_workers;
+  for (std::size_t i = 0; i < socket_worker_count; ++i) {
+    socket_workers.push_back(std::make_unique<udp_socket_worker>(
+        static_cast<std::uint16_t>(i), socket_settings, services, sockets.per_worker[i].ipv4_fd,
+        sockets.per_worker[i].ipv6_fd, request_channel_pointers, *response_channels[i], *counters[i]));
+  }
+  sockets.release();
+
+  std::atomic<bool> stopping{false};
+  std::vector<std::thread> threads;
+  for (auto& worker : request_workers) threads.emplace_back([&worker, &stopping] { worker->run(stopping); });
+  for (auto& worker : socket_workers) threads.emplace_back([&worker] { worker->run(); });
+  runtime::statistics_reporter statistics(counter_pointers, config.statistics.interval_seconds);
+  statistics.start();
+
+  for (const bound_address& address : bound) {
+    const char* name = address.family == proto::address_family::ipv4 ? "udp4" : "udp6";
+    std::printf("listening %s %s\n", name, format_socket_address(address.address, address.family, port).c_str());
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  runtime::log_info("tracker_udp serving on port ", port, " with ", socket_worker_count, " socket worker(s) and ",
+                    request_worker_count, " request worker(s)");
+
+  for (;;) {
+    if (runtime::wait_for_process_signal() == runtime::process_signal::stop) break;
+    const auto reloaded = access_list->reload();
+    if (const auto* error = std::get_if<std::string>(&reloaded)) {
+      runtime::log_error("access list reload failed, keeping the previous list: ", *error);
+    } else if (access_list->enabled()) {
+      runtime::log_info("access list reloaded: ", std::get<std::size_t>(reloaded), " info hashes");
+    }
+  }
+
+  runtime::log_info("stopping");
+  for (auto& worker : socket_workers) worker->stop();
+  stopping.store(true);
+  for (std::thread& thread : threads) thread.join();
+  statistics.stop();
+  runtime::log_info("stopped");
+  return 0;
+}
+
+}  // namespace riptide::udp

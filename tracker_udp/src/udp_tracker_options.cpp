@@ -1,0 +1,237 @@
+#include "udp_tracker_options.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstdint>
+
+namespace riptide::udp {
+
+namespace {
+
+using option = config::option<udp_tracker_config>;
+using config::access_list_mode_config;
+using config::log_level;
+
+// Bounds shared by several options, with the reason they exist.
+
+// SO_RCVBUF / SO_SNDBUF take an int and Linux doubles the value (bookkeeping overhead), so
+// anything above 1 GiB would overflow; the kernel caps it at net.core.{r,w}mem_max anyway.
+constexpr std::uint64_t max_socket_buffer_bytes = std::uint64_t{1} << 30;
+
+// A worker is a thread: beyond a few hundred they only add context switches, and the channels
+// grow as socket_workers x request_workers (one producer sub-queue per pair).
+constexpr std::uint64_t max_workers = 256;
+
+// Queues are bounded so that overload drops requests instead of eating memory: 2^24 slots of a
+// ~100-byte request is about 1.6 GiB per queue, already far beyond any useful backlog. Below 64
+// a queue holds hardly one receive batch (and moodycamel allocates in blocks of 32 slots anyway).
+constexpr std::uint64_t min_queue_capacity = 64;
+constexpr std::uint64_t max_queue_capacity = std::uint64_t{1} << 24;
+
+constexpr std::uint64_t one_day_seconds = 86400;
+
+bool is_ipv4_address(const std::string& text) {
+  in_addr address{};
+  return inet_pton(AF_INET, text.c_str(), &address) == 1;
+}
+
+bool is_ipv6_address(const std::string& text) {
+  in6_addr address{};
+  return inet_pton(AF_INET6, text.c_str(), &address) == 1;
+}
+
+config::option_table<udp_tracker_config> make_table() {
+  std::vector<config::section_spec> sections = {
+      {"network", "Sockets. One UDP socket per address family, both on the same port."},
+      {"protocol", "BEP 15 protocol limits."},
+      {"workers", "Threads. Socket workers receive, parse and send; request workers own the torrents,\n"
+                  "each a shard chosen by a keyed hash of the info hash."},
+      {"swarm", "Announce rules."},
+      {"channels", "Bounded queues between socket and request workers; when one is full the request\n"
+                   "is dropped and counted, never queued without limit."},
+      {"cleaning", "Removal of expired peers and empty torrents, by each request worker in its own shard."},
+      {"statistics", "Periodic summary of the counters in the log."},
+      {"access_list", "Which info hashes are served."},
+      {"privileges", "Privilege drop, after every socket is bound."},
+      {"log", "Logging to stderr."},
+  };
+
+  std::vector<option> options = {
+      // [network]
+      option::string("network", "ipv4_address", [](auto& c) -> auto& { return c.network.ipv4_address; },
+                     "IPv4 address to bind; empty: no IPv4 socket."),
+      option::string("network", "ipv6_address", [](auto& c) -> auto& { return c.network.ipv6_address; },
+                     "IPv6 address to bind (the socket is IPV6_V6ONLY); empty: no IPv6 socket."),
+      option::integer("network", "port", "", 0, 65535, [](auto& c) -> auto& { return c.network.port; },
+                      "UDP port of both sockets; 0 picks any free port (used by tests)."),
+      option::integer("network", "socket_receive_buffer_bytes", "bytes", 0, max_socket_buffer_bytes,
+                      [](auto& c) -> auto& { return c.network.socket_receive_buffer_bytes; },
+                      "SO_RCVBUF of each socket, capped by the kernel at net.core.rmem_max; 0: the OS default.\n"
+                      "A large buffer absorbs bursts while the socket workers are busy."),
+      option::integer("network", "socket_send_buffer_bytes", "bytes", 0, max_socket_buffer_bytes,
+                      [](auto& c) -> auto& { return c.network.socket_send_buffer_bytes; },
+                      "SO_SNDBUF of each socket, capped by the kernel at net.core.wmem_max; 0: the OS default."),
+
+      // [protocol]
+      // BEP 15: a client may use a connection id for one minute after receiving it, so less than
+      // 60 s would refuse ids that well-behaved clients (libtorrent caches them 60 s) still use.
+      // The longer the lifetime, the longer a captured id can be replayed with a forged source
+      // address; a day is already generous.
+      option::integer("protocol", "connection_id_lifetime_seconds", "seconds", 60, one_day_seconds,
+                      [](auto& c) -> auto& { return c.protocol.connection_id_lifetime_seconds; },
+                      "How long a connection id stays valid after it is issued.\n"
+                      "BEP 15 asks trackers to accept ids for two minutes."),
+      // BEP 15: "Up to about 74 torrents can be scraped at once", i.e. (1500 - 16) / 20: a scrape
+      // request (16 bytes + 20 per hash) about the size of a 1500-byte Ethernet packet.
+      option::integer("protocol", "max_scrape_hashes", "info hashes", 1, 74,
+                      [](auto& c) -> auto& { return c.protocol.max_scrape_hashes; },
+                      "Most info hashes in one scrape; a scrape with more gets an error reply."),
+      // recvmmsg and sendmmsg take at most UIO_MAXIOV (1024) messages per call.
+      option::integer("protocol", "receive_batch", "datagrams", 1, 1024,
+                      [](auto& c) -> auto& { return c.protocol.receive_batch; },
+                      "Datagrams received (recvmmsg) or sent (sendmmsg) per system call."),
+      // Each pending scrape holds up to 74 counts; 2^20 of them bound the memory to about 1 GiB
+      // per socket worker in the worst case.
+      option::integer("protocol", "max_pending_scrapes", "scrapes", 1, std::uint64_t{1} << 20,
+                      [](auto& c) -> auto& { return c.protocol.max_pending_scrapes; },
+                      "Scrapes split across request workers and still waiting for parts, per socket worker;\n"
+                      "beyond this, new split scrapes are dropped and counted."),
+
+      // [workers]
+      option::integer("workers", "socket_workers", "threads", 1, max_workers,
+                      [](auto& c) -> auto& { return c.workers.socket_workers; },
+                      "Threads that own the sockets: receive, parse, answer connects, send."),
+      option::integer("workers", "request_workers", "threads", 1, max_workers,
+                      [](auto& c) -> auto& { return c.workers.request_workers; },
+                      "Threads that own the torrent shards and answer announces and scrapes."),
+
+      // [swarm]
+      option::integer("swarm", "announce_interval_seconds", "seconds", 1, one_day_seconds,
+                      [](auto& c) -> auto& { return c.swarm.announce_interval_seconds; },
+                      "Interval between announces, told to clients in every announce reply."),
+      // Two days: a peer may miss one announce at the longest interval and still be listed.
+      option::integer("swarm", "peer_timeout_seconds", "seconds", 1, 2 * one_day_seconds,
+                      [](auto& c) -> auto& { return c.swarm.peer_timeout_seconds; },
+                      "A peer not heard from for this long is dropped.\n"
+                      "Must be greater than swarm.announce_interval_seconds."),
+      // 0 would give clients that ask for "the default" (num_want -1) no peers at all.
+      option::integer("swarm", "default_num_want", "peers", 1, 200,
+                      [](auto& c) -> auto& { return c.swarm.default_num_want; },
+                      "Peers returned when a client leaves num_want at -1 (the default);\n"
+                      "capped by max_peers_ipv4 / max_peers_ipv6."),
+      // The reply must fit one unfragmented datagram even on a 1280-byte-MTU path:
+      // 20 + 6 * 200 = 1220 bytes of payload.
+      option::integer("swarm", "max_peers_ipv4", "peers", 1, 200,
+                      [](auto& c) -> auto& { return c.swarm.max_peers_ipv4; },
+                      "Most IPv4 peers in one announce reply."),
+      // 20 + 18 * 66 = 1208 bytes: the most that fits 1232 bytes, the UDP payload of a 1280-byte
+      // IPv6 packet (the minimum IPv6 MTU).
+      option::integer("swarm", "max_peers_ipv6", "peers", 1, 66,
+                      [](auto& c) -> auto& { return c.swarm.max_peers_ipv6; },
+                      "Most IPv6 peers in one announce reply."),
+
+      // [channels]
+      option::integer("channels", "request_queue_capacity", "requests", min_queue_capacity, max_queue_capacity,
+                      [](auto& c) -> auto& { return c.channels.request_queue_capacity; },
+                      "Requests waiting per request worker; at least protocol.receive_batch."),
+      option::integer("channels", "response_queue_capacity", "responses", min_queue_capacity, max_queue_capacity,
+                      [](auto& c) -> auto& { return c.channels.response_queue_capacity; },
+                      "Responses waiting per socket worker; at least protocol.receive_batch."),
+
+      // [cleaning]
+      // At least every hour, so that expired peers do not linger (and get handed out) for long.
+      option::integer("cleaning", "interval_seconds", "seconds", 1, 3600,
+                      [](auto& c) -> auto& { return c.cleaning.interval_seconds; },
+                      "How often each request worker drops expired peers and empty torrents."),
+
+      // [statistics]
+      option::integer("statistics", "interval_seconds", "seconds", 0, one_day_seconds,
+                      [](auto& c) -> auto& { return c.statistics.interval_seconds; },
+                      "A summary line in the log every interval; 0 turns it off."),
+
+      // [access_list]
+      option::enumeration<access_list_mode_config>(
+          "access_list", "mode",
+          {{"off", access_list_mode_config::off},
+           {"allow", access_list_mode_config::allow},
+           {"deny", access_list_mode_config::deny}},
+          [](auto& c) -> auto& { return c.access_list.mode; },
+          "off: serve every info hash; allow: only those listed in path; deny: all but those listed."),
+      option::string("access_list", "path", [](auto& c) -> auto& { return c.access_list.path; },
+                     "File of info hashes, one per line as 40 hex digits ('#' starts a comment);\n"
+                     "required unless mode is off. Reloaded on SIGUSR1 (inside the chroot, if any);\n"
+                     "a bad file is refused whole."),
+
+      // [privileges]
+      option::boolean("privileges", "drop", [](auto& c) -> auto& { return c.privileges.drop; },
+                      "After binding every socket: chroot (if chroot_path is set), then setgid and setuid to user."),
+      option::string("privileges", "chroot_path", [](auto& c) -> auto& { return c.privileges.chroot_path; },
+                     "Absolute directory to chroot into when drop is true; empty: no chroot."),
+      option::string("privileges", "user", [](auto& c) -> auto& { return c.privileges.user; },
+                     "User (and its primary group) to run as when drop is true."),
+
+      // [log]
+      option::enumeration<log_level>("log", "level",
+                                     {{"debug", log_level::debug},
+                                      {"info", log_level::info},
+                                      {"warning", log_level::warning},
+                                      {"error", log_level::error}},
+                                     [](auto& c) -> auto& { return c.log.level; },
+                                     "Least severe level written to stderr."),
+  };
+
+  return {"tracker_udp", std::move(sections), std::move(options), validate_udp_tracker_config};
+}
+
+}  // namespace
+
+std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config& config) {
+  const auto& network = config.network;
+  if (!network.ipv4_address.empty() && !is_ipv4_address(network.ipv4_address)) {
+    return "network.ipv4_address: \"" + network.ipv4_address + "\" is not an IPv4 address";
+  }
+  if (!network.ipv6_address.empty() && !is_ipv6_address(network.ipv6_address)) {
+    return "network.ipv6_address: \"" + network.ipv6_address + "\" is not an IPv6 address";
+  }
+  if (network.ipv4_address.empty() && network.ipv6_address.empty()) {
+    return "network.ipv4_address and network.ipv6_address are both empty: no socket to serve on";
+  }
+  // A peer that announces on time must never expire between two announces.
+  if (config.swarm.peer_timeout_seconds <= config.swarm.announce_interval_seconds) {
+    return "swarm.peer_timeout_seconds (" + std::to_string(config.swarm.peer_timeout_seconds) +
+           ") must be greater than swarm.announce_interval_seconds (" +
+           std::to_string(config.swarm.announce_interval_seconds) + ")";
+  }
+  // A whole receive batch is enqueued in one bulk call: a smaller queue would drop part of every
+  // full batch even when the workers keep up.
+  if (config.channels.request_queue_capacity < config.protocol.receive_batch) {
+    return "channels.request_queue_capacity (" + std::to_string(config.channels.request_queue_capacity) +
+           ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
+  }
+  if (config.channels.response_queue_capacity < config.protocol.receive_batch) {
+    return "channels.response_queue_capacity (" + std::to_string(config.channels.response_queue_capacity) +
+           ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
+  }
+  if (config.access_list.mode != access_list_mode_config::off && config.access_list.path.empty()) {
+    return "access_list.path must be set when access_list.mode is not \"off\"";
+  }
+  const auto& privileges = config.privileges;
+  if (privileges.drop && privileges.user.empty()) {
+    return "privileges.user must be set when privileges.drop is true";
+  }
+  // A chroot that silently does not happen is worse than an error.
+  if (!privileges.chroot_path.empty() && !privileges.drop) {
+    return "privileges.chroot_path is set but privileges.drop is false: the chroot would not happen";
+  }
+  if (!privileges.chroot_path.empty() && privileges.chroot_path.front() != '/') {
+    return "privileges.chroot_path: \"" + privileges.chroot_path + "\" is not an absolute path";
+  }
+  return std::nullopt;
+}
+
+const config::option_table<udp_tracker_config>& udp_tracker_options() {
+  static const config::option_table<udp_tracker_config> table = make_table();
+  return table;
+}
+
+}  // namespace riptide::udp
