@@ -8,11 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/install-deps.sh"
 
+"$root/scripts/build-release.sh" tracker_udp
 build="$root/build/release"
-if [[ ! -f "$build/build.ninja" ]]; then
-  (cd "$root" && cmake --preset release -DRIPTIDE_BUILD_TESTS=OFF >/dev/null)
-fi
-echo "run-tracker-udp: building tracker_udp (Release)..." >&2
-cmake --build "$build" --target tracker_udp >/dev/null
 
 exec "$build/tracker_udp/tracker_udp" "$@"

@@ -114,10 +114,14 @@ tracker_process::tracker_process(const std::string& executable, const std::strin
     int status = 0;
     if (left.count() <= 0 || ::waitpid(pid_, &status, WNOHANG) == pid_) {
       if (left.count() > 0) pid_ = -1;  // it exited
+      read_available(std::chrono::milliseconds(0));
       std::string printed;
       for (const std::string& line : stdout_lines_) printed += line + "\n";
       for (const std::string& line : log_lines_) printed += line + "\n";
       printed += stderr_buffer_;
+      // The destructor does not run for a constructor that throws: kill and reap the child (if it
+      // is still running) and release what it holds here.
+      release();
       throw std::runtime_error("tracker did not become ready; it printed:\n" + printed);
     }
     read_available(std::min(left, std::chrono::milliseconds(100)));
@@ -132,23 +136,44 @@ tracker_process::tracker_process(const std::string& executable, const std::strin
   }
 }
 
-tracker_process::~tracker_process() {
+tracker_process::~tracker_process() { release(); }
+
+void tracker_process::release() {
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
   }
+  pid_ = -1;
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
   if (stderr_fd_ >= 0) ::close(stderr_fd_);
-  ::unlink(config_path_.c_str());
-  ::rmdir(config_path_.substr(0, config_path_.rfind('/')).c_str());
+  stdout_fd_ = -1;
+  stderr_fd_ = -1;
+  if (!config_path_.empty()) {
+    ::unlink(config_path_.c_str());
+    ::rmdir(config_path_.substr(0, config_path_.rfind('/')).c_str());
+    config_path_.clear();
+  }
 }
 
 void tracker_process::read_available(std::chrono::milliseconds timeout) {
+  // A pipe at end of file is closed and left out (poll ignores -1), so that waiting on a tracker
+  // that has exited sleeps until the deadline instead of spinning on POLLHUP.
   pollfd fds[2] = {{stdout_fd_, POLLIN, 0}, {stderr_fd_, POLLIN, 0}};
+  if (stdout_fd_ < 0 && stderr_fd_ < 0) {
+    if (timeout.count() > 0) ::poll(nullptr, 0, static_cast<int>(timeout.count()));
+    return;
+  }
   if (::poll(fds, 2, static_cast<int>(timeout.count())) <= 0) return;
-  if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) read_into(stdout_fd_, stdout_buffer_);
-  if ((fds[1].revents & (POLLIN | POLLHUP)) != 0) read_into(stderr_fd_, stderr_buffer_);
+  const auto drain = [](int& fd, short revents, std::string& buffer) {
+    if (fd < 0 || (revents & (POLLIN | POLLHUP | POLLERR)) == 0) return;
+    if (!read_into(fd, buffer)) {
+      ::close(fd);
+      fd = -1;
+    }
+  };
+  drain(stdout_fd_, fds[0].revents, stdout_buffer_);
+  drain(stderr_fd_, fds[1].revents, stderr_buffer_);
   split_lines(stdout_buffer_, stdout_lines_);
   split_lines(stderr_buffer_, log_lines_);
 }

@@ -39,6 +39,7 @@ class tracker_process {
 
  private:
   void read_available(std::chrono::milliseconds timeout);
+  void release();  // kills and reaps the child if it still runs, closes the pipes, removes the config
 
   pid_t pid_ = -1;
   int stdout_fd_ = -1;

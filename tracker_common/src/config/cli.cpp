@@ -25,7 +25,8 @@ std::string single_line(std::string_view text) {
 }  // namespace
 
 command_line parse_command_line(int argc, const char* const* argv, std::string_view program,
-                                std::string_view description, std::ostream& out, std::ostream& err) {
+                                std::string_view description, std::ostream& out, std::ostream& err,
+                                const std::vector<extra_flag>& extra_flags) {
   const std::string name(program);
   CLI::App app(std::string(description), name);
   app.footer(
@@ -46,6 +47,7 @@ command_line parse_command_line(int argc, const char* const* argv, std::string_v
   // Hidden (empty group): renders the option reference of docs/configuration.md from the table.
   app.add_flag("--print-config-markdown", print_markdown, "Print the option reference in markdown")->group("");
   defaults->excludes(config)->excludes(parsed);
+  for (const extra_flag& flag : extra_flags) app.add_flag(flag.names, *flag.value, flag.help);
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -67,9 +68,32 @@ std::string key_text(std::string_view key) { return is_bare_key(key) ? std::stri
 
 std::string dotted(std::string_view section, std::string_view key) { return key_text(section) + "." + key_text(key); }
 
+// The shortest text that reads back as exactly `x`: "0.25", "1", "0.0009", "1e-05", "1e+16", "inf".
+// Like Python's repr(), plain decimal from 1e-4 up to 1e16 (plain std::to_chars would write
+// 0.0009 as "9e-04", being one character shorter), scientific beyond (or the shorter form there).
+std::string shortest(double x) {
+  char buffer[64];
+  const double magnitude = std::fabs(x);
+  const bool plain = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e16);
+  const auto result = plain ? std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed)
+                            : std::to_chars(buffer, buffer + sizeof buffer, x);
+  return std::string(buffer, result.ptr);
+}
+
+// A double as a TOML float: shortest(), with ".0" added where it would read as an integer.
+std::string render_real(double x) {
+  std::string text = shortest(x);
+  if (text.find_first_of(".e") == std::string::npos && text.find("inf") == std::string::npos &&
+      text.find("nan") == std::string::npos) {
+    text += ".0";
+  }
+  return text;
+}
+
 std::string render_value(const option_value& value) {
   if (const auto* n = std::get_if<std::uint64_t>(&value)) return std::to_string(*n);
   if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  if (const auto* x = std::get_if<double>(&value)) return render_real(*x);
   return quote(std::get<std::string>(value));
 }
 
@@ -88,6 +112,7 @@ std::string expectation(const option_spec& spec) {
       }
       return out;
     }
+    case option_kind::real: return "a number from " + shortest(spec.real_min) + " to " + shortest(spec.real_max);
   }
   return {};
 }
@@ -102,6 +127,7 @@ std::string allowed_line(const option_spec& spec) {
     case option_kind::boolean: line = "true or false"; break;
     case option_kind::string: line = "String"; break;
     case option_kind::enumeration: line = expectation(spec); line[0] = 'O'; break;
+    case option_kind::real: line = "Number from " + shortest(spec.real_min) + " to " + shortest(spec.real_max); break;
   }
   if (!spec.unit.empty()) line += ", in " + std::string(spec.unit);
   return line + ".";
@@ -171,16 +197,15 @@ std::string condense_toml_error(std::string_view what) {
   return one_line(first.empty() ? std::string_view("unreadable TOML") : first);
 }
 
-std::string type_phrase(const toml::value& value, bool integer_expected) {
+// What a value is, for "got ...": the bare number when the key takes numbers of that type (the
+// complaint is then about the range), else the type with the value.
+std::string type_phrase(const toml::value& value, bool number_expected) {
   switch (value.type()) {
     case toml::value_t::integer:
-      return integer_expected ? std::to_string(value.as_integer()) : "an integer (" + std::to_string(value.as_integer()) + ")";
+      return number_expected ? std::to_string(value.as_integer()) : "an integer (" + std::to_string(value.as_integer()) + ")";
     case toml::value_t::boolean: return std::string("a boolean (") + (value.as_boolean() ? "true" : "false") + ")";
-    case toml::value_t::floating: {
-      char buffer[64];
-      const auto result = std::to_chars(buffer, buffer + sizeof buffer, value.as_floating());
-      return "a float (" + std::string(buffer, result.ptr) + ")";
-    }
+    case toml::value_t::floating:
+      return number_expected ? shortest(value.as_floating()) : "a float (" + shortest(value.as_floating()) + ")";
     case toml::value_t::string: return "a string (" + quote_short(value.as_string().str) + ")";
     case toml::value_t::array: return "an array";
     case toml::value_t::table: return "a table";
@@ -224,8 +249,8 @@ class first_problem {
 
 // Checks one value against its option; on success returns the value in the table's terms.
 std::optional<option_value> check_value(const option_spec& spec, const toml::value& value, first_problem& problems) {
-  const auto complain = [&](bool integer_expected) {
-    problems.add(value, spec.full_name() + ": expected " + expectation(spec) + ", got " + type_phrase(value, integer_expected));
+  const auto complain = [&](bool number_expected) {
+    problems.add(value, spec.full_name() + ": expected " + expectation(spec) + ", got " + type_phrase(value, number_expected));
     return std::nullopt;
   };
   switch (spec.kind) {
@@ -249,6 +274,19 @@ std::optional<option_value> check_value(const option_spec& spec, const toml::val
       const auto& text = value.as_string().str;
       if (std::find(spec.names.begin(), spec.names.end(), text) == spec.names.end()) return complain(false);
       return option_value{text};
+    }
+    case option_kind::real: {
+      double x = 0;
+      if (value.is_floating()) {
+        x = value.as_floating();
+      } else if (value.is_integer()) {
+        x = static_cast<double>(value.as_integer());
+      } else {
+        return complain(false);
+      }
+      // Written so that NaN fails too.
+      if (!std::isfinite(x) || !(x >= spec.real_min && x <= spec.real_max)) return complain(true);
+      return option_value{std::in_place_type<double>, x};
     }
   }
   return std::nullopt;
@@ -319,6 +357,9 @@ std::string render_markdown(std::span<const section_spec> sections, std::span<co
           for (std::size_t n = 0; n < spec.names.size(); ++n) {
             accepted += (n > 0 ? ", `" : "`") + quote(spec.names[n]) + "`";
           }
+          break;
+        case option_kind::real:
+          accepted = "number, " + shortest(spec.real_min) + " to " + shortest(spec.real_max);
           break;
       }
       out += "| `" + std::string(spec.key) + "` | `" + cell(render_value(defaults[i])) + "` | " +
@@ -426,6 +467,10 @@ void check_table(std::span<const section_spec> sections, std::span<const option_
       if (options[j].section == spec.section && options[j].key == spec.key) fail("duplicate option " + spec.full_name());
     }
     if (spec.kind == option_kind::unsigned_integer && spec.min > spec.max) fail("empty range of " + spec.full_name());
+    if (spec.kind == option_kind::real && !(std::isfinite(spec.real_min) && std::isfinite(spec.real_max) &&
+                                            spec.real_min <= spec.real_max)) {
+      fail("empty or non-finite range of " + spec.full_name());
+    }
     if (spec.kind == option_kind::enumeration && spec.names.empty()) fail("no names for " + spec.full_name());
     if (spec.help.empty()) fail("no help for " + spec.full_name());
   }

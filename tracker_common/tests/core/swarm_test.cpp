@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "tracker/proto/types.hpp"
@@ -58,7 +59,7 @@ struct fixture {
 };
 
 template <typename Endpoint>
-bool contains(const std::vector<riptide::core::peer_entry<Endpoint>>& list, const Endpoint& endpoint) {
+bool contains(std::span<const riptide::core::peer_entry<Endpoint>> list, const Endpoint& endpoint) {
   return std::any_of(list.begin(), list.end(), [&](const auto& entry) { return entry.endpoint == endpoint; });
 }
 
@@ -342,7 +343,7 @@ struct model_peer {
 // The position of the first entry of `list` that the model does not hold as it is, or -1. (With
 // the counts equal, this also proves that every model peer is in the list.)
 template <typename Endpoint>
-std::ptrdiff_t list_mismatch(const std::vector<riptide::core::peer_entry<Endpoint>>& list, bool seeders,
+std::ptrdiff_t list_mismatch(std::span<const riptide::core::peer_entry<Endpoint>> list, bool seeders,
                              const std::map<Endpoint, model_peer>& model) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto it = model.find(list[i].endpoint);

@@ -24,6 +24,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tracker/config/option_table.hpp"
 
@@ -36,6 +37,14 @@ inline constexpr int exit_usage = 2;            // bad command line or bad confi
 // The CMake project version, e.g. "0.1.0".
 std::string_view riptide_version();
 
+// A further on/off flag of one executable, e.g. load_test's `--json`. `names` in CLI11 form
+// ("--json" or "-j,--json"); `value` is set when the flag is given.
+struct extra_flag {
+  std::string names;
+  std::string help;
+  bool* value = nullptr;
+};
+
 // The flags as parsed, before any configuration is read.
 struct command_line {
   enum class action : std::uint8_t { run, print_default_config, print_parsed_config, print_config_markdown, exit };
@@ -47,7 +56,8 @@ struct command_line {
 // Parses the flags with CLI11. Prints the help or version to `out`, or one usage-error line to
 // `err` (then what is action::exit with exit_usage).
 command_line parse_command_line(int argc, const char* const* argv, std::string_view program,
-                                std::string_view description, std::ostream& out, std::ostream& err);
+                                std::string_view description, std::ostream& out, std::ostream& err,
+                                const std::vector<extra_flag>& extra_flags = {});
 
 // Writes `text` to `out` and flushes; on a write error (stdout closed, disk full) one line on
 // `err` and exit_runtime_failure, else exit_success.
@@ -64,8 +74,8 @@ struct cli_outcome {
 template <typename Config>
 cli_outcome<Config> handle_command_line(int argc, const char* const* argv, std::string_view description,
                                         const option_table<Config>& table, std::ostream& out = std::cout,
-                                        std::ostream& err = std::cerr) {
-  const auto command = parse_command_line(argc, argv, table.program(), description, out, err);
+                                        std::ostream& err = std::cerr, const std::vector<extra_flag>& extra_flags = {}) {
+  const auto command = parse_command_line(argc, argv, table.program(), description, out, err, extra_flags);
   switch (command.what) {
     case command_line::action::exit: return {std::nullopt, command.exit_code};
     case command_line::action::print_default_config:

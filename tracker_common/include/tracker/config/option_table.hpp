@@ -3,12 +3,13 @@
 // configuration layer does:
 //   - `-p`: the commented TOML of the defaults (render(Config{}));
 //   - `-P`: the same TOML with the values actually loaded (render(config));
-//   - `-c FILE`: loading a TOML file, strictly: unknown sections and keys, wrong types, integers
+//   - `-c FILE`: loading a TOML file, strictly: unknown sections and keys, wrong types, numbers
 //     out of range and unknown enum values are errors; a missing key keeps its default;
 //   - the option reference in docs/configuration.md (render_markdown()).
 //
 // Each option names its [section], key, meaning, unit and kind (unsigned integer with a range,
-// boolean, string, or an enum spelt as one of a fixed set of strings), plus an accessor into the
+// boolean, string, an enum spelt as one of a fixed set of strings, or a real number (double) with
+// a range, written as a TOML float or integer), plus an accessor into the
 // plain config struct: a generic lambda returning a reference, `[](auto& c) -> auto& { return
 // c.network.port; }`, so that the same lambda serves to read (const Config&) and to write.
 //
@@ -39,25 +40,27 @@
 
 namespace riptide::config {
 
-enum class option_kind : std::uint8_t { unsigned_integer, boolean, string, enumeration };
+enum class option_kind : std::uint8_t { unsigned_integer, boolean, string, enumeration, real };
 
 // What the loader and the renderers know about an option; no accessor, so no template.
 // The string_views point at string literals of the table (static storage).
 struct option_spec {
-  std::string_view section;
-  std::string_view key;
-  std::string_view unit;  // "seconds", "bytes", "peers", ...; empty when the value has none
-  std::string_view help;  // the meaning; '\n' starts a new comment line in the TOML output
+  std::string_view section{};
+  std::string_view key{};
+  std::string_view unit{};  // "seconds", "bytes", "peers", ...; empty when the value has none
+  std::string_view help{};  // the meaning; '\n' starts a new comment line in the TOML output
   option_kind kind = option_kind::string;
-  std::uint64_t min = 0;                // unsigned_integer only
-  std::uint64_t max = 0;                // unsigned_integer only
-  std::vector<std::string_view> names;  // enumeration only: the allowed spellings, in order
+  std::uint64_t min = 0;                  // unsigned_integer only
+  std::uint64_t max = 0;                  // unsigned_integer only
+  double real_min = 0;                    // real only: finite, inclusive
+  double real_max = 0;                    // real only: finite, inclusive, not below real_min
+  std::vector<std::string_view> names{};  // enumeration only: the allowed spellings, in order
 
   std::string full_name() const;  // "section.key"
 };
 
-// A value as the table sees it: integers and booleans as such, strings and enums as strings.
-using option_value = std::variant<std::uint64_t, bool, std::string>;
+// A value as the table sees it: integers, booleans and reals as such, strings and enums as strings.
+using option_value = std::variant<std::uint64_t, bool, std::string, double>;
 
 struct section_spec {
   std::string_view name;
@@ -88,7 +91,8 @@ std::optional<config_error> parse_toml(std::string_view text, std::string_view s
 std::optional<config_error> read_file(const std::string& path, std::string& contents);
 
 // Throws std::logic_error when the table itself is wrong (a programming error, caught by tests):
-// a duplicate option, an option in an undeclared section, an empty range, a section without options.
+// a duplicate option, an option in an undeclared section, an empty range (for a real: min > max or
+// a bound that is not finite), a section without options.
 void check_table(std::span<const section_spec> sections, std::span<const option_spec> options);
 
 config_error make_error(std::string_view where, std::string_view what);
@@ -112,7 +116,8 @@ struct option {
     if (max > std::numeric_limits<field>::max() || min > max) {
       throw std::logic_error("option " + std::string(section) + "." + std::string(key) + ": bad range");
     }
-    return {option_spec{section, key, unit, help, option_kind::unsigned_integer, min, max, {}},
+    return {option_spec{.section = section, .key = key, .unit = unit, .help = help,
+                        .kind = option_kind::unsigned_integer, .min = min, .max = max},
             [access](const Config& c) -> option_value { return std::uint64_t{access(c)}; },
             [access](Config& c, const option_value& v) { access(c) = static_cast<field>(std::get<std::uint64_t>(v)); }};
   }
@@ -120,7 +125,7 @@ struct option {
   template <typename Access>
   static option boolean(std::string_view section, std::string_view key, Access access, std::string_view help) {
     static_assert(std::same_as<std::invoke_result_t<Access&, Config&>, bool&>, "boolean() needs a bool field");
-    return {option_spec{section, key, {}, help, option_kind::boolean, 0, 0, {}},
+    return {option_spec{.section = section, .key = key, .help = help, .kind = option_kind::boolean},
             [access](const Config& c) -> option_value { return bool{access(c)}; },
             [access](Config& c, const option_value& v) { access(c) = std::get<bool>(v); }};
   }
@@ -129,9 +134,22 @@ struct option {
   static option string(std::string_view section, std::string_view key, Access access, std::string_view help) {
     static_assert(std::same_as<std::invoke_result_t<Access&, Config&>, std::string&>,
                   "string() needs a std::string field");
-    return {option_spec{section, key, {}, help, option_kind::string, 0, 0, {}},
+    return {option_spec{.section = section, .key = key, .help = help, .kind = option_kind::string},
             [access](const Config& c) -> option_value { return std::string{access(c)}; },
             [access](Config& c, const option_value& v) { access(c) = std::get<std::string>(v); }};
+  }
+
+  // A double field, accepted from min to max inclusive (both finite, min <= max: check_table
+  // enforces it). TOML may give it as a float or an integer (`shape = 2` is 2.0); NaN and the
+  // infinities are rejected. Rendered in the shortest form that reads back exactly ("0.25", "1.0").
+  template <typename Access>
+  static option real(std::string_view section, std::string_view key, std::string_view unit, double min, double max,
+                     Access access, std::string_view help) {
+    static_assert(std::same_as<std::invoke_result_t<Access&, Config&>, double&>, "real() needs a double field");
+    return {option_spec{.section = section, .key = key, .unit = unit, .help = help, .kind = option_kind::real,
+                        .real_min = min, .real_max = max},
+            [access](const Config& c) -> option_value { return option_value{std::in_place_type<double>, access(c)}; },
+            [access](Config& c, const option_value& v) { access(c) = std::get<double>(v); }};
   }
 
   // An enum field spelt in TOML as one of `names` (pairs of spelling and enumerator; every
@@ -141,7 +159,7 @@ struct option {
                             std::vector<std::pair<std::string_view, Enum>> names, Access access,
                             std::string_view help) {
     static_assert(std::same_as<std::invoke_result_t<Access&, Config&>, Enum&>, "enumeration() needs an Enum field");
-    option_spec spec{section, key, {}, help, option_kind::enumeration, 0, 0, {}};
+    option_spec spec{.section = section, .key = key, .help = help, .kind = option_kind::enumeration};
     for (const auto& entry : names) spec.names.push_back(entry.first);
     return {std::move(spec),
             [access, names](const Config& c) -> option_value {

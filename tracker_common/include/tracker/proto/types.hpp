@@ -5,6 +5,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,6 +20,18 @@ struct id20 {
   std::array<std::uint8_t, size> bytes{};
 
   friend constexpr auto operator<=>(const id20&, const id20&) = default;
+  // Equality is on the hot path of every map lookup: compare as three words, not byte by byte.
+  friend bool operator==(const id20& a, const id20& b) {
+    std::uint64_t a0, a1, b0, b1;
+    std::uint32_t a2, b2;
+    std::memcpy(&a0, a.bytes.data(), 8);
+    std::memcpy(&a1, a.bytes.data() + 8, 8);
+    std::memcpy(&a2, a.bytes.data() + 16, 4);
+    std::memcpy(&b0, b.bytes.data(), 8);
+    std::memcpy(&b1, b.bytes.data() + 8, 8);
+    std::memcpy(&b2, b.bytes.data() + 16, 4);
+    return ((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2)) == 0;
+  }
 
   static id20 from_span(std::span<const std::uint8_t, size> source) {
     id20 id;
@@ -52,6 +65,13 @@ struct ipv4_endpoint {
   std::array<std::uint8_t, address_size> address{};
   std::uint16_t port = 0;
   friend constexpr auto operator<=>(const ipv4_endpoint&, const ipv4_endpoint&) = default;
+  // Swarm lookups compare endpoints constantly: one integer comparison instead of a memcmp call.
+  friend bool operator==(const ipv4_endpoint& a, const ipv4_endpoint& b) {
+    std::uint32_t a_address, b_address;
+    std::memcpy(&a_address, a.address.data(), 4);
+    std::memcpy(&b_address, b.address.data(), 4);
+    return a_address == b_address && a.port == b.port;
+  }
 };
 
 struct ipv6_endpoint {
@@ -59,6 +79,14 @@ struct ipv6_endpoint {
   std::array<std::uint8_t, address_size> address{};
   std::uint16_t port = 0;
   friend constexpr auto operator<=>(const ipv6_endpoint&, const ipv6_endpoint&) = default;
+  friend bool operator==(const ipv6_endpoint& a, const ipv6_endpoint& b) {
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.address.data(), 8);
+    std::memcpy(&a1, a.address.data() + 8, 8);
+    std::memcpy(&b0, b.address.data(), 8);
+    std::memcpy(&b1, b.address.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0 && a.port == b.port;
+  }
 };
 
 enum class address_family : std::uint8_t { ipv4, ipv6 };

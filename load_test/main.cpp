@@ -1,0 +1,42 @@
+// load_test: the Riptide load generator. `load_test udp [-c FILE] [-p] [-P] [--json]`.
+
+#include <cstdio>
+#include <string_view>
+
+#include "tracker/config/cli.hpp"
+#include "udp_load_options.hpp"
+#include "udp_load_run.hpp"
+
+namespace {
+
+constexpr const char* usage =
+    "usage: load_test MODE [options]\n"
+    "modes:\n"
+    "  udp    load a UDP tracker (BEP 15)\n"
+    "`load_test MODE --help` lists the options of a mode.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string_view mode = argc > 1 ? std::string_view(argv[1]) : std::string_view();
+  if (mode == "-V" || mode == "--version") {
+    std::printf("load_test %s\n", std::string(riptide::config::riptide_version()).c_str());
+    return 0;
+  }
+  if (mode == "udp") {
+    bool json = false;
+    bool print_info_hashes = false;
+    auto command = riptide::config::handle_command_line(
+        argc - 1, argv + 1, "Riptide load generator for UDP trackers (BEP 15)", riptide::load_test::udp_load_options(),
+        std::cout, std::cerr,
+        {{"--json", "Print the summary as one JSON line", &json},
+         {"--print-info-hashes", "Print the info hashes of the workload (40 hex digits a line, an access list) and exit",
+          &print_info_hashes}});
+    if (!command.config) return command.exit_code;
+    if (print_info_hashes) return riptide::load_test::print_info_hashes(*command.config);
+    return riptide::load_test::run_udp_load(*command.config, json);
+  }
+  const bool asked_for_help = mode == "-h" || mode == "--help";
+  std::fputs(usage, asked_for_help ? stdout : stderr);
+  return asked_for_help ? 0 : riptide::config::exit_usage;
+}
