@@ -30,9 +30,13 @@ boost::json::object run_load(std::uint16_t port, const std::string& address, con
 
 TEST_CASE("load_test udp: every request answered, none malformed or lost", "[load_test][integration]") {
   const std::string address = GENERATE(std::string("127.0.0.1"), std::string("::1"));
+  // Hand-off between threads, and the single thread that owns every torrent.
+  const std::string workers = GENERATE(std::string("socket_workers = 2\nrequest_workers = 2\n"),
+                                       std::string("socket_workers = 1\nrequest_workers = 0\n"));
+  INFO(address << " " << workers);
   tracker_process tracker(TRACKER_UDP_PATH,
                           "[network]\nipv4_address = \"127.0.0.1\"\nipv6_address = \"::1\"\nport = 0\n"
-                          "[workers]\nsocket_workers = 2\nrequest_workers = 2\n[statistics]\ninterval_seconds = 0\n");
+                          "[workers]\n" + workers + "[statistics]\ninterval_seconds = 0\n");
   const auto summary = run_load(tracker.port(), address, "",
                                 "[requests]\nconnect_weight = 5\nmax_scrape_hashes = 74\n[peers]\ncount = 20000\n");
   INFO(boost::json::serialize(summary));

@@ -52,12 +52,15 @@ TEST_CASE("families apart: IPv4 and IPv6 peers of one hash never see each other"
   CHECK(counts_of(v6.scrape_one(both)) == swarm_counts{1, 0, 0});
 }
 
-TEST_CASE("several workers: many clients on the same torrents get consistent counts and peers", "[udp][swarm]") {
+TEST_CASE("worker layouts: many clients on the same torrents get consistent counts and peers", "[udp][swarm]") {
   const address_family family = GENERATE(address_family::ipv4, address_family::ipv6);
-  INFO("family " << to_string(family));
+  // 2 socket workers handing off to 3 request workers; and the single-thread layout in which the
+  // socket worker owns every torrent (request_workers = 0).
+  const auto [socket_workers, request_workers] = GENERATE(std::pair{2, 3}, std::pair{1, 0});
+  INFO("family " << to_string(family) << ", workers " << socket_workers << " + " << request_workers);
   tracker_config config;
-  config.set("workers", "socket_workers", 2);
-  config.set("workers", "request_workers", 3);
+  config.set("workers", "socket_workers", socket_workers);
+  config.set("workers", "request_workers", request_workers);
   const auto tracker = start_tracker(config);
 
   // 24 clients: over IPv4 from 127.0.0.11 .. 127.0.0.34, over IPv6 all from ::1 (SO_REUSEPORT

@@ -2,14 +2,19 @@
 
 namespace riptide::udp {
 
-pending_scrapes::pending_scrapes(std::size_t capacity) : entries_(capacity), filled_(capacity) {
-  free_slots_.reserve(capacity);
-  for (std::size_t slot = capacity; slot-- > 0;) free_slots_.push_back(static_cast<std::uint16_t>(slot));
-}
+pending_scrapes::pending_scrapes(std::size_t capacity) : capacity_(capacity) {}
 
 std::optional<std::uint32_t> pending_scrapes::open(const runtime::reply_route& route, std::size_t hash_count,
                                                    std::uint32_t now) {
-  if (free_slots_.empty() || hash_count == 0 || hash_count > proto::udp::max_scrape_hashes) return std::nullopt;
+  if (hash_count == 0 || hash_count > proto::udp::max_scrape_hashes) return std::nullopt;
+  // Slots are made on first need: a tracker whose scrapes complete at once (one thread owning
+  // every torrent) never holds more than a batch of them.
+  if (free_slots_.empty()) {
+    if (entries_.size() >= capacity_) return std::nullopt;
+    free_slots_.push_back(static_cast<std::uint16_t>(entries_.size()));
+    entries_.emplace_back();
+    filled_.emplace_back();
+  }
   const std::uint16_t slot = free_slots_.back();
   free_slots_.pop_back();
   entry& opened = entries_[slot];

@@ -29,7 +29,7 @@ class pending_scrapes {
     bool in_use = false;
   };
 
-  explicit pending_scrapes(std::size_t capacity);  // at most 65536
+  explicit pending_scrapes(std::size_t capacity);  // at most 65536 entries, made on first need
 
   // A new entry for `hash_count` results (all zeros until filled), or nullopt when full.
   std::optional<std::uint32_t> open(const runtime::reply_route& route, std::size_t hash_count, std::uint32_t now);
@@ -48,7 +48,8 @@ class pending_scrapes {
  private:
   entry* lookup(std::uint32_t id);
 
-  std::vector<entry> entries_;
+  std::size_t capacity_;
+  std::vector<entry> entries_;  // grows on demand up to capacity_
   std::vector<std::uint16_t> free_slots_;
   // Which indices of each entry are filled: a repeated part must not count twice.
   std::vector<std::array<std::uint64_t, 2>> filled_;

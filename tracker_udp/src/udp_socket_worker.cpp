@@ -90,17 +90,20 @@ socklen_t destination_of(const runtime::reply_route& route, sockaddr_storage& ou
 udp_socket_worker::udp_socket_worker(std::uint16_t id, udp_socket_worker_settings settings,
                                      udp_socket_worker_services services, int ipv4_fd, int ipv6_fd,
                                      const std::vector<runtime::request_channel*>& request_channels,
-                                     runtime::response_channel& responses, runtime::worker_counters& counters)
+                                     runtime::response_channel* responses,
+                                     std::unique_ptr<runtime::shard_service> local_shard,
+                                     runtime::worker_counters& counters)
     : id_(id),
       settings_(settings),
       services_(services),
       sockets_{{nullptr, send_batch(settings.batch_size)}, {nullptr, send_batch(settings.batch_size)}},
       inbox_(settings.batch_size),
-      response_wake_(io_, ::dup(responses.wake_fd())),
+
       housekeeping_timer_(io_),
       request_channels_(request_channels),
       routed_(request_channels.size()),
       responses_(responses),
+      local_shard_(std::move(local_shard)),
       response_batch_(settings.batch_size * 4),
       access_list_(services.access_list),
       pending_scrapes_(settings.max_pending_scrapes),
@@ -111,6 +114,10 @@ udp_socket_worker::udp_socket_worker(std::uint16_t id, udp_socket_worker_setting
   if (ipv6_fd >= 0) {
     sockets_[ipv6_socket].socket = std::make_unique<asio::ip::udp::socket>(io_, asio::ip::udp::v6(), ipv6_fd);
   }
+  if (responses_ != nullptr) {
+    response_wake_ = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(responses_->wake_fd()));
+  }
+  if (local_shard_) routed_.resize(1);  // everything goes to the local shard
   request_tokens_.reserve(request_channels_.size());
   for (runtime::request_channel* channel : request_channels_) request_tokens_.push_back(channel->make_producer_token());
 }
@@ -119,7 +126,7 @@ void udp_socket_worker::run() {
   for (std::uint8_t which : {ipv4_socket, ipv6_socket}) {
     if (sockets_[which].socket) wait_readable(which);
   }
-  wait_for_responses();
+  if (response_wake_) wait_for_responses();
   schedule_housekeeping();
   io_.run();
 }
@@ -267,6 +274,15 @@ void udp_socket_worker::handle_datagram(std::uint8_t which, std::span<const std:
 }
 
 void udp_socket_worker::route_requests() {
+  if (local_shard_) {
+    const std::uint32_t now = services_.clock.now_seconds();
+    for (runtime::shard_request& request : routed_[0]) {
+      runtime::shard_response response = local_shard_->handle(request, now);
+      handle_response(response);
+    }
+    routed_[0].clear();
+    return;
+  }
   for (std::size_t shard = 0; shard < routed_.size(); ++shard) {
     auto& batch = routed_[shard];
     if (batch.empty()) continue;
@@ -322,10 +338,10 @@ void udp_socket_worker::flush_outboxes() {
 }
 
 void udp_socket_worker::wait_for_responses() {
-  response_wake_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+  response_wake_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
     if (ec) return;
     // Clear first, then drain: a notification that arrives during the drain wakes us again.
-    responses_.clear_wake();
+    responses_->clear_wake();
     drain_responses();
     wait_for_responses();
   });
@@ -333,24 +349,27 @@ void udp_socket_worker::wait_for_responses() {
 
 void udp_socket_worker::drain_responses() {
   for (;;) {
-    const std::size_t count = responses_.try_receive(response_batch_.data(), response_batch_.size());
+    const std::size_t count = responses_->try_receive(response_batch_.data(), response_batch_.size());
     if (count == 0) break;
     for (std::size_t i = 0; i < count; ++i) {
-      runtime::shard_response& response = response_batch_[i];
-      if (auto* announce = std::get_if<runtime::announce_response_ipv4>(&response)) {
-        answer_announce(announce->route, announce->counts, std::span<const proto::ipv4_endpoint>(announce->peers));
-      } else if (auto* announce6 = std::get_if<runtime::announce_response_ipv6>(&response)) {
-        answer_announce(announce6->route, announce6->counts, std::span<const proto::ipv6_endpoint>(announce6->peers));
-      } else if (auto* part = std::get_if<runtime::scrape_part_response>(&response)) {
-        const proto::udp::scrape_entry result{part->counts.seeders, part->counts.completed, part->counts.leechers};
-        if (const pending_scrapes::entry* complete = pending_scrapes_.fill(part->pending_id, part->index, result)) {
-          answer_scrape(*complete);
-          pending_scrapes_.close(part->pending_id);
-        }
-      }
-      response = runtime::shard_response{};  // free the peer list now, not when the slot is reused
+      handle_response(response_batch_[i]);
+      response_batch_[i] = runtime::shard_response{};  // free the peer list now, not when the slot is reused
     }
     flush_outboxes();
+  }
+}
+
+void udp_socket_worker::handle_response(runtime::shard_response& response) {
+  if (auto* announce = std::get_if<runtime::announce_response_ipv4>(&response)) {
+    answer_announce(announce->route, announce->counts, std::span<const proto::ipv4_endpoint>(announce->peers));
+  } else if (auto* announce6 = std::get_if<runtime::announce_response_ipv6>(&response)) {
+    answer_announce(announce6->route, announce6->counts, std::span<const proto::ipv6_endpoint>(announce6->peers));
+  } else if (auto* part = std::get_if<runtime::scrape_part_response>(&response)) {
+    const proto::udp::scrape_entry result{part->counts.seeders, part->counts.completed, part->counts.leechers};
+    if (const pending_scrapes::entry* complete = pending_scrapes_.fill(part->pending_id, part->index, result)) {
+      answer_scrape(*complete);
+      pending_scrapes_.close(part->pending_id);
+    }
   }
 }
 
@@ -358,9 +377,13 @@ void udp_socket_worker::schedule_housekeeping() {
   housekeeping_timer_.expires_after(std::chrono::seconds(1));
   housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    const std::size_t expired =
-        pending_scrapes_.expire(services_.clock.now_seconds(), pending_scrape_max_age_seconds);
+    const std::uint32_t now = services_.clock.now_seconds();
+    const std::size_t expired = pending_scrapes_.expire(now, pending_scrape_max_age_seconds);
     counters_.add(counter::expired_pending_scrapes, expired);
+    if (local_shard_) {
+      local_shard_->clean_if_due(now);
+      local_shard_->publish_gauges();
+    }
     schedule_housekeeping();
   });
 }

@@ -5,6 +5,9 @@
 // and scrapes in batches to the request workers that own their info hashes. Responses come back
 // through its response channel, are encoded here and sent in batches (sendmmsg).
 //
+// With workers.request_workers = 0 the (only) socket worker owns the whole torrent map itself
+// (`local_shard`): requests are applied as they are decoded, with no channel and no other thread.
+//
 // Silence is part of the protocol: a packet that is not a connect with the protocol id, or that
 // carries a connection id this tracker did not issue to that address recently, gets no reply.
 
@@ -24,6 +27,7 @@
 #include "tracker/core/shard_router.hpp"
 #include "tracker/runtime/access_list_holder.hpp"
 #include "tracker/runtime/channels.hpp"
+#include "tracker/runtime/shard_service.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
 #include "tracker/runtime/worker_counters.hpp"
 
@@ -47,10 +51,12 @@ struct udp_socket_worker_services {
 class udp_socket_worker {
  public:
   // `ipv4_fd` / `ipv6_fd` are bound sockets (or -1 for none); the worker takes ownership.
-  // `request_channels[i]` belongs to request worker i; `responses` is this worker's own channel.
+  // Either `request_channels[i]` belongs to request worker i and `responses` is this worker's own
+  // channel, or there are no request workers: no channels, and `local_shard` holds every torrent.
   udp_socket_worker(std::uint16_t id, udp_socket_worker_settings settings, udp_socket_worker_services services,
                     int ipv4_fd, int ipv6_fd, const std::vector<runtime::request_channel*>& request_channels,
-                    runtime::response_channel& responses, runtime::worker_counters& counters);
+                    runtime::response_channel* responses, std::unique_ptr<runtime::shard_service> local_shard,
+                    runtime::worker_counters& counters);
 
   void run();   // on the worker's own thread; returns after stop()
   void stop();  // from any thread
@@ -70,6 +76,7 @@ class udp_socket_worker {
                        std::uint32_t now);
   void wait_for_responses();
   void drain_responses();
+  void handle_response(runtime::shard_response& response);
   void schedule_housekeeping();
 
   void route_requests();
@@ -87,13 +94,14 @@ class udp_socket_worker {
   boost::asio::io_context io_;
   socket_state sockets_[2];
   receive_batch inbox_;
-  boost::asio::posix::stream_descriptor response_wake_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> response_wake_;  // null with a local shard
   boost::asio::steady_timer housekeeping_timer_;
 
   std::vector<runtime::request_channel*> request_channels_;
   std::vector<moodycamel::ProducerToken> request_tokens_;
   std::vector<std::vector<runtime::shard_request>> routed_;  // per request worker, this batch
-  runtime::response_channel& responses_;
+  runtime::response_channel* responses_;  // null with a local shard
+  std::unique_ptr<runtime::shard_service> local_shard_;
   std::vector<runtime::shard_response> response_batch_;
   runtime::access_list_view access_list_;
   pending_scrapes pending_scrapes_;

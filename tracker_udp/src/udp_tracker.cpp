@@ -125,12 +125,15 @@ int run(const udp_tracker_config& config) {
   const runtime::tracker_clock clock;
   const core::connection_id_validator connection_ids(core::random_siphash_key(),
                                                      config.protocol.connection_id_lifetime_seconds);
-  const core::shard_router router(core::random_siphash_key(), static_cast<std::uint32_t>(request_worker_count));
+  // With no request workers, the single socket worker owns every torrent: one shard.
+  const bool inline_shard = request_worker_count == 0;
+  const core::shard_router router(core::random_siphash_key(),
+                                  static_cast<std::uint32_t>(inline_shard ? 1 : request_worker_count));
 
   const auto request_channels = make_each<runtime::request_channel>(
       request_worker_count, config.channels.request_queue_capacity, socket_worker_count);
   const auto response_channels = make_each<runtime::response_channel>(
-      socket_worker_count, config.channels.response_queue_capacity, request_worker_count);
+      inline_shard ? 0 : socket_worker_count, config.channels.response_queue_capacity, request_worker_count);
   const std::vector<runtime::request_channel*> request_channel_pointers = pointers_to(request_channels);
   const std::vector<runtime::response_channel*> response_channel_pointers = pointers_to(response_channels);
 
@@ -139,11 +142,12 @@ int run(const udp_tracker_config& config) {
   const std::vector<const runtime::worker_counters*> counter_pointers(counter_views.begin(), counter_views.end());
 
   runtime::request_worker_settings request_settings;
-  request_settings.rules.peer_timeout_seconds = config.swarm.peer_timeout_seconds;
-  request_settings.rules.default_peers_wanted = config.swarm.default_num_want;
-  request_settings.rules.max_peers_ipv4 = config.swarm.max_peers_ipv4;
-  request_settings.rules.max_peers_ipv6 = config.swarm.max_peers_ipv6;
-  request_settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
+  runtime::shard_settings& shard_settings = request_settings.shard;
+  shard_settings.rules.peer_timeout_seconds = config.swarm.peer_timeout_seconds;
+  shard_settings.rules.default_peers_wanted = config.swarm.default_num_want;
+  shard_settings.rules.max_peers_ipv4 = config.swarm.max_peers_ipv4;
+  shard_settings.rules.max_peers_ipv6 = config.swarm.max_peers_ipv6;
+  shard_settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
   std::vector<std::unique_ptr<runtime::request_worker>> request_workers;
   for (std::size_t i = 0; i < request_worker_count; ++i) {
     request_workers.push_back(std::make_unique<runtime::request_worker>(
@@ -159,9 +163,16 @@ int run(const udp_tracker_config& config) {
   const udp_socket_worker_services services{connection_ids, router, *access_list, clock};
   std::vector<std::unique_ptr<udp_socket_worker>> socket_workers;
   for (std::size_t i = 0; i < socket_worker_count; ++i) {
+    std::unique_ptr<runtime::shard_service> local_shard;
+    if (inline_shard) {
+      local_shard = std::make_unique<runtime::shard_service>(shard_settings, core::random_siphash_key(),
+                                                             core::random_siphash_key().k0, clock.now_seconds(),
+                                                             *counters[i]);
+    }
     socket_workers.push_back(std::make_unique<udp_socket_worker>(
         static_cast<std::uint16_t>(i), socket_settings, services, sockets.per_worker[i].ipv4_fd,
-        sockets.per_worker[i].ipv6_fd, request_channel_pointers, *response_channels[i], *counters[i]));
+        sockets.per_worker[i].ipv6_fd, request_channel_pointers,
+        inline_shard ? nullptr : response_channel_pointers[i], std::move(local_shard), *counters[i]));
   }
   sockets.release();
 

@@ -90,9 +90,9 @@ config::option_table<udp_tracker_config> make_table() {
       option::integer("protocol", "receive_batch", "datagrams", 1, 1024,
                       [](auto& c) -> auto& { return c.protocol.receive_batch; },
                       "Datagrams received (recvmmsg) or sent (sendmmsg) per system call."),
-      // Each pending scrape holds up to 74 counts; 2^20 of them bound the memory to about 1 GiB
-      // per socket worker in the worst case.
-      option::integer("protocol", "max_pending_scrapes", "scrapes", 1, std::uint64_t{1} << 20,
+      // A pending scrape's id carries its slot in 16 bits; each slot holds up to 74 counts
+      // (about 1 KiB), made only when first needed.
+      option::integer("protocol", "max_pending_scrapes", "scrapes", 1, 65536,
                       [](auto& c) -> auto& { return c.protocol.max_pending_scrapes; },
                       "Scrapes split across request workers and still waiting for parts, per socket worker;\n"
                       "beyond this, new split scrapes are dropped and counted."),
@@ -101,9 +101,11 @@ config::option_table<udp_tracker_config> make_table() {
       option::integer("workers", "socket_workers", "threads", 1, max_workers,
                       [](auto& c) -> auto& { return c.workers.socket_workers; },
                       "Threads that own the sockets: receive, parse, answer connects, send."),
-      option::integer("workers", "request_workers", "threads", 1, max_workers,
+      option::integer("workers", "request_workers", "threads", 0, max_workers,
                       [](auto& c) -> auto& { return c.workers.request_workers; },
-                      "Threads that own the torrent shards and answer announces and scrapes."),
+                      "Threads that own the torrent shards and answer announces and scrapes.\n"
+                      "0: the single socket worker owns every torrent itself (needs socket_workers = 1);\n"
+                      "no channels and no thread hand-off: the fastest layout on one core."),
 
       // [swarm]
       option::integer("swarm", "announce_interval_seconds", "seconds", 1, one_day_seconds,
@@ -195,6 +197,10 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
   }
   if (network.ipv4_address.empty() && network.ipv6_address.empty()) {
     return "network.ipv4_address and network.ipv6_address are both empty: no socket to serve on";
+  }
+  if (config.workers.request_workers == 0 && config.workers.socket_workers != 1) {
+    return "workers.request_workers = 0 (socket worker owns the torrents) needs workers.socket_workers = 1, not " +
+           std::to_string(config.workers.socket_workers);
   }
   // A peer that announces on time must never expire between two announces.
   if (config.swarm.peer_timeout_seconds <= config.swarm.announce_interval_seconds) {

@@ -234,8 +234,8 @@ TEST_CASE("a value of the wrong type is an error naming the key", "[config]") {
 TEST_CASE("an integer out of range is an error naming the key and the range", "[config]") {
   CHECK(error_of("[network]\nport = 70000\n") ==
         "config error: test.toml:2: network.port: expected an integer from 0 to 65535, got 70000");
-  CHECK(error_of("[workers]\nrequest_workers = 0\n") ==
-        "config error: test.toml:2: workers.request_workers: expected an integer from 1 to 256, got 0");
+  CHECK(error_of("[workers]\nsocket_workers = 0\n") ==
+        "config error: test.toml:2: workers.socket_workers: expected an integer from 1 to 256, got 0");
   CHECK(error_of("[workers]\nrequest_workers = 257\n").ends_with("got 257"));
   CHECK(error_of("[protocol]\nconnection_id_lifetime_seconds = 59\n")
             .ends_with("protocol.connection_id_lifetime_seconds: expected an integer from 60 to 86400, got 59"));
@@ -286,6 +286,10 @@ TEST_CASE("cross-field rules name the keys involved", "[config]") {
         "config error: test.toml: channels.request_queue_capacity (64) must be at least protocol.receive_batch (128)");
   CHECK(error_of("[protocol]\nreceive_batch = 128\n[channels]\nresponse_queue_capacity = 64\n")
             .find("channels.response_queue_capacity") != std::string::npos);
+  CHECK(error_of("[workers]\nsocket_workers = 2\nrequest_workers = 0\n") ==
+        "config error: test.toml: workers.request_workers = 0 (socket worker owns the torrents) needs "
+        "workers.socket_workers = 1, not 2");
+  require_loads("[workers]\nsocket_workers = 1\nrequest_workers = 0\n");
   CHECK(error_of("[network]\nipv4_address = \"\"\nipv6_address = \"\"\n") ==
         "config error: test.toml: network.ipv4_address and network.ipv6_address are both empty: no socket to serve "
         "on");

@@ -20,12 +20,6 @@ struct sip_state {
     v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);
   }
 
-  void absorb(std::uint64_t m) {
-    v3 ^= m;
-    round();
-    round();
-    v0 ^= m;
-  }
 };
 
 std::uint64_t load_le64(const std::uint8_t* p) {
@@ -34,23 +28,37 @@ std::uint64_t load_le64(const std::uint8_t* p) {
   return value;
 }
 
-}  // namespace
-
-std::uint64_t siphash24(const siphash_key& key, std::span<const std::uint8_t> message) {
+template <int CompressionRounds, int FinalizationRounds>
+std::uint64_t siphash(const siphash_key& key, std::span<const std::uint8_t> message) {
   sip_state s{key.k0 ^ 0x736f6d6570736575ULL, key.k1 ^ 0x646f72616e646f6dULL, key.k0 ^ 0x6c7967656e657261ULL,
               key.k1 ^ 0x7465646279746573ULL};
+  const auto absorb = [&s](std::uint64_t m) {
+    s.v3 ^= m;
+    for (int i = 0; i < CompressionRounds; ++i) s.round();
+    s.v0 ^= m;
+  };
   const std::size_t whole = message.size() / 8 * 8;
-  for (std::size_t i = 0; i < whole; i += 8) s.absorb(load_le64(message.data() + i));
+  for (std::size_t i = 0; i < whole; i += 8) absorb(load_le64(message.data() + i));
 
   std::uint64_t last = static_cast<std::uint64_t>(message.size() & 0xff) << 56;
   for (std::size_t i = whole; i < message.size(); ++i) {
     last |= static_cast<std::uint64_t>(message[i]) << (8 * (i - whole));
   }
-  s.absorb(last);
+  absorb(last);
 
   s.v2 ^= 0xff;
-  for (int i = 0; i < 4; ++i) s.round();
+  for (int i = 0; i < FinalizationRounds; ++i) s.round();
   return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+}  // namespace
+
+std::uint64_t siphash24(const siphash_key& key, std::span<const std::uint8_t> message) {
+  return siphash<2, 4>(key, message);
+}
+
+std::uint64_t siphash13(const siphash_key& key, std::span<const std::uint8_t> message) {
+  return siphash<1, 3>(key, message);
 }
 
 siphash_key random_siphash_key() {

@@ -13,7 +13,7 @@ void apply(shard_totals& totals, const peer_count_change& change) {
 }  // namespace
 
 torrent_shard::torrent_shard(swarm_rules rules, siphash_key hash_key, std::uint64_t random_seed)
-    : rules_(rules), endpoint_hasher_{hash_key}, random_(random_seed) {
+    : rules_(rules), coarse_clock_(rules.peer_timeout_seconds), endpoint_hasher_{hash_key}, random_(random_seed) {
   // The two maps hash under the same key: they never share a bucket array, so nothing is gained
   // by separate keys, and the endpoint index inside big swarms gets its own derivative.
   ipv4_.torrents = decltype(ipv4_.torrents)(0, keyed_info_hash_hasher{hash_key});
@@ -38,7 +38,7 @@ announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const
   request.endpoint = input.endpoint;
   request.seeder = input.left == 0;
   request.event = input.event;
-  request.expires_at = now + rules_.peer_timeout_seconds;
+  request.expires_at = coarse_clock_.at(now + rules_.peer_timeout_seconds);
   const std::uint32_t wanted = input.num_want < 0 ? rules_.default_peers_wanted : static_cast<std::uint32_t>(input.num_want);
   request.peers_wanted = std::min(wanted, max_peers);
 
@@ -76,7 +76,7 @@ template <typename Endpoint>
 void torrent_shard::clean_family(family_state<Endpoint>& state, std::uint32_t now, cleaning_report& report) {
   const std::uint64_t peers_before = state.totals.seeders + state.totals.leechers;
   const auto removed = boost::unordered::erase_if(state.torrents, [&](auto& entry) {
-    apply(state.totals, entry.second.remove_expired(now, endpoint_hasher_));
+    apply(state.totals, entry.second.remove_expired(coarse_clock_.at(now), endpoint_hasher_));
     return entry.second.empty();
   });
   state.totals.torrents -= removed;

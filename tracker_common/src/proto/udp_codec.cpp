@@ -1,5 +1,7 @@
 #include "tracker/proto/udp_codec.hpp"
 
+#include <cstring>
+
 #include "tracker/proto/byte_io.hpp"
 
 namespace riptide::proto::udp {
@@ -68,20 +70,35 @@ void append_header(std::vector<std::uint8_t>& out, action kind, transaction_id t
   append_be(out, transaction.value);
 }
 
+void store_be32(std::uint8_t* out, std::uint32_t value) {
+  out[0] = static_cast<std::uint8_t>(value >> 24);
+  out[1] = static_cast<std::uint8_t>(value >> 16);
+  out[2] = static_cast<std::uint8_t>(value >> 8);
+  out[3] = static_cast<std::uint8_t>(value);
+}
+
+// The hottest encoder (every announce reply): sized once, then written through a pointer.
 template <typename Endpoint>
 std::size_t encode_announce_response_of(const announce_response_header& header, std::span<const Endpoint> peers,
                                         std::vector<std::uint8_t>& out) {
+  constexpr std::size_t entry_size = Endpoint::address_size + 2;
   const std::size_t start = out.size();
-  out.reserve(start + announce_response_header_size + peers.size() * (Endpoint::address_size + 2));
-  append_header(out, action::announce, header.transaction);
-  append_be(out, header.interval);
-  append_be(out, header.leechers);
-  append_be(out, header.seeders);
+  const std::size_t length = announce_response_header_size + peers.size() * entry_size;
+  out.resize(start + length);
+  std::uint8_t* at = out.data() + start;
+  store_be32(at, static_cast<std::uint32_t>(action::announce));
+  store_be32(at + 4, header.transaction.value);
+  store_be32(at + 8, header.interval);
+  store_be32(at + 12, header.leechers);
+  store_be32(at + 16, header.seeders);
+  at += announce_response_header_size;
   for (const Endpoint& peer : peers) {
-    append_bytes(out, peer.address);
-    append_be(out, peer.port);
+    std::memcpy(at, peer.address.data(), Endpoint::address_size);
+    at[Endpoint::address_size] = static_cast<std::uint8_t>(peer.port >> 8);
+    at[Endpoint::address_size + 1] = static_cast<std::uint8_t>(peer.port);
+    at += entry_size;
   }
-  return out.size() - start;
+  return length;
 }
 
 template <typename Endpoint>

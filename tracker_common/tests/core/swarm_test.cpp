@@ -27,6 +27,9 @@ using riptide::proto::ipv6_endpoint;
 
 namespace {
 
+// The swarm keeps expiry in 16 bits; the tests think in 32-bit seconds (see coarse_clock).
+riptide::core::coarse_time coarse(std::uint32_t seconds) { return static_cast<riptide::core::coarse_time>(seconds); }
+
 using swarm4 = swarm<ipv4_endpoint>;
 
 ipv4_endpoint v4(std::uint32_t n, std::uint16_t port = 6881) {
@@ -54,7 +57,8 @@ struct fixture {
   peer_count_change announce(const Endpoint& endpoint, bool seeder, peer_event event, std::uint32_t expires_at,
                              std::size_t wanted = 50) {
     out.clear();
-    return peers.announce(swarm_announce<Endpoint>{endpoint, seeder, event, expires_at, wanted}, hasher, random, out);
+    return peers.announce(swarm_announce<Endpoint>{endpoint, seeder, event, coarse(expires_at), wanted}, hasher, random,
+                          out);
   }
 };
 
@@ -207,26 +211,26 @@ TEST_CASE("swarm: remove_expired drops peers whose expiry has come", "[core][swa
   f.announce(v4(3), false, peer_event::started, 300);
   f.announce(v4(4), true, peer_event::started, 300);
 
-  auto change = f.peers.remove_expired(99, f.hasher);
+  auto change = f.peers.remove_expired(coarse(99), f.hasher);
   CHECK(change.seeders == 0);
   CHECK(change.leechers == 0);
   CHECK(f.peers.peers() == 4);
 
-  change = f.peers.remove_expired(100, f.hasher);  // an expiry of 100 has come at 100
+  change = f.peers.remove_expired(coarse(100), f.hasher);  // an expiry of 100 has come at 100
   CHECK(change.seeders == -1);
   CHECK(change.leechers == 0);
   CHECK(f.peers.seeders() == 1);
 
   // A re-announce pushes the expiry forward.
   f.announce(v4(2), false, peer_event::none, 1000);
-  change = f.peers.remove_expired(300, f.hasher);
+  change = f.peers.remove_expired(coarse(300), f.hasher);
   CHECK(change.seeders == -1);
   CHECK(change.leechers == -1);
   CHECK(f.peers.seeders() == 0);
   CHECK(f.peers.leechers() == 1);
   CHECK(contains(f.peers.leecher_list(), v4(2)));
 
-  change = f.peers.remove_expired(5000, f.hasher);
+  change = f.peers.remove_expired(coarse(5000), f.hasher);
   CHECK(change.leechers == -1);
   CHECK(f.peers.empty());
 }
@@ -323,12 +327,12 @@ TEST_CASE("swarm: the index is built past 32 peers and dropped below 16", "[core
   // Expiry rebuilds (or drops) the index as well.
   for (std::uint32_t i = 100; i < 150; ++i) f.announce(v4(i), false, peer_event::started, 5000);
   CHECK(f.peers.has_index());
-  f.peers.remove_expired(3000, f.hasher);
+  f.peers.remove_expired(coarse(3000), f.hasher);
   CHECK(f.peers.peers() == 50);
   CHECK(f.peers.has_index());
   f.announce(v4(120), false, peer_event::stopped, 0);
   CHECK(f.peers.peers() == 49);
-  f.peers.remove_expired(6000, f.hasher);
+  f.peers.remove_expired(coarse(6000), f.hasher);
   CHECK(f.peers.empty());
   CHECK_FALSE(f.peers.has_index());
 }
@@ -347,7 +351,7 @@ std::ptrdiff_t list_mismatch(std::span<const riptide::core::peer_entry<Endpoint>
                              const std::map<Endpoint, model_peer>& model) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto it = model.find(list[i].endpoint);
-    if (it == model.end() || it->second.seeder != seeders || it->second.expires_at != list[i].expires_at) {
+    if (it == model.end() || it->second.seeder != seeders || coarse(it->second.expires_at) != list[i].expires_at) {
       return static_cast<std::ptrdiff_t>(i);
     }
   }
@@ -399,7 +403,7 @@ void run_model_test(std::uint64_t seed, std::uint32_t address_pool, std::size_t 
             ++it;
           }
         }
-        change = f.peers.remove_expired(now, f.hasher);
+        change = f.peers.remove_expired(coarse(now), f.hasher);
       } else if (roll < 1 + p.stop_percent) {
         // Stop: prefer a peer that is there, so the swarm really shrinks.
         Endpoint target = endpoint;
@@ -489,4 +493,33 @@ TEST_CASE("swarm: randomized against a std::map model, IPv6", "[core][swarm][mod
 TEST_CASE("swarm: randomized against a std::map model, small swarms", "[core][swarm][model]") {
   // 20 addresses x 2 ports: the swarm keeps crossing 16 and 32 peers.
   run_model_test<ipv4_endpoint>(0x5eed'0003, 20, 33, [](std::uint32_t n, std::uint16_t port) { return v4(n, port); });
+}
+
+TEST_CASE("coarse clock: exact seconds for usual timeouts, coarser beyond 2^14 s", "[core][swarm]") {
+  using riptide::core::coarse_clock;
+  using riptide::core::has_expired;
+  CHECK(coarse_clock(2700).shift() == 0);
+  CHECK(coarse_clock(16383).shift() == 0);
+  CHECK(coarse_clock(16384).shift() == 1);
+  CHECK(coarse_clock(172800).shift() == 4);  // two days: 16-second steps
+  const coarse_clock clock(172800);
+  CHECK(clock.at(160) == 10);
+
+  // Comparisons hold across the 16-bit wrap.
+  CHECK(has_expired(100, 100));
+  CHECK(has_expired(100, 101));
+  CHECK_FALSE(has_expired(101, 100));
+  CHECK_FALSE(has_expired(5, 65530));  // 65530 + 11 wraps to 5: not yet
+  CHECK(has_expired(65530, 5));        // 5 is 11 units after 65530
+}
+
+TEST_CASE("swarm: expiry across the 16-bit wrap of coarse time", "[core][swarm]") {
+  fixture<ipv4_endpoint> f;
+  f.announce(v4(1), false, peer_event::none, 65530 + 2700);  // wraps to 2694
+  f.announce(v4(2), false, peer_event::none, 65530 + 100);   // wraps to 94
+  CHECK(f.peers.remove_expired(coarse(65530 + 50), f.hasher).leechers == 0);
+  CHECK(f.peers.remove_expired(coarse(65530 + 100), f.hasher).leechers == -1);
+  CHECK(f.peers.leechers() == 1);
+  CHECK(f.peers.remove_expired(coarse(65530 + 2700), f.hasher).leechers == -1);
+  CHECK(f.peers.empty());
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Keyed hashes for the tracker's hash maps. Keys an attacker chooses (info hashes, peer ports and
 // IPv6 addresses) must not be able to collide on purpose, so every map hashes with SipHash under
-// a random per-process key.
+// a random per-process key (SipHash-1-3: see siphash.hpp).
 
 #include <cstdint>
 #include <span>
@@ -15,7 +15,7 @@ struct keyed_info_hash_hasher {
   siphash_key key;
   // Boost.Unordered: the hash is already well mixed; no extra post-mixing needed.
   using is_avalanching = void;
-  std::size_t operator()(const proto::info_hash& hash) const { return siphash24(key, hash.bytes); }
+  std::size_t operator()(const proto::info_hash& hash) const { return siphash13(key, hash.bytes); }
 };
 
 struct keyed_endpoint_hasher {
@@ -28,7 +28,7 @@ struct keyed_endpoint_hasher {
     for (std::size_t i = 0; i < Endpoint::address_size; ++i) bytes[i] = endpoint.address[i];
     bytes[Endpoint::address_size] = static_cast<std::uint8_t>(endpoint.port >> 8);
     bytes[Endpoint::address_size + 1] = static_cast<std::uint8_t>(endpoint.port);
-    return siphash24(key, bytes);
+    return siphash13(key, bytes);
   }
 };
 

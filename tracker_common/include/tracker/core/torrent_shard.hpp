@@ -89,6 +89,7 @@ class torrent_shard {
   void clean_family(family_state<Endpoint>& state, std::uint32_t now, cleaning_report& report);
 
   swarm_rules rules_;
+  coarse_clock coarse_clock_;
   keyed_endpoint_hasher endpoint_hasher_;
   std::mt19937_64 random_;
   family_state<proto::ipv4_endpoint> ipv4_;

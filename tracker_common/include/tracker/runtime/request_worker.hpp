@@ -8,23 +8,22 @@
 #include <cstdint>
 #include <vector>
 
-#include "tracker/core/torrent_shard.hpp"
 #include "tracker/runtime/channels.hpp"
+#include "tracker/runtime/shard_service.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
 #include "tracker/runtime/worker_counters.hpp"
 
 namespace riptide::runtime {
 
 struct request_worker_settings {
-  core::swarm_rules rules;
-  std::uint32_t cleaning_interval_seconds = 60;
+  shard_settings shard;
   std::size_t batch_size = 256;  // requests taken from the channel at once
 };
 
 class request_worker {
  public:
   // `outputs[i]` is the response channel of socket worker i.
-  request_worker(request_worker_settings settings, core::siphash_key hash_key, std::uint64_t random_seed,
+  request_worker(const request_worker_settings& settings, core::siphash_key hash_key, std::uint64_t random_seed,
                  const tracker_clock& clock, request_channel& input, const std::vector<response_channel*>& outputs,
                  worker_counters& counters);
 
@@ -32,21 +31,17 @@ class request_worker {
   void run(const std::atomic<bool>& stopping);
 
  private:
-  void handle(shard_request& request, std::uint32_t now);
   void flush_responses();
-  void clean_if_due(std::uint32_t now);
-  void publish_gauges();
 
-  request_worker_settings settings_;
-  core::torrent_shard shard_;
+  std::size_t batch_size_;
   const tracker_clock& clock_;
+  shard_service shard_;
   request_channel& input_;
   moodycamel::ConsumerToken input_token_;
   std::vector<response_channel*> outputs_;
   std::vector<moodycamel::ProducerToken> output_tokens_;
   std::vector<std::vector<shard_response>> pending_responses_;  // per socket worker, one batch
   worker_counters& counters_;
-  std::uint32_t next_cleaning_ = 0;
 };
 
 }  // namespace riptide::runtime

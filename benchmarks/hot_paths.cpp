@@ -1,0 +1,164 @@
+// Microbenchmarks of the hot paths, outside ctest (a benchmark prints figures; it asserts nothing):
+//   - the BEP 15 codec: decoding an announce, encoding an announce reply of 50 peers
+//   - a shard: announces of a fixed population (re-announces: lookup + selection), new peers
+//   - peer selection alone, on a swarm of 1000
+//   - memory: heap bytes per peer of the swarm data after the population is in (mallinfo2)
+// Usage: riptide_microbench [peers] [torrents]    (defaults 400000 and 100000, like bench-udp.sh)
+// The workload is load_test's: the same Pareto popularity and seed.
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "tracker/core/torrent_shard.hpp"
+#include "tracker/proto/udp_codec.hpp"
+#include "workload.hpp"
+
+namespace {
+
+using namespace riptide;
+using clock_type = std::chrono::steady_clock;
+
+// Runs `body(i)` for i in [0, iterations) five times; prints the median time per call.
+template <typename Body>
+void measure(const char* name, std::size_t iterations, Body&& body) {
+  std::vector<double> per_call;
+  for (int run = 0; run < 5; ++run) {
+    const auto start = clock_type::now();
+    for (std::size_t i = 0; i < iterations; ++i) body(i);
+    const double ns = std::chrono::duration<double, std::nano>(clock_type::now() - start).count();
+    per_call.push_back(ns / static_cast<double>(iterations));
+  }
+  std::sort(per_call.begin(), per_call.end());
+  std::printf("%-44s %9.1f ns/op  (median of 5 x %zu)\n", name, per_call[2], iterations);
+}
+
+// Bytes malloc has handed out, including large blocks it mmap()s (the torrent map arrays).
+std::size_t heap_in_use() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
+
+// A field of /proc/self/status in kB (VmRSS, VmHWM).
+std::size_t status_kb(const char* field) {
+  std::FILE* status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) return 0;
+  char line[256];
+  std::size_t value = 0;
+  const std::size_t length = std::strlen(field);
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::strncmp(line, field, length) == 0) value = std::strtoull(line + length + 1, nullptr, 10);
+  }
+  std::fclose(status);
+  return value;
+}
+
+proto::ipv4_endpoint endpoint_of(std::uint32_t peer) {
+  // Like load_test: 8 sockets on 127.0.0.2.., port 1024 + peer / 8.
+  proto::ipv4_endpoint endpoint;
+  endpoint.address = {127, 0, 0, static_cast<std::uint8_t>(2 + peer % 8)};
+  endpoint.port = static_cast<std::uint16_t>(1024 + peer / 8);
+  return endpoint;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  load_test::udp_load_config config;
+  if (argc > 1) config.peers.count = static_cast<std::uint32_t>(std::strtoul(argv[1], nullptr, 10));
+  if (argc > 2) config.torrents.count = static_cast<std::uint32_t>(std::strtoul(argv[2], nullptr, 10));
+  const load_test::peer_population population(config, 8, true);
+  std::printf("workload: %u peers over %u torrents (pareto shape %.2f scale %.0f)\n", config.peers.count,
+              config.torrents.count, config.torrents.pareto_shape, config.torrents.pareto_scale);
+
+  // --- codec ---
+  std::vector<std::uint8_t> packet;
+  proto::udp::announce_request request;
+  request.connection = proto::connection_id{0x1234};
+  request.transaction = proto::transaction_id{7};
+  request.hash = load_test::torrent_info_hash(1, 42);
+  request.port = 6881;
+  proto::udp::encode_announce_request(request, packet, {"/announce"});
+  std::size_t sink = 0;
+  measure("codec: decode a 109-byte announce", 2'000'000, [&](std::size_t) {
+    sink += proto::udp::decode_request(packet).index();
+  });
+  std::vector<proto::ipv4_endpoint> fifty(50);
+  std::vector<std::uint8_t> reply;
+  measure("codec: encode an announce reply of 50 peers", 2'000'000, [&](std::size_t) {
+    reply.clear();
+    sink += proto::udp::encode_announce_response({proto::transaction_id{1}, 1800, 10, 5},
+                                                 std::span<const proto::ipv4_endpoint>(fifty), reply);
+  });
+
+  // --- a shard holding the whole population ---
+  core::swarm_rules rules;
+  const std::size_t heap_before = heap_in_use();
+  const std::size_t rss_before_kb = status_kb("VmRSS");
+  core::torrent_shard shard(rules, core::siphash_key{1, 2}, 3);
+  std::vector<proto::ipv4_endpoint> peers_out;
+  const auto input_of = [&](std::uint32_t peer) {
+    core::announce_input<proto::ipv4_endpoint> input;
+    input.hash = load_test::torrent_info_hash(1, population.torrent_of(peer));
+    input.endpoint = endpoint_of(peer);
+    input.left = population.is_seeder(peer) ? 0 : 1000;
+    input.num_want = 50;
+    return input;
+  };
+  const auto fill_start = clock_type::now();
+  for (std::uint32_t peer = 0; peer < population.size(); ++peer) {
+    peers_out.clear();
+    shard.announce(input_of(peer), 10, peers_out);
+  }
+  const double fill_ns = std::chrono::duration<double, std::nano>(clock_type::now() - fill_start).count();
+  const std::size_t heap_after = heap_in_use();
+  const std::size_t peak_kb = status_kb("VmHWM");
+  const core::shard_totals totals = shard.totals(proto::address_family::ipv4);
+  std::printf("%-44s %9.1f ns/op  (%u new peers, one pass)\n", "shard: announce of a new peer", fill_ns / population.size(),
+              population.size());
+  std::printf("memory: %llu torrents, %llu peers, %.1f heap bytes per peer (%.1f MiB)\n",
+              static_cast<unsigned long long>(totals.torrents),
+              static_cast<unsigned long long>(totals.seeders + totals.leechers),
+              static_cast<double>(heap_after - heap_before) / static_cast<double>(totals.seeders + totals.leechers),
+              static_cast<double>(heap_after - heap_before) / (1024.0 * 1024.0));
+  std::printf("memory: peak RSS growth %.1f bytes per peer (what bench-udp.sh compares)\n",
+              static_cast<double>(peak_kb - rss_before_kb) * 1024.0 / static_cast<double>(totals.seeders + totals.leechers));
+
+  std::mt19937_64 random(9);
+  std::vector<std::uint32_t> order(1'000'000);
+  for (auto& peer : order) peer = static_cast<std::uint32_t>(random() % population.size());
+  std::vector<core::announce_input<proto::ipv4_endpoint>> inputs;
+  inputs.reserve(order.size());
+  for (const std::uint32_t peer : order) inputs.push_back(input_of(peer));
+  measure("shard: re-announce (lookup + 50 peers out)", inputs.size(), [&](std::size_t i) {
+    peers_out.clear();
+    sink += shard.announce(inputs[i], 11, peers_out).seeders;
+  });
+  measure("shard: scrape of one torrent", inputs.size(), [&](std::size_t i) {
+    sink += shard.scrape(proto::address_family::ipv4, inputs[i].hash).seeders;
+  });
+
+  // --- selection alone: one swarm of 1000 leechers, announcer asks for 50 ---
+  core::torrent_shard big(rules, core::siphash_key{4, 5}, 6);
+  const proto::info_hash hash = load_test::torrent_info_hash(2, 0);
+  for (std::uint32_t peer = 0; peer < 1000; ++peer) {
+    core::announce_input<proto::ipv4_endpoint> input{hash, endpoint_of(peer), 1000, core::peer_event::none, 0};
+    peers_out.clear();
+    big.announce(input, 10, peers_out);
+  }
+  measure("selection: 50 of a swarm of 1000", 1'000'000, [&](std::size_t i) {
+    core::announce_input<proto::ipv4_endpoint> input{hash, endpoint_of(static_cast<std::uint32_t>(i % 1000)), 1000,
+                                                     core::peer_event::none, 50};
+    peers_out.clear();
+    sink += big.announce(input, 11, peers_out).leechers;
+  });
+
+  std::printf("(checksum %zu)\n", sink);
+  return 0;
+}
