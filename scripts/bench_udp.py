@@ -11,6 +11,9 @@ pinned with `taskset -c SERVER_CORES`, runs load_test pinned with `taskset -c LO
 the server's CPU time and memory from /proc, and stops the server with SIGTERM. Rounds alternate
 the order of the servers (round 1: riptide first, round 2: opentracker first, ...).
 
+--servers riptide (or opentracker) measures one server alone, e.g. for a scaling study of
+tracker_udp's worker layouts; the riptide / opentracker ratios are printed only when both ran.
+
 Metrics per measurement:
   responses/s       from load_test, over its measured phase.
   CPU %             server CPU seconds (utime + stime of every thread) / wall seconds, sampled at
@@ -507,8 +510,9 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
 def rounds_table(runs: list[dict]) -> str:
     headers = ["round", "server"] + [h for _, h, _ in COLUMNS] + ["load CPU %"]
     rows = []
+    alone = len({run["server"] for run in runs}) == 1
     for run in runs:
-        server = f"{run['server']} ({'1st' if run['position'] == 1 else '2nd'})"
+        server = run["server"] if alone else f"{run['server']} ({'1st' if run['position'] == 1 else '2nd'})"
         rows.append([str(run["round"]), server] + [fmt(run[k], f) for k, _, f in COLUMNS]
                     + [fmt(run["load_cpu_percent"], "{:.1f}")])
     return markdown_table(headers, rows)
@@ -519,17 +523,18 @@ def median_of(runs: list[dict], key: str):
     return statistics.median(values) if values else None
 
 
-def summarise(runs: list[dict]) -> dict[str, dict]:
+def summarise(runs: list[dict], servers: tuple[str, ...]) -> dict[str, dict]:
     keys = [k for k, _, _ in COLUMNS] + ["latency_us_max", "load_cpu_percent", "cpu_percent_whole_run",
                                          "baseline_rss_kib", "peers_per_announce"]
     return {name: {key: median_of([r for r in runs if r["server"] == name], key) for key in keys}
-            for name in SERVERS}
+            for name in servers}
 
 
 def summary_table(summary: dict[str, dict]) -> str:
-    headers = ["server", "rounds"] + [h for _, h, _ in COLUMNS]
+    headers = ["server", "rounds"] + [h for _, h, _ in COLUMNS] + ["load CPU %"]
     rows = [[name, str(summary[name]["rounds"])] + [fmt(summary[name][k], f) for k, _, f in COLUMNS]
-            for name in SERVERS]
+            + [fmt(summary[name]["load_cpu_percent"], "{:.1f}")]
+            for name in summary]
     return markdown_table(headers, rows)
 
 
@@ -537,7 +542,10 @@ def ratio(a, b):
     return a / b if a is not None and b not in (None, 0) else None
 
 
-def compute_ratios(summary: dict[str, dict]) -> dict:
+def compute_ratios(summary: dict[str, dict]) -> dict | None:
+    """riptide / opentracker ratios of the medians; None unless both servers ran."""
+    if RIPTIDE not in summary or OPENTRACKER not in summary:
+        return None
     r, o = summary[RIPTIDE], summary[OPENTRACKER]
     return {
         "responses_per_second": ratio(r["responses_per_second"], o["responses_per_second"]),
@@ -581,16 +589,18 @@ def machine_info() -> dict:
 
 def versions(args) -> dict:
     out = {}
-    result = run_tool([str(args.tracker_udp), "-V"])
-    out["tracker_udp"] = result.stdout.strip() or "unknown"
+    if RIPTIDE in args.servers:
+        result = run_tool([str(args.tracker_udp), "-V"])
+        out["tracker_udp"] = result.stdout.strip() or "unknown"
     result = run_tool([str(args.load_test), "-V"])
     out["load_test"] = result.stdout.strip() or "unknown"
-    opentracker = "unknown"
-    if shutil.which("dpkg-query"):
-        result = run_tool(["dpkg-query", "-W", "-f=${Version}", "opentracker"])
-        if result.returncode == 0 and result.stdout.strip():
-            opentracker = "opentracker " + result.stdout.strip() + " (Debian package)"
-    out["opentracker"] = opentracker
+    if OPENTRACKER in args.servers:
+        opentracker = "unknown"
+        if shutil.which("dpkg-query"):
+            result = run_tool(["dpkg-query", "-W", "-f=${Version}", "opentracker"])
+            if result.returncode == 0 and result.stdout.strip():
+                opentracker = "opentracker " + result.stdout.strip() + " (Debian package)"
+        out["opentracker"] = opentracker
     if shutil.which("git"):
         head = run_tool(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
         if head.returncode == 0:
@@ -608,7 +618,11 @@ def parse_args(argv: list[str]):
         prog=os.environ.get("RIPTIDE_BENCH_COMMAND", "bench_udp.py"),
         description="Compare tracker_udp with opentracker under the same load_test workload.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; each measures both servers, alternating order")
+    parser.add_argument("--servers", default=",".join(SERVERS), metavar="NAME[,NAME]",
+                        help=f"servers to measure, comma-separated: {' and/or '.join(SERVERS)} "
+                             "(ratios only when both run)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds; each measures every chosen server, alternating order")
     parser.add_argument("--duration", type=int, default=10, help="measured seconds per load_test run (after warm-up)")
     parser.add_argument("--torrents", type=int, default=100000, help="torrents in the workload")
     parser.add_argument("--peers", type=int, default=400000, help="peers in the workload")
@@ -640,6 +654,11 @@ def parse_args(argv: list[str]):
         if not condition:
             parser.error(message)
 
+    chosen = [name.strip().lower() for name in args.servers.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SERVERS]
+    check(not unknown, f"--servers: unknown server(s) {', '.join(unknown)}; choose from {', '.join(SERVERS)}")
+    check(bool(chosen), f"--servers: name at least one of {', '.join(SERVERS)}")
+    args.servers = tuple(name for name in SERVERS if name in chosen)  # canonical order, no duplicates
     check(args.rounds >= 1, "--rounds must be at least 1")
     check(1 <= args.duration <= 3600, "--duration must be 1..3600 seconds")
     check(args.torrents >= 1 and args.peers >= 1, "--torrents and --peers must be at least 1")
@@ -659,9 +678,12 @@ def parse_args(argv: list[str]):
         setattr(args, option[2:].replace("-", "_") + "_set", cores)
     if args.server_cores_set & args.load_cores_set:
         warn("--server-cores and --load-cores overlap: server and load generator share CPUs")
+    # tracker_udp is needed even when only opentracker runs: it validates its configuration (-P)
+    # like always, so that a later comparison uses the same settings.
     for path in (args.tracker_udp, args.load_test):
         check(path.is_file() and os.access(path, os.X_OK), f"{path}: not an executable (build it first)")
-    check(shutil.which(args.opentracker) is not None, f"{args.opentracker}: not found (install opentracker)")
+    if OPENTRACKER in args.servers:
+        check(shutil.which(args.opentracker) is not None, f"{args.opentracker}: not found (install opentracker)")
     check(shutil.which("taskset") is not None, "taskset not found (util-linux)")
     return args
 
@@ -737,12 +759,13 @@ def run(args, argv: list[str]) -> int:
 
         log(f"machine: {machine['nproc']} CPUs, {machine['cpu_model']}, {machine['kernel']}, "
             f"load average {machine['loadavg_at_start']}")
-        log(f"{args.rounds} round(s) × 2 servers × ({args.duration} s measured + warm-up of {args.peers} peers); "
-            f"files in {work}")
+        servers = args.servers
+        log(f"{args.rounds} round(s) × {len(servers)} server(s) ({', '.join(servers)}) × ({args.duration} s "
+            f"measured + warm-up of {args.peers} peers); files in {work}")
 
         runs: list[dict] = []
         for round_number in range(1, args.rounds + 1):
-            order = SERVERS if round_number % 2 == 1 else tuple(reversed(SERVERS))
+            order = servers if round_number % 2 == 1 else tuple(reversed(servers))
             for position, name in enumerate(order, start=1):
                 if not port_is_free(udp_port, socket.SOCK_DGRAM):
                     raise BenchError(f"UDP port {udp_port} is taken by someone else; retry or pass --port")
@@ -753,16 +776,17 @@ def run(args, argv: list[str]) -> int:
                 else:
                     argv = [args.opentracker, "-f", str(opentracker_config_path)]
                 server = Server(name, argv, args.server_cores, udp_port, work, tag)
-                log(f"round {round_number}/{args.rounds}: {name} ({position}/2)...")
+                log(f"round {round_number}/{args.rounds}: {name} ({position}/{len(order)})...")
                 result = measure(server, args, load_config_path, work, tag)
                 result.update(round=round_number, position=position)
                 runs.append(result)
                 log(f"  {result['responses_per_second']:,.0f} responses/s, server CPU {result['cpu_percent']:.1f} %, "
                     f"{fmt(result['responses_per_cpu_second'], '{:,.0f}')} responses/CPU-s, "
-                    f"p99 {result['latency_us_p99']} µs, peak RSS {result['peak_rss_mib']:.1f} MiB")
+                    f"p99 {result['latency_us_p99']} µs, peak RSS {result['peak_rss_mib']:.1f} MiB, "
+                    f"load CPU {fmt(result['load_cpu_percent'], '{:.1f}')} %")
 
-        summary = summarise(runs)
-        for name in SERVERS:
+        summary = summarise(runs, servers)
+        for name in servers:
             summary[name]["rounds"] = sum(1 for r in runs if r["server"] == name)
         ratios = compute_ratios(summary)
 
@@ -770,7 +794,7 @@ def run(args, argv: list[str]) -> int:
         load_limited = [r for r in runs if r["load_cpu_percent"] is not None
                         and r["load_cpu_percent"] >= 0.9 * load_capacity]
         settings = {
-            "rounds": args.rounds, "duration_seconds": args.duration, "torrents": args.torrents, "peers": args.peers,
+            "servers": list(servers), "rounds": args.rounds, "duration_seconds": args.duration, "torrents": args.torrents, "peers": args.peers,
             "announce_weight": args.announce_weight, "scrape_weight": args.scrape_weight,
             "riptide_socket_workers": args.socket_workers, "riptide_request_workers": args.request_workers,
             "opentracker_udp_workers": args.opentracker_udp_workers,
@@ -789,10 +813,12 @@ def run(args, argv: list[str]) -> int:
             f"Command: {command}",
             f"Workload: {args.torrents:,} torrents, {args.peers:,} peers, announce:scrape {args.announce_weight}:"
             f"{args.scrape_weight}, {args.duration} s measured per run, {args.rounds} round(s), load_test "
-            f"{args.load_threads} thread(s) on CPUs {args.load_cores}; servers on CPUs {args.server_cores}; "
-            f"tracker_udp workers {args.socket_workers} socket + {args.request_workers} request"
+            f"{args.load_threads} thread(s) on CPUs {args.load_cores}; "
+            + ("servers" if len(servers) > 1 else "server") + f" on CPUs {args.server_cores}"
+            + (f"; tracker_udp workers {args.socket_workers} socket + {args.request_workers} request"
+               if RIPTIDE in servers else "")
             + (f"; opentracker listen.udp.workers {args.opentracker_udp_workers}"
-               if args.opentracker_udp_workers is not None else ""),
+               if OPENTRACKER in servers and args.opentracker_udp_workers is not None else ""),
         ]
         if args.load_config_extra:
             header_lines.append("load_test extras: " + ", ".join(args.load_config_extra))
@@ -802,7 +828,8 @@ def run(args, argv: list[str]) -> int:
         text = "\n".join(header_lines) + "\n\n"
         text += "Per round:\n\n" + rounds_table(runs) + "\n\n"
         text += f"Medians over {args.rounds} round(s):\n\n" + summary_table(summary) + "\n\n"
-        text += ratios_text(ratios) + "\n"
+        if ratios is not None:
+            text += ratios_text(ratios) + "\n"
         text += f"Notes: {cpu_note}; responses/CPU-s = responses/s ÷ server CPU; RSS B/peer = (peak RSS − RSS " \
                 f"before the load) / peers.\n"
         print(text, end="", flush=True)
@@ -816,10 +843,12 @@ def run(args, argv: list[str]) -> int:
 
         if args.output:
             date = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
-            markdown = f"### UDP: tracker_udp vs opentracker ({date})\n\n"
+            title = " vs ".join("tracker_udp" if name == RIPTIDE else "opentracker" for name in servers)
+            markdown = f"### UDP: {title} ({date})\n\n"
             markdown += "\n".join(f"- {line}" for line in header_lines) + "\n\n"
             markdown += f"Medians over {args.rounds} round(s):\n\n" + summary_table(summary) + "\n\n"
-            markdown += ratios_text(ratios) + "\n\n"
+            if ratios is not None:
+                markdown += ratios_text(ratios) + "\n\n"
             markdown += "Per round:\n\n" + rounds_table(runs) + "\n\n"
             markdown += f"{cpu_note}; responses/CPU-s = responses/s ÷ server CPU; RSS B/peer = (peak RSS − RSS " \
                         "before the load) / peers.\n"

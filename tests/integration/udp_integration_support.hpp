@@ -38,6 +38,11 @@ class tracker_config {
     return *this;
   }
 
+  tracker_config& set_bool(const std::string& section, const std::string& key, bool value) {
+    sections_[section][key] = value ? "true" : "false";
+    return *this;
+  }
+
   tracker_config& set_string(const std::string& section, const std::string& key, const std::string& value) {
     std::string quoted = "\"";
     for (const char c : value) {

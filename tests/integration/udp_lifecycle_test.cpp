@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "udp_integration_support.hpp"
 
@@ -89,6 +93,50 @@ TEST_CASE("lifecycle: a port in use is one line on stderr naming the address, an
                                                               : "[::1]:" + std::to_string(taken.port());
   CHECK(result.standard_error.find(address) != std::string::npos);
   CHECK(result.standard_output.find("ready") == std::string::npos);
+}
+
+// The value of a "Name:\t..." line of /proc/PID/status (the first field), or "" if absent.
+std::string status_field(pid_t pid, const std::string& name) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(name + ":", 0) != 0) continue;
+    std::istringstream fields(line.substr(name.size() + 1));
+    std::string first;
+    fields >> first;
+    return first;
+  }
+  return {};
+}
+
+TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the tracker still serves",
+          "[udp][lifecycle]") {
+  // Dropping privileges needs them first: CI and the developers' machines run as root. Elsewhere
+  // this case says so and checks nothing.
+  if (::geteuid() != 0) {
+    WARN("not root: privilege drop not tested");
+    return;
+  }
+  char directory_template[] = "/tmp/riptide-chroot-XXXXXX";
+  REQUIRE(::mkdtemp(directory_template) != nullptr);
+  const std::string chroot_directory = directory_template;
+
+  tracker_config config;
+  config.set_bool("privileges", "drop", true);
+  config.set_string("privileges", "chroot_path", chroot_directory);
+  config.set_string("privileges", "user", "nobody");
+  tracker_process tracker(tracker_executable(), config.text());
+
+  const std::string nobody = std::to_string(65534);
+  CHECK(status_field(tracker.pid(), "Uid") == nobody);
+  CHECK(status_field(tracker.pid(), "Gid") == nobody);
+  CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(tracker.pid()) + "/root") == chroot_directory);
+
+  udp_test_client client(client_address(address_family::ipv4, 0), tracker.port());
+  client.connect();
+  client.announce_ok(client.make_announce(make_info_hash(901), 7002));
+  CHECK(tracker.stop() == 0);
+  ::rmdir(chroot_directory.c_str());
 }
 
 }  // namespace

@@ -145,3 +145,33 @@ TEST_CASE("worker layouts: many clients on the same torrents get consistent coun
 
 }  // namespace
 }  // namespace riptide::test
+
+namespace riptide::test {
+namespace {
+
+TEST_CASE("a full tracker refuses new peers with an error and keeps serving the others", "[udp][swarm]") {
+  tracker_config config;
+  config.set("swarm", "max_peers", 2);
+  const auto tracker = start_tracker(config);
+  const proto::info_hash torrent = make_info_hash(700);
+  std::vector<std::unique_ptr<udp_test_client>> clients;
+  for (unsigned k = 0; k < 3; ++k) {
+    clients.push_back(std::make_unique<udp_test_client>(client_address(proto::address_family::ipv4, 40 + k),
+                                                        tracker->port()));
+    clients.back()->connect();
+  }
+  clients[0]->announce_ok(clients[0]->make_announce(torrent, 7100));
+  clients[1]->announce_ok(clients[1]->make_announce(torrent, 7101));
+  const auto refused = clients[2]->announce_error(clients[2]->make_announce(torrent, 7102));
+  CHECK(refused.message == "tracker is full");
+  // The peers already in keep announcing, and still see each other.
+  const auto again = clients[0]->announce_ok(clients[0]->make_announce(torrent, 7100));
+  CHECK(again.ipv4_peers.size() == 1);
+  // IPv6 has its own bound.
+  udp_test_client v6(client_address(proto::address_family::ipv6, 0), tracker->port());
+  v6.connect();
+  v6.announce_ok(v6.make_announce(torrent, 7103));
+}
+
+}  // namespace
+}  // namespace riptide::test

@@ -23,6 +23,7 @@ class tracker_process {
   tracker_process& operator=(const tracker_process&) = delete;
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   bool has_ipv4() const { return has_ipv4_; }
   bool has_ipv6() const { return has_ipv6_; }
 

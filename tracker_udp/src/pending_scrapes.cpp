@@ -4,7 +4,7 @@ namespace riptide::udp {
 
 pending_scrapes::pending_scrapes(std::size_t capacity) : capacity_(capacity) {}
 
-std::optional<std::uint32_t> pending_scrapes::open(const runtime::reply_route& route, std::size_t hash_count,
+std::optional<std::uint64_t> pending_scrapes::open(const runtime::reply_route& route, std::size_t hash_count,
                                                    std::uint32_t now) {
   if (hash_count == 0 || hash_count > proto::udp::max_scrape_hashes) return std::nullopt;
   // Slots are made on first need: a tracker whose scrapes complete at once (one thread owning
@@ -15,8 +15,8 @@ std::optional<std::uint32_t> pending_scrapes::open(const runtime::reply_route& r
     entries_.emplace_back();
     filled_.emplace_back();
   }
-  const std::uint16_t slot = free_slots_.back();
-  free_slots_.pop_back();
+  const std::uint16_t slot = free_slots_.front();
+  free_slots_.pop_front();
   entry& opened = entries_[slot];
   opened.route = route;
   opened.results.assign(hash_count, proto::udp::scrape_entry{});
@@ -25,18 +25,18 @@ std::optional<std::uint32_t> pending_scrapes::open(const runtime::reply_route& r
   opened.in_use = true;
   filled_[slot] = {0, 0};
   ++open_count_;
-  return (static_cast<std::uint32_t>(opened.generation) << 16) | slot;
+  return (opened.generation << 16) | slot;
 }
 
-pending_scrapes::entry* pending_scrapes::lookup(std::uint32_t id) {
-  const std::uint32_t slot = id & 0xffff;
+pending_scrapes::entry* pending_scrapes::lookup(std::uint64_t id) {
+  const std::uint64_t slot = id & 0xffff;
   if (slot >= entries_.size()) return nullptr;
   entry& found = entries_[slot];
-  if (!found.in_use || found.generation != static_cast<std::uint16_t>(id >> 16)) return nullptr;
+  if (!found.in_use || found.generation != id >> 16) return nullptr;
   return &found;
 }
 
-pending_scrapes::entry* pending_scrapes::fill(std::uint32_t id, std::size_t index,
+pending_scrapes::entry* pending_scrapes::fill(std::uint64_t id, std::size_t index,
                                               const proto::udp::scrape_entry& result) {
   entry* found = lookup(id);
   if (found == nullptr || index >= found->results.size()) return nullptr;
@@ -49,7 +49,7 @@ pending_scrapes::entry* pending_scrapes::fill(std::uint32_t id, std::size_t inde
   return found->missing == 0 ? found : nullptr;
 }
 
-void pending_scrapes::close(std::uint32_t id) {
+void pending_scrapes::close(std::uint64_t id) {
   entry* found = lookup(id);
   if (found == nullptr) return;
   found->in_use = false;
@@ -63,7 +63,7 @@ std::size_t pending_scrapes::expire(std::uint32_t now, std::uint32_t max_age_sec
   for (std::size_t slot = 0; slot < entries_.size(); ++slot) {
     entry& candidate = entries_[slot];
     if (!candidate.in_use || now - candidate.opened_at <= max_age_seconds) continue;
-    close((static_cast<std::uint32_t>(candidate.generation) << 16) | static_cast<std::uint32_t>(slot));
+    close((candidate.generation << 16) | slot);
     ++expired;
   }
   return expired;

@@ -21,6 +21,32 @@ bool set_option(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
+struct socket_address {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  proto::address_family family = proto::address_family::ipv4;
+};
+
+std::optional<socket_address> parse_socket_address(const std::string& address, std::uint16_t port) {
+  socket_address parsed;
+  if (sockaddr_in v4{}; ::inet_pton(AF_INET, address.c_str(), &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(port);
+    std::memcpy(&parsed.storage, &v4, sizeof v4);
+    parsed.length = sizeof v4;
+    return parsed;
+  }
+  if (sockaddr_in6 v6{}; ::inet_pton(AF_INET6, address.c_str(), &v6.sin6_addr) == 1) {
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(port);
+    std::memcpy(&parsed.storage, &v6, sizeof v6);
+    parsed.length = sizeof v6;
+    parsed.family = proto::address_family::ipv6;
+    return parsed;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string format_socket_address(const std::string& address, proto::address_family family, std::uint16_t port) {
@@ -28,25 +54,28 @@ std::string format_socket_address(const std::string& address, proto::address_fam
   return address + ":" + std::to_string(port);
 }
 
-std::variant<bound_socket, std::string> bind_udp_socket(const udp_socket_options& options) {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  proto::address_family family;
-  if (sockaddr_in v4{}; ::inet_pton(AF_INET, options.address.c_str(), &v4.sin_addr) == 1) {
-    family = proto::address_family::ipv4;
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(options.port);
-    std::memcpy(&storage, &v4, sizeof v4);
-    length = sizeof v4;
-  } else if (sockaddr_in6 v6{}; ::inet_pton(AF_INET6, options.address.c_str(), &v6.sin6_addr) == 1) {
-    family = proto::address_family::ipv6;
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(options.port);
-    std::memcpy(&storage, &v6, sizeof v6);
-    length = sizeof v6;
-  } else {
-    return "not a numeric IP address: \"" + options.address + "\"";
+std::optional<std::string> check_port_free(const std::string& address, std::uint16_t port) {
+  const auto parsed = parse_socket_address(address, port);
+  if (!parsed) return "not a numeric IP address: \"" + address + "\"";
+  const udp_socket_options options{address, port, 0, 0};
+  const int fd = ::socket(parsed->family == proto::address_family::ipv4 ? AF_INET : AF_INET6,
+                          SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return failure(options, parsed->family, "create socket for");
+  if (parsed->family == proto::address_family::ipv6) set_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+  std::optional<std::string> taken;
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&parsed->storage), parsed->length) != 0) {
+    taken = failure(options, parsed->family, "bind");
   }
+  ::close(fd);
+  return taken;
+}
+
+std::variant<bound_socket, std::string> bind_udp_socket(const udp_socket_options& options) {
+  const auto parsed = parse_socket_address(options.address, options.port);
+  if (!parsed) return "not a numeric IP address: \"" + options.address + "\"";
+  const sockaddr_storage& storage = parsed->storage;
+  const socklen_t length = parsed->length;
+  const proto::address_family family = parsed->family;
 
   const int domain = family == proto::address_family::ipv4 ? AF_INET : AF_INET6;
   const int fd = ::socket(domain, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -5,6 +5,7 @@
 // their own sockets and swarms.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -27,6 +28,12 @@ struct bound_socket {
 
 // A non-blocking, bound socket, or one line saying what failed.
 std::variant<bound_socket, std::string> bind_udp_socket(const udp_socket_options& options);
+
+// SO_REUSEPORT lets any process of the same user bind the same port and take a share of its
+// traffic, so a second tracker started by mistake would serve half the clients silently. Binding a
+// plain socket (without SO_REUSEPORT) first proves nobody else has the port; it is closed at once.
+// Returns the reason when the address and port are taken.
+std::optional<std::string> check_port_free(const std::string& address, std::uint16_t port);
 
 // "127.0.0.1:6969" or "[::1]:6969".
 std::string format_socket_address(const std::string& address, proto::address_family family, std::uint16_t port);

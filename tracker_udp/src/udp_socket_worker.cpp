@@ -25,6 +25,7 @@ struct client_address {
   proto::address_family family;  // the swarm family: a v4-mapped IPv6 source is an IPv4 client
   std::array<std::uint8_t, 16> address;  // IPv4 as v4-mapped
   std::uint16_t port;
+  std::uint32_t scope_id;  // IPv6 only
 };
 
 client_address read_source(const sockaddr_storage& source) {
@@ -41,6 +42,7 @@ client_address read_source(const sockaddr_storage& source) {
     std::memcpy(client.address.data(), &v6.sin6_addr, 16);
     client.family = IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr) ? proto::address_family::ipv4 : proto::address_family::ipv6;
     client.port = ntohs(v6.sin6_port);
+    client.scope_id = v6.sin6_scope_id;
   }
   return client;
 }
@@ -81,6 +83,7 @@ socklen_t destination_of(const runtime::reply_route& route, sockaddr_storage& ou
   auto& v6 = reinterpret_cast<sockaddr_in6&>(out);
   v6.sin6_family = AF_INET6;
   v6.sin6_port = htons(route.port);
+  v6.sin6_scope_id = route.scope_id;
   std::memcpy(&v6.sin6_addr, route.address.data(), 16);
   return sizeof(sockaddr_in6);
 }
@@ -89,8 +92,8 @@ socklen_t destination_of(const runtime::reply_route& route, sockaddr_storage& ou
 
 udp_socket_worker::udp_socket_worker(std::uint16_t id, udp_socket_worker_settings settings,
                                      udp_socket_worker_services services, int ipv4_fd, int ipv6_fd,
-                                     const std::vector<runtime::request_channel*>& request_channels,
-                                     runtime::response_channel* responses,
+                                     const std::vector<runtime::request_inbox*>& request_inboxes,
+                                     runtime::response_inbox* responses,
                                      std::unique_ptr<runtime::shard_service> local_shard,
                                      runtime::worker_counters& counters)
     : id_(id),
@@ -100,8 +103,8 @@ udp_socket_worker::udp_socket_worker(std::uint16_t id, udp_socket_worker_setting
       inbox_(settings.batch_size),
 
       housekeeping_timer_(io_),
-      request_channels_(request_channels),
-      routed_(request_channels.size()),
+      request_inboxes_(request_inboxes),
+      routed_(request_inboxes.size()),
       responses_(responses),
       local_shard_(std::move(local_shard)),
       response_batch_(settings.batch_size * 4),
@@ -118,8 +121,6 @@ udp_socket_worker::udp_socket_worker(std::uint16_t id, udp_socket_worker_setting
     response_wake_ = std::make_unique<asio::posix::stream_descriptor>(io_, ::dup(responses_->wake_fd()));
   }
   if (local_shard_) routed_.resize(1);  // everything goes to the local shard
-  request_tokens_.reserve(request_channels_.size());
-  for (runtime::request_channel* channel : request_channels_) request_tokens_.push_back(channel->make_producer_token());
 }
 
 void udp_socket_worker::run() {
@@ -184,6 +185,7 @@ void udp_socket_worker::handle_datagram(std::uint8_t which, std::span<const std:
   route.socket = which;
   route.address = client.address;
   route.port = client.port;
+  route.scope_id = client.scope_id;
 
   const proto::udp::decode_result decoded = proto::udp::decode_request(packet);
 
@@ -286,10 +288,10 @@ void udp_socket_worker::route_requests() {
   for (std::size_t shard = 0; shard < routed_.size(); ++shard) {
     auto& batch = routed_[shard];
     if (batch.empty()) continue;
-    if (!request_channels_[shard]->try_send_batch(request_tokens_[shard], batch)) {
-      counters_.add(counter::dropped_request_queue_full, batch.size());
-    }
-    batch.clear();
+    const std::size_t offered = batch.size();
+    const std::size_t sent = request_inboxes_[shard]->from(id_).send(batch);
+    counters_.add(counter::dropped_request_queue_full, offered - sent);
+    request_inboxes_[shard]->notify();
   }
 }
 
@@ -320,6 +322,10 @@ void udp_socket_worker::answer_scrape(const pending_scrapes::entry& entry) {
 template <typename Endpoint>
 void udp_socket_worker::answer_announce(const runtime::reply_route& route, const core::announce_outcome& counts,
                                         std::span<const Endpoint> peers) {
+  if (counts.refused) {
+    send_error(route, "tracker is full");
+    return;
+  }
   const proto::udp::announce_response_header header{proto::transaction_id{route.transaction},
                                                     settings_.announce_interval_seconds, counts.leechers,
                                                     counts.seeders};
@@ -349,7 +355,7 @@ void udp_socket_worker::wait_for_responses() {
 
 void udp_socket_worker::drain_responses() {
   for (;;) {
-    const std::size_t count = responses_->try_receive(response_batch_.data(), response_batch_.size());
+    const std::size_t count = responses_->receive(response_batch_.data(), response_batch_.size());
     if (count == 0) break;
     for (std::size_t i = 0; i < count; ++i) {
       handle_response(response_batch_[i]);

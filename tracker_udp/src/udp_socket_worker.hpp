@@ -51,11 +51,11 @@ struct udp_socket_worker_services {
 class udp_socket_worker {
  public:
   // `ipv4_fd` / `ipv6_fd` are bound sockets (or -1 for none); the worker takes ownership.
-  // Either `request_channels[i]` belongs to request worker i and `responses` is this worker's own
-  // channel, or there are no request workers: no channels, and `local_shard` holds every torrent.
+  // Either `request_inboxes[i]` belongs to request worker i and `responses` is this worker's own
+  // inbox, or there are no request workers: no channels, and `local_shard` holds every torrent.
   udp_socket_worker(std::uint16_t id, udp_socket_worker_settings settings, udp_socket_worker_services services,
-                    int ipv4_fd, int ipv6_fd, const std::vector<runtime::request_channel*>& request_channels,
-                    runtime::response_channel* responses, std::unique_ptr<runtime::shard_service> local_shard,
+                    int ipv4_fd, int ipv6_fd, const std::vector<runtime::request_inbox*>& request_inboxes,
+                    runtime::response_inbox* responses, std::unique_ptr<runtime::shard_service> local_shard,
                     runtime::worker_counters& counters);
 
   void run();   // on the worker's own thread; returns after stop()
@@ -97,10 +97,9 @@ class udp_socket_worker {
   std::unique_ptr<boost::asio::posix::stream_descriptor> response_wake_;  // null with a local shard
   boost::asio::steady_timer housekeeping_timer_;
 
-  std::vector<runtime::request_channel*> request_channels_;
-  std::vector<moodycamel::ProducerToken> request_tokens_;
+  std::vector<runtime::request_inbox*> request_inboxes_;
   std::vector<std::vector<runtime::shard_request>> routed_;  // per request worker, this batch
-  runtime::response_channel* responses_;  // null with a local shard
+  runtime::response_inbox* responses_;  // null with a local shard
   std::unique_ptr<runtime::shard_service> local_shard_;
   std::vector<runtime::shard_response> response_batch_;
   runtime::access_list_view access_list_;

@@ -56,6 +56,9 @@ std::variant<std::uint16_t, std::string> bind_sockets(const udp_tracker_config& 
       {proto::address_family::ipv6, &config.network.ipv6_address}};
   for (const auto& [family, address] : families) {
     if (address->empty()) continue;
+    if (port != 0) {
+      if (auto taken = check_port_free(*address, port)) return *taken + " (is another tracker running?)";
+    }
     for (worker_sockets& worker : sockets.per_worker) {
       auto result = bind_udp_socket({*address, port, config.network.socket_receive_buffer_bytes,
                                      config.network.socket_send_buffer_bytes});
@@ -94,6 +97,9 @@ std::vector<T*> pointers_to(const std::vector<std::unique_ptr<T>>& objects) {
 }  // namespace
 
 int run(const udp_tracker_config& config) {
+  // First of all, so that no signal can end the process during start-up (a reload asked for
+  // while the access list loads is then taken once the tracker serves).
+  runtime::block_process_signals();
   runtime::set_log_level(config.log.level);
 
   auto access_list_or_error = runtime::access_list_holder::create(config.access_list);
@@ -117,9 +123,6 @@ int run(const udp_tracker_config& config) {
     return 1;
   }
 
-  // Before any thread starts, so that every thread inherits the mask and only sigwait sees them.
-  runtime::block_process_signals();
-
   const std::size_t socket_worker_count = config.workers.socket_workers;
   const std::size_t request_worker_count = config.workers.request_workers;
   const runtime::tracker_clock clock;
@@ -130,12 +133,13 @@ int run(const udp_tracker_config& config) {
   const core::shard_router router(core::random_siphash_key(),
                                   static_cast<std::uint32_t>(inline_shard ? 1 : request_worker_count));
 
-  const auto request_channels = make_each<runtime::request_channel>(
-      request_worker_count, config.channels.request_queue_capacity, socket_worker_count);
-  const auto response_channels = make_each<runtime::response_channel>(
-      inline_shard ? 0 : socket_worker_count, config.channels.response_queue_capacity, request_worker_count);
-  const std::vector<runtime::request_channel*> request_channel_pointers = pointers_to(request_channels);
-  const std::vector<runtime::response_channel*> response_channel_pointers = pointers_to(response_channels);
+  // One channel per (socket worker, request worker) pair in each direction.
+  const auto request_inboxes = make_each<runtime::request_inbox>(request_worker_count, socket_worker_count,
+                                                                 config.channels.request_queue_capacity);
+  const auto response_inboxes = make_each<runtime::response_inbox>(
+      inline_shard ? 0 : socket_worker_count, request_worker_count, config.channels.response_queue_capacity);
+  const std::vector<runtime::request_inbox*> request_inbox_pointers = pointers_to(request_inboxes);
+  const std::vector<runtime::response_inbox*> response_inbox_pointers = pointers_to(response_inboxes);
 
   const auto counters = make_each<runtime::worker_counters>(socket_worker_count + request_worker_count);
   const auto counter_views = pointers_to(counters);
@@ -148,11 +152,15 @@ int run(const udp_tracker_config& config) {
   shard_settings.rules.max_peers_ipv4 = config.swarm.max_peers_ipv4;
   shard_settings.rules.max_peers_ipv6 = config.swarm.max_peers_ipv6;
   shard_settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
+  // The tracker-wide bounds, split evenly over the shards (the keyed hash spreads torrents evenly).
+  const std::uint64_t shard_count = inline_shard ? 1 : request_worker_count;
+  shard_settings.rules.max_torrents = (std::uint64_t{config.swarm.max_torrents} + shard_count - 1) / shard_count;
+  shard_settings.rules.max_peers = (std::uint64_t{config.swarm.max_peers} + shard_count - 1) / shard_count;
   std::vector<std::unique_ptr<runtime::request_worker>> request_workers;
   for (std::size_t i = 0; i < request_worker_count; ++i) {
     request_workers.push_back(std::make_unique<runtime::request_worker>(
-        request_settings, core::random_siphash_key(), core::random_siphash_key().k0, clock, *request_channels[i],
-        response_channel_pointers, *counters[socket_worker_count + i]));
+        static_cast<std::uint16_t>(i), request_settings, core::random_siphash_key(), core::random_siphash_key().k0,
+        clock, *request_inboxes[i], response_inbox_pointers, *counters[socket_worker_count + i]));
   }
 
   udp_socket_worker_settings socket_settings;
@@ -171,8 +179,8 @@ int run(const udp_tracker_config& config) {
     }
     socket_workers.push_back(std::make_unique<udp_socket_worker>(
         static_cast<std::uint16_t>(i), socket_settings, services, sockets.per_worker[i].ipv4_fd,
-        sockets.per_worker[i].ipv6_fd, request_channel_pointers,
-        inline_shard ? nullptr : response_channel_pointers[i], std::move(local_shard), *counters[i]));
+        sockets.per_worker[i].ipv6_fd, request_inbox_pointers, inline_shard ? nullptr : response_inbox_pointers[i],
+        std::move(local_shard), *counters[i]));
   }
   sockets.release();
 

@@ -22,11 +22,15 @@ constexpr std::uint64_t max_socket_buffer_bytes = std::uint64_t{1} << 30;
 // grow as socket_workers x request_workers (one producer sub-queue per pair).
 constexpr std::uint64_t max_workers = 256;
 
-// Queues are bounded so that overload drops requests instead of eating memory: 2^24 slots of a
-// ~100-byte request is about 1.6 GiB per queue, already far beyond any useful backlog. Below 64
-// a queue holds hardly one receive batch (and moodycamel allocates in blocks of 32 slots anyway).
+// Channels are bounded so that overload drops requests instead of eating memory. There is one per
+// (socket worker, request worker) pair each way; 2^20 slots of a ~100-byte message is about 100 MiB
+// per channel, far beyond any useful backlog. Below 64 a channel holds hardly one receive batch.
 constexpr std::uint64_t min_queue_capacity = 64;
-constexpr std::uint64_t max_queue_capacity = std::uint64_t{1} << 24;
+constexpr std::uint64_t max_queue_capacity = std::uint64_t{1} << 20;
+
+// All channels together may hold at most this many messages (about 6 GiB at ~100 bytes each):
+// socket_workers x request_workers x (request + response capacity) grows fast with the workers.
+constexpr std::uint64_t max_channel_slots = std::uint64_t{1} << 26;
 
 constexpr std::uint64_t one_day_seconds = 86400;
 
@@ -73,11 +77,11 @@ config::option_table<udp_tracker_config> make_table() {
                       "SO_SNDBUF of each socket, capped by the kernel at net.core.wmem_max; 0: the OS default."),
 
       // [protocol]
-      // BEP 15: a client may use a connection id for one minute after receiving it, so less than
-      // 60 s would refuse ids that well-behaved clients (libtorrent caches them 60 s) still use.
-      // The longer the lifetime, the longer a captured id can be replayed with a forged source
-      // address; a day is already generous.
-      option::integer("protocol", "connection_id_lifetime_seconds", "seconds", 60, one_day_seconds,
+      // BEP 15 asks trackers to accept a connection id for two minutes (clients use one for a
+      // minute; libtorrent caches them 60 s), so less than 120 s would refuse ids that
+      // well-behaved clients still use. The longer the lifetime, the longer a captured id can be
+      // replayed with a forged source address; a day is already generous.
+      option::integer("protocol", "connection_id_lifetime_seconds", "seconds", 120, one_day_seconds,
                       [](auto& c) -> auto& { return c.protocol.connection_id_lifetime_seconds; },
                       "How long a connection id stays valid after it is issued.\n"
                       "BEP 15 asks trackers to accept ids for two minutes."),
@@ -132,13 +136,26 @@ config::option_table<udp_tracker_config> make_table() {
                       [](auto& c) -> auto& { return c.swarm.max_peers_ipv6; },
                       "Most IPv6 peers in one announce reply."),
 
+      // About 20 bytes a peer and 60 a torrent (docs/benchmarks.md): the defaults bound the swarm
+      // data near 700 MiB per family, whatever clients send.
+      option::integer("swarm", "max_torrents", "torrents", 1, 4294967295U,
+                      [](auto& c) -> auto& { return c.swarm.max_torrents; },
+                      "Most torrents per address family; an announce that would add one more gets the error\n"
+                      "\"tracker is full\"."),
+      option::integer("swarm", "max_peers", "peers", 1, 4294967295U, [](auto& c) -> auto& { return c.swarm.max_peers; },
+                      "Most peers per address family; an announce that would add one more gets the error\n"
+                      "\"tracker is full\" (peers already in a swarm keep announcing)."),
+
       // [channels]
       option::integer("channels", "request_queue_capacity", "requests", min_queue_capacity, max_queue_capacity,
                       [](auto& c) -> auto& { return c.channels.request_queue_capacity; },
-                      "Requests waiting per request worker; at least protocol.receive_batch."),
+                      "Requests waiting in each socket worker -> request worker channel; at least\n"
+                      "protocol.receive_batch * protocol.max_scrape_hashes, so that a full batch of the\n"
+                      "largest scrapes fits an empty channel."),
       option::integer("channels", "response_queue_capacity", "responses", min_queue_capacity, max_queue_capacity,
                       [](auto& c) -> auto& { return c.channels.response_queue_capacity; },
-                      "Responses waiting per socket worker; at least protocol.receive_batch."),
+                      "Responses waiting in each request worker -> socket worker channel; at least\n"
+                      "protocol.receive_batch."),
 
       // [cleaning]
       // At least every hour, so that expired peers do not linger (and get handed out) for long.
@@ -208,14 +225,29 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
            ") must be greater than swarm.announce_interval_seconds (" +
            std::to_string(config.swarm.announce_interval_seconds) + ")";
   }
-  // A whole receive batch is enqueued in one bulk call: a smaller queue would drop part of every
-  // full batch even when the workers keep up.
-  if (config.channels.request_queue_capacity < config.protocol.receive_batch) {
+  // A receive batch turns into at most receive_batch * max_scrape_hashes requests for one request
+  // worker: a smaller channel would drop part of a full batch even when the workers keep up.
+  const std::uint64_t largest_batch = std::uint64_t{config.protocol.receive_batch} * config.protocol.max_scrape_hashes;
+  if (config.channels.request_queue_capacity < largest_batch) {
     return "channels.request_queue_capacity (" + std::to_string(config.channels.request_queue_capacity) +
-           ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
+           ") must be at least protocol.receive_batch * protocol.max_scrape_hashes (" + std::to_string(largest_batch) +
+           ")";
   }
   if (config.channels.response_queue_capacity < config.protocol.receive_batch) {
     return "channels.response_queue_capacity (" + std::to_string(config.channels.response_queue_capacity) +
+           ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
+  }
+  const std::uint64_t channel_slots = std::uint64_t{config.workers.socket_workers} * config.workers.request_workers *
+                                      (std::uint64_t{config.channels.request_queue_capacity} +
+                                       config.channels.response_queue_capacity);
+  if (channel_slots > max_channel_slots) {
+    return "workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
+           "channels.response_queue_capacity) is " + std::to_string(channel_slots) + " messages, more than " +
+           std::to_string(max_channel_slots) + " (about 6 GiB): lower the capacities or the workers";
+  }
+  // Every scrape of a receive batch may be waiting for its parts at once.
+  if (config.protocol.max_pending_scrapes < config.protocol.receive_batch) {
+    return "protocol.max_pending_scrapes (" + std::to_string(config.protocol.max_pending_scrapes) +
            ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
   }
   if (config.access_list.mode != access_list_mode_config::off && config.access_list.path.empty()) {

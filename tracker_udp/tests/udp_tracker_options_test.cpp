@@ -85,6 +85,8 @@ udp_tracker_config modified_config() {
   c.swarm.default_num_want = 30;
   c.swarm.max_peers_ipv4 = 150;
   c.swarm.max_peers_ipv6 = 40;
+  c.swarm.max_torrents = 123456;
+  c.swarm.max_peers = 654321;
   c.channels.request_queue_capacity = 1024;
   c.channels.response_queue_capacity = 2048;
   c.cleaning.interval_seconds = 30;
@@ -115,6 +117,8 @@ void check_fields_equal(const udp_tracker_config& a, const udp_tracker_config& b
   CHECK(a.swarm.default_num_want == b.swarm.default_num_want);
   CHECK(a.swarm.max_peers_ipv4 == b.swarm.max_peers_ipv4);
   CHECK(a.swarm.max_peers_ipv6 == b.swarm.max_peers_ipv6);
+  CHECK(a.swarm.max_torrents == b.swarm.max_torrents);
+  CHECK(a.swarm.max_peers == b.swarm.max_peers);
   CHECK(a.channels.request_queue_capacity == b.channels.request_queue_capacity);
   CHECK(a.channels.response_queue_capacity == b.channels.response_queue_capacity);
   CHECK(a.cleaning.interval_seconds == b.cleaning.interval_seconds);
@@ -237,12 +241,12 @@ TEST_CASE("an integer out of range is an error naming the key and the range", "[
   CHECK(error_of("[workers]\nsocket_workers = 0\n") ==
         "config error: test.toml:2: workers.socket_workers: expected an integer from 1 to 256, got 0");
   CHECK(error_of("[workers]\nrequest_workers = 257\n").ends_with("got 257"));
-  CHECK(error_of("[protocol]\nconnection_id_lifetime_seconds = 59\n")
-            .ends_with("protocol.connection_id_lifetime_seconds: expected an integer from 60 to 86400, got 59"));
+  CHECK(error_of("[protocol]\nconnection_id_lifetime_seconds = 119\n")
+            .ends_with("protocol.connection_id_lifetime_seconds: expected an integer from 120 to 86400, got 119"));
   CHECK(error_of("[protocol]\nmax_scrape_hashes = 75\n").ends_with("from 1 to 74, got 75"));
   CHECK(error_of("[protocol]\nreceive_batch = 1025\n").ends_with("from 1 to 1024, got 1025"));
   CHECK(error_of("[swarm]\nmax_peers_ipv6 = 67\n").ends_with("from 1 to 66, got 67"));
-  CHECK(error_of("[channels]\nrequest_queue_capacity = 63\n").ends_with("from 64 to 16777216, got 63"));
+  CHECK(error_of("[channels]\nrequest_queue_capacity = 63\n").ends_with("from 64 to 1048576, got 63"));
   CHECK(error_of("[cleaning]\ninterval_seconds = 3601\n").ends_with("from 1 to 3600, got 3601"));
   // Beyond 64 bits toml11 saturates; still out of range, never wrapped into range.
   CHECK(error_of("[network]\nsocket_receive_buffer_bytes = 99999999999999999999999\n")
@@ -253,7 +257,7 @@ TEST_CASE("an integer out of range is an error naming the key and the range", "[
   require_loads("[network]\nport = 65535\n");
   require_loads("[workers]\nsocket_workers = 1\nrequest_workers = 256\n");
   require_loads("[protocol]\nmax_scrape_hashes = 74\nreceive_batch = 1024\n[channels]\nrequest_queue_capacity = "
-                "1024\nresponse_queue_capacity = 16777216\n");
+                "75776\nresponse_queue_capacity = 1048576\n");
   require_loads("[statistics]\ninterval_seconds = 0\n");
 }
 
@@ -283,9 +287,17 @@ TEST_CASE("cross-field rules name the keys involved", "[config]") {
   CHECK(error_of("[privileges]\ndrop = true\nchroot_path = \"var/empty\"\n") ==
         "config error: test.toml: privileges.chroot_path: \"var/empty\" is not an absolute path");
   CHECK(error_of("[protocol]\nreceive_batch = 128\n[channels]\nrequest_queue_capacity = 64\n") ==
-        "config error: test.toml: channels.request_queue_capacity (64) must be at least protocol.receive_batch (128)");
-  CHECK(error_of("[protocol]\nreceive_batch = 128\n[channels]\nresponse_queue_capacity = 64\n")
+        "config error: test.toml: channels.request_queue_capacity (64) must be at least protocol.receive_batch * "
+        "protocol.max_scrape_hashes (9472)");
+  CHECK(error_of("[protocol]\nreceive_batch = 128\nmax_scrape_hashes = 10\n[channels]\nresponse_queue_capacity = 64\n")
             .find("channels.response_queue_capacity") != std::string::npos);
+  // All channels together are bounded: 256 x 256 workers at the default capacities is 2^30 messages.
+  CHECK(error_of("[workers]\nsocket_workers = 256\nrequest_workers = 256\n")
+            .find("workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
+                  "channels.response_queue_capacity) is 1073741824 messages") != std::string::npos);
+  require_loads("[workers]\nsocket_workers = 16\nrequest_workers = 16\n");
+  CHECK(error_of("[protocol]\nmax_pending_scrapes = 63\n") ==
+        "config error: test.toml: protocol.max_pending_scrapes (63) must be at least protocol.receive_batch (64)");
   CHECK(error_of("[workers]\nsocket_workers = 2\nrequest_workers = 0\n") ==
         "config error: test.toml: workers.request_workers = 0 (socket worker owns the torrents) needs "
         "workers.socket_workers = 1, not 2");
@@ -375,7 +387,7 @@ TEST_CASE("the rendered config shows every option with its meaning, in table ord
   REQUIRE(table.sections().size() == expected_sections.size());
 
   // Every option: a comment with its meaning and one with what it accepts, then the value.
-  CHECK(table.options().size() == 26);
+  CHECK(table.options().size() == 28);
   for (const auto& spec : table.options()) {
     INFO(spec.full_name());
     CHECK(rendered_value(text, spec.section, spec.key) != "<missing>");

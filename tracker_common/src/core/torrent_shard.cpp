@@ -23,12 +23,13 @@ torrent_shard::torrent_shard(swarm_rules rules, siphash_key hash_key, std::uint6
 
 template <typename Endpoint>
 announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const announce_input<Endpoint>& input,
-                                            std::uint32_t now, std::uint32_t max_peers,
+                                            std::uint32_t now, std::uint32_t max_peers_per_reply,
                                             std::vector<Endpoint>& peers_out) {
   const bool stopped = input.event == peer_event::stopped;
   auto it = state.torrents.find(input.hash);
   if (it == state.torrents.end()) {
     if (stopped) return {};  // nothing to remove, and a stop must not create a torrent
+    if (state.totals.torrents >= rules_.max_torrents) return announce_outcome{0, 0, true};
     it = state.torrents.try_emplace(input.hash).first;
     ++state.totals.torrents;
   }
@@ -40,11 +41,13 @@ announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const
   request.event = input.event;
   request.expires_at = coarse_clock_.at(now + rules_.peer_timeout_seconds);
   const std::uint32_t wanted = input.num_want < 0 ? rules_.default_peers_wanted : static_cast<std::uint32_t>(input.num_want);
-  request.peers_wanted = std::min(wanted, max_peers);
+  request.peers_wanted = std::min(wanted, max_peers_per_reply);
+  request.may_add = state.totals.seeders + state.totals.leechers < rules_.max_peers;
 
-  apply(state.totals, peers.announce(request, endpoint_hasher_, random_, peers_out));
+  const peer_count_change change = peers.announce(request, endpoint_hasher_, random_, peers_out);
+  apply(state.totals, change);
   const announce_outcome outcome{static_cast<std::uint32_t>(peers.seeders()),
-                                 static_cast<std::uint32_t>(peers.leechers())};
+                                 static_cast<std::uint32_t>(peers.leechers()), change.refused};
   if (peers.empty()) {
     state.torrents.erase(it);
     --state.totals.torrents;

@@ -12,6 +12,7 @@ sigset_t handled_signals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGHUP);   // the usual "reload" of daemons; never a reason to die
   sigaddset(&set, SIGPIPE);  // never delivered as a kill: writes report EPIPE instead
   return set;
 }
@@ -29,7 +30,7 @@ process_signal wait_for_process_signal() {
     int signal_number = 0;
     if (sigwait(&set, &signal_number) != 0) continue;
     if (signal_number == SIGINT || signal_number == SIGTERM) return process_signal::stop;
-    if (signal_number == SIGUSR1) return process_signal::reload;
+    if (signal_number == SIGUSR1 || signal_number == SIGHUP) return process_signal::reload;
   }
 }
 

@@ -9,25 +9,22 @@ constexpr std::int64_t idle_wait_us = 100'000;
 
 }  // namespace
 
-request_worker::request_worker(const request_worker_settings& settings, core::siphash_key hash_key,
-                               std::uint64_t random_seed, const tracker_clock& clock, request_channel& input,
-                               const std::vector<response_channel*>& outputs, worker_counters& counters)
-    : batch_size_(settings.batch_size),
+request_worker::request_worker(std::uint16_t id, const request_worker_settings& settings, core::siphash_key hash_key,
+                               std::uint64_t random_seed, const tracker_clock& clock, request_inbox& input,
+                               const std::vector<response_inbox*>& outputs, worker_counters& counters)
+    : id_(id),
+      batch_size_(settings.batch_size),
       clock_(clock),
       shard_(settings.shard, hash_key, random_seed, clock.now_seconds(), counters),
       input_(input),
-      input_token_(input.make_consumer_token()),
       outputs_(outputs),
       pending_responses_(outputs.size()),
-      counters_(counters) {
-  output_tokens_.reserve(outputs_.size());
-  for (response_channel* output : outputs_) output_tokens_.push_back(output->make_producer_token());
-}
+      counters_(counters) {}
 
 void request_worker::run(const std::atomic<bool>& stopping) {
   std::vector<shard_request> batch(batch_size_);
   while (!stopping.load(std::memory_order_relaxed)) {
-    const std::size_t count = input_.receive_batch(input_token_, batch.data(), batch.size(), idle_wait_us);
+    const std::size_t count = input_.receive(batch.data(), batch.size(), idle_wait_us);
     const std::uint32_t now = clock_.now_seconds();
     for (std::size_t i = 0; i < count; ++i) {
       const std::uint16_t socket_worker = socket_worker_of(batch[i]);
@@ -44,10 +41,9 @@ void request_worker::flush_responses() {
   for (std::size_t i = 0; i < pending_responses_.size(); ++i) {
     auto& batch = pending_responses_[i];
     if (batch.empty()) continue;
-    if (!outputs_[i]->try_send_batch(output_tokens_[i], batch)) {
-      counters_.add(counter::dropped_response_queue_full, batch.size());
-    }
-    batch.clear();
+    const std::size_t offered = batch.size();
+    const std::size_t sent = outputs_[i]->from(id_).send(batch);
+    counters_.add(counter::dropped_response_queue_full, offered - sent);
     outputs_[i]->notify();
   }
 }

@@ -425,3 +425,30 @@ TEST_CASE("shard: randomized against a model of torrents", "[core][shard][model]
   }
   CHECK(removed_by_cleaning > 0);
 }
+
+TEST_CASE("shard: a full shard refuses new torrents and new peers, and keeps serving the others",
+          "[core][shard]") {
+  swarm_rules rules = test_rules();
+  rules.max_torrents = 2;
+  rules.max_peers = 3;
+  torrent_shard shard(rules, test_key, 12);
+  std::vector<ipv4_endpoint> out;
+  CHECK_FALSE(shard.announce(input(1, v4(1), 0), 0, out).refused);
+  CHECK_FALSE(shard.announce(input(2, v4(2), 5), 0, out).refused);
+  // A third torrent is refused, and nothing of it is kept.
+  CHECK(shard.announce(input(3, v4(3), 5), 0, out).refused);
+  CHECK(same(shard.scrape(address_family::ipv4, hash_of(3)), {0, 0, 0}));
+  CHECK(shard.totals(address_family::ipv4).torrents == 2);
+  // A third peer fits; a fourth does not, but peers already in keep announcing.
+  CHECK_FALSE(shard.announce(input(1, v4(4), 5), 0, out).refused);
+  const announce_outcome refused = shard.announce(input(1, v4(5), 5), 0, out);
+  CHECK(refused.refused);
+  CHECK(same(shard.scrape(address_family::ipv4, hash_of(1)), {1, 0, 1}));
+  CHECK_FALSE(shard.announce(input(1, v4(4), 0, peer_event::completed), 1, out).refused);
+  // A stop frees a place.
+  shard.announce(input(2, v4(2), 5, peer_event::stopped), 2, out);
+  CHECK_FALSE(shard.announce(input(1, v4(5), 5), 3, out).refused);
+  // IPv6 has its own bounds.
+  std::vector<ipv6_endpoint> out6;
+  CHECK_FALSE(shard.announce(input(9, v6(1), 5), 3, out6).refused);
+}

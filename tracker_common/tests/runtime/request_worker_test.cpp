@@ -35,8 +35,8 @@ runtime::announce_request_ipv4 announce(std::uint16_t socket_worker, std::uint8_
   return request;
 }
 
-// Waits (bounded) until the channel's eventfd says responses are there, then takes them all.
-std::vector<shard_response> receive_all(runtime::response_channel& channel, std::size_t expected) {
+// Waits (bounded) until the inbox's eventfd says responses are there, then takes them all.
+std::vector<shard_response> receive_all(runtime::response_inbox& channel, std::size_t expected) {
   std::vector<shard_response> received;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (received.size() < expected && std::chrono::steady_clock::now() < deadline) {
@@ -44,7 +44,7 @@ std::vector<shard_response> receive_all(runtime::response_channel& channel, std:
     ::poll(&wake, 1, 100);
     channel.clear_wake();
     shard_response batch[64];
-    const std::size_t count = channel.try_receive(batch, 64);
+    const std::size_t count = channel.receive(batch, 64);
     for (std::size_t i = 0; i < count; ++i) received.push_back(std::move(batch[i]));
   }
   return received;
@@ -52,14 +52,21 @@ std::vector<shard_response> receive_all(runtime::response_channel& channel, std:
 
 struct worker_fixture {
   runtime::tracker_clock clock;
-  runtime::request_channel requests{1024, 2};
-  runtime::response_channel socket_worker_0{1024, 1};
-  runtime::response_channel socket_worker_1{1024, 1};
+  runtime::request_inbox requests{2, 1024};
+  runtime::response_inbox socket_worker_0{1, 1024};
+  runtime::response_inbox socket_worker_1{1, 1024};
   runtime::worker_counters counters;
   std::atomic<bool> stopping{false};
-  runtime::request_worker worker{runtime::request_worker_settings{}, core::siphash_key{1, 2}, 42, clock, requests,
-                                 std::vector<runtime::response_channel*>{&socket_worker_0, &socket_worker_1},
+  runtime::request_worker worker{0, runtime::request_worker_settings{}, core::siphash_key{1, 2}, 42, clock, requests,
+                                 std::vector<runtime::response_inbox*>{&socket_worker_0, &socket_worker_1},
                                  counters};
+
+  // Sends from socket worker `from` and wakes the request worker, as a socket worker does.
+  void send(std::size_t from, std::vector<shard_request>& batch) {
+    const std::size_t offered = batch.size();
+    REQUIRE(requests.from(from).send(batch) == offered);
+    requests.notify();
+  }
   std::thread thread{[this] { worker.run(stopping); }};
 
   ~worker_fixture() {
@@ -72,22 +79,16 @@ struct worker_fixture {
 
 TEST_CASE("request worker answers each socket worker on its own channel", "[runtime]") {
   worker_fixture fixture;
-  auto token = fixture.requests.make_producer_token();
   std::vector<shard_request> batch;
-  batch.emplace_back(announce(0, 1, 1, 0));    // seeder, answered to socket worker 0
+  batch.emplace_back(announce(0, 1, 1, 0));  // seeder, answered to socket worker 0
+  fixture.send(0, batch);
+  REQUIRE(receive_all(fixture.socket_worker_0, 1).size() == 1);
   batch.emplace_back(announce(1, 1, 2, 100));  // leecher, answered to socket worker 1
   batch.emplace_back(runtime::scrape_part_request{1, 77, 3, proto::address_family::ipv4, hash_of(1)});
-  REQUIRE(fixture.requests.try_send_batch(token, batch));
+  fixture.send(1, batch);
 
-  const auto to_0 = receive_all(fixture.socket_worker_0, 1);
   const auto to_1 = receive_all(fixture.socket_worker_1, 2);
-  REQUIRE(to_0.size() == 1);
   REQUIRE(to_1.size() == 2);
-
-  const auto& seeder_reply = std::get<runtime::announce_response_ipv4>(to_0[0]);
-  CHECK(seeder_reply.route.transaction == 1);
-  CHECK(seeder_reply.counts.seeders == 1);
-  CHECK(seeder_reply.peers.empty());
 
   const auto& leecher_reply = std::get<runtime::announce_response_ipv4>(to_1[0]);
   CHECK(leecher_reply.counts.seeders == 1);
@@ -104,10 +105,9 @@ TEST_CASE("request worker answers each socket worker on its own channel", "[runt
 
 TEST_CASE("request worker publishes its shard's gauges", "[runtime]") {
   worker_fixture fixture;
-  auto token = fixture.requests.make_producer_token();
   std::vector<shard_request> batch;
   for (std::uint8_t i = 1; i <= 5; ++i) batch.emplace_back(announce(0, i, i, i % 2 == 0 ? 0 : 10));
-  REQUIRE(fixture.requests.try_send_batch(token, batch));
+  fixture.send(0, batch);
   REQUIRE(receive_all(fixture.socket_worker_0, 5).size() == 5);
   // Gauges are published after the batch that changed them, right after the responses went out.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -119,21 +119,54 @@ TEST_CASE("request worker publishes its shard's gauges", "[runtime]") {
   CHECK(fixture.counters.get(runtime::gauge::leechers_ipv4) == 3);
 }
 
-TEST_CASE("a full request channel refuses a batch instead of growing", "[runtime]") {
-  // Nobody consumes this channel: it must fill up and refuse, never allocate without bound.
-  runtime::request_channel requests(64, 1);
-  auto token = requests.make_producer_token();
-  std::size_t accepted = 0;
-  bool refused = false;
-  for (int round = 0; round < 1000 && !refused; ++round) {
-    std::vector<shard_request> batch(16, shard_request{announce(0, 1, 1, 0)});
-    if (requests.try_send_batch(token, batch)) {
-      accepted += 16;
-    } else {
-      refused = true;
-    }
+TEST_CASE("a channel holds exactly its capacity and cuts a batch that does not fit", "[runtime]") {
+  // Nobody consumes: the channel must fill up to its capacity and then refuse, never grow.
+  runtime::pair_channel<int> channel(100);
+  std::vector<int> batch(64, 7);
+  CHECK(channel.send(batch) == 64);
+  CHECK(batch.empty());
+  batch.assign(64, 8);
+  CHECK(channel.send(batch) == 36);  // what fits is sent, the rest is the caller's to count
+  batch.assign(1, 9);
+  CHECK(channel.send(batch) == 0);
+  int out[128];
+  CHECK(channel.receive(out, 128) == 100);
+  batch.assign(100, 1);
+  CHECK(channel.send(batch) == 100);  // room again once consumed
+}
+
+TEST_CASE("one producer's flood never starves another producer of the same consumer", "[runtime]") {
+  // The flaw this layout exists to prevent: with one shared moodycamel queue, a producer keeps the
+  // blocks it took in a burst (or in a refused bulk), and the other producers are refused forever,
+  // even when the queue is empty.
+  runtime::request_inbox inbox(2, 256);
+  std::vector<shard_request> flood(10'000, shard_request{announce(0, 1, 1, 0)});
+  CHECK(inbox.from(0).send(flood) == 256);  // producer 0 fills only its own channel
+  std::vector<shard_request> one{shard_request{announce(1, 2, 2, 0)}};
+  CHECK(inbox.from(1).send(one) == 1);      // producer 1 still gets through
+  std::vector<shard_request> out(1024);
+  CHECK(inbox.receive(out.data(), out.size(), 0) == 257);
+  // After a drain, both send again.
+  flood.assign(10'000, shard_request{announce(0, 1, 1, 0)});
+  CHECK(inbox.from(0).send(flood) == 256);
+  one.assign(1, shard_request{announce(1, 2, 2, 0)});
+  CHECK(inbox.from(1).send(one) == 1);
+}
+
+TEST_CASE("a request inbox waits for a batch and wakes when one is sent", "[runtime]") {
+  runtime::request_inbox inbox(1, 64);
+  std::vector<shard_request> out(8);
+  CHECK(inbox.receive(out.data(), out.size(), 1000) == 0);  // empty: returns after the timeout
+  std::thread producer([&inbox] {
+    std::vector<shard_request> batch{shard_request{announce(0, 3, 3, 0)}};
+    inbox.from(0).send(batch);
+    inbox.notify();
+  });
+  std::size_t received = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (received == 0 && std::chrono::steady_clock::now() < deadline) {
+    received = inbox.receive(out.data(), out.size(), 100'000);
   }
-  CHECK(refused);
-  CHECK(accepted >= 64);
-  CHECK(accepted < 1000 * 16);
+  producer.join();
+  CHECK(received == 1);
 }

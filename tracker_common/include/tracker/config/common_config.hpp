@@ -18,11 +18,14 @@ struct swarm_config {
   std::uint32_t default_num_want = 50;             // peers returned when the client asks for "default"
   std::uint32_t max_peers_ipv4 = 200;              // cap per reply (fits one datagram)
   std::uint32_t max_peers_ipv6 = 66;               // cap per reply (fits one datagram)
+  std::uint32_t max_torrents = 5'000'000;          // per address family; beyond: "tracker is full"
+  std::uint32_t max_peers = 20'000'000;            // per address family; beyond: "tracker is full"
 };
 
+// Every (socket worker, request worker) pair has its own channel each way.
 struct channel_config {
-  std::uint32_t request_queue_capacity = 65536;   // requests waiting per request worker
-  std::uint32_t response_queue_capacity = 65536;  // responses waiting per socket worker
+  std::uint32_t request_queue_capacity = 8192;   // requests waiting, per socket worker -> request worker
+  std::uint32_t response_queue_capacity = 8192;  // responses waiting, per request worker -> socket worker
 };
 
 struct cleaning_config {

@@ -78,12 +78,14 @@ struct swarm_announce {
   peer_event event = peer_event::none;
   coarse_time expires_at = 0;
   std::size_t peers_wanted = 0;  // already capped by the caller
+  bool may_add = true;           // false when the shard is full: a peer not yet here is refused
 };
 
 // How the tracker-wide peer counts changed.
 struct peer_count_change {
   std::int64_t seeders = 0;
   std::int64_t leechers = 0;
+  bool refused = false;  // a new peer while may_add was false: nothing changed
 };
 
 template <typename Endpoint>
@@ -132,6 +134,10 @@ class swarm {
       return change;
     }
 
+    if (!found && !request.may_add) {
+      change.refused = true;
+      return change;
+    }
     const bool was_seeder = found && *found < block_ptr()->seeders;
     if (!found) {
       insert(request.endpoint, request.seeder, request.expires_at, change, hasher);
@@ -234,6 +240,10 @@ class swarm {
     const bool fresh = block_ptr() == nullptr;
     void* resized = std::realloc(block_ptr(), sizeof(block) + capacity * sizeof(entry));
     if (resized == nullptr) throw std::bad_alloc();
+    // Ask for what malloc handed out, so that using all of it is a proper allocation (glibc
+    // returns the same block at once; other allocators may move it, which is fine too).
+    const std::size_t usable = ::malloc_usable_size(resized);
+    if (void* exact = std::realloc(resized, usable); exact != nullptr) resized = exact;
     set_block(static_cast<block*>(resized));
     block* const block_ = block_ptr();
     if (fresh) *block_ = block{0, 0, 0, 0, nullptr};

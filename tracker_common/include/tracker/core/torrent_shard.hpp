@@ -22,6 +22,11 @@ struct swarm_rules {
   std::uint32_t default_peers_wanted = 50;    // for num_want < 0
   std::uint32_t max_peers_ipv4 = 200;         // per reply; 20 + 6 * 200 bytes fit one datagram
   std::uint32_t max_peers_ipv6 = 66;          // per reply; 20 + 18 * 66 bytes fit one datagram
+  // Bounds of this shard, per family: announces that would add a torrent or a peer beyond them
+  // are refused (the caller answers "tracker is full"), so hostile announces cannot grow memory
+  // without limit.
+  std::uint64_t max_torrents = 5'000'000;
+  std::uint64_t max_peers = 20'000'000;
 };
 
 // An announce as every front end (UDP, later HTTP) hands it over, already decoded.
@@ -37,6 +42,7 @@ struct announce_input {
 struct announce_outcome {
   std::uint32_t seeders = 0;
   std::uint32_t leechers = 0;
+  bool refused = false;  // the shard is full: no torrent or peer was added, no peers returned
 };
 
 struct scrape_counts {
@@ -83,7 +89,7 @@ class torrent_shard {
 
   template <typename Endpoint>
   announce_outcome announce_in(family_state<Endpoint>& state, const announce_input<Endpoint>& input,
-                               std::uint32_t now, std::uint32_t max_peers, std::vector<Endpoint>& peers_out);
+                               std::uint32_t now, std::uint32_t max_peers_per_reply, std::vector<Endpoint>& peers_out);
 
   template <typename Endpoint>
   void clean_family(family_state<Endpoint>& state, std::uint32_t now, cleaning_report& report);

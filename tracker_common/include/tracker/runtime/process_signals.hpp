@@ -6,10 +6,11 @@ namespace riptide::runtime {
 
 enum class process_signal { stop, reload };
 
-// Blocks SIGINT, SIGTERM, SIGUSR1 and SIGPIPE in the calling thread and the threads it starts.
+// Blocks SIGINT, SIGTERM, SIGUSR1, SIGHUP and SIGPIPE in the calling thread and the threads it
+// starts. Call it before anything else, so that no signal can end the process during start-up.
 void block_process_signals();
 
-// Waits for SIGINT/SIGTERM (stop) or SIGUSR1 (reload).
+// Waits for SIGINT/SIGTERM (stop) or SIGUSR1/SIGHUP (reload).
 process_signal wait_for_process_signal();
 
 }  // namespace riptide::runtime

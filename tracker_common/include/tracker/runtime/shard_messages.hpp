@@ -20,6 +20,7 @@ struct reply_route {
   std::uint32_t transaction = 0;             // the client's transaction id (UDP)
   std::array<std::uint8_t, 16> address{};    // the client's address, IPv4 as v4-mapped
   std::uint16_t port = 0;                    // the client's source port
+  std::uint32_t scope_id = 0;                // IPv6 link-local clients: the interface to answer on
 };
 
 struct announce_request_ipv4 {
@@ -36,7 +37,7 @@ struct announce_request_ipv6 {
 // the parts, matching them by (pending_id, index).
 struct scrape_part_request {
   std::uint16_t socket_worker = 0;
-  std::uint32_t pending_id = 0;
+  std::uint64_t pending_id = 0;
   std::uint8_t index = 0;
   proto::address_family family = proto::address_family::ipv4;
   proto::info_hash hash;
@@ -57,7 +58,7 @@ struct announce_response_ipv6 {
 };
 
 struct scrape_part_response {
-  std::uint32_t pending_id = 0;
+  std::uint64_t pending_id = 0;
   std::uint8_t index = 0;
   core::scrape_counts counts;
 };

@@ -1,0 +1,786 @@
+#include "tracker/proto/webtorrent_codec.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <exception>
+#include <limits>
+
+#include <boost/json.hpp>
+
+namespace riptide::proto::webtorrent {
+
+// The only way, besides json_text::parse_object, to make a json_text: from a parsed object.
+struct json_text_access {
+  static json_text make(std::string text) { return json_text(std::move(text)); }
+};
+
+namespace {
+
+namespace json = boost::json;
+
+// ------------------------------------------------------------------------------------------------
+// Writing JSON text. The encoders write the few fixed shapes of the protocol directly into one
+// string: no intermediate json::value, one allocation per message in the common case.
+// ------------------------------------------------------------------------------------------------
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+// One ASCII byte as it appears inside a JSON string.
+void append_escaped_ascii(std::string& out, std::uint8_t c) {
+  switch (c) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\b': out += "\\b"; return;
+    case '\f': out += "\\f"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    case '\t': out += "\\t"; return;
+    default: break;
+  }
+  if (c < 0x20) {
+    out += "\\u00";
+    out += hex_digits[c >> 4];
+    out += hex_digits[c & 0x0f];
+  } else {
+    out += static_cast<char>(c);
+  }
+}
+
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most
+// U+10FFFF) at the start of `text`, or 0 if there is none.
+std::size_t utf8_sequence_length(std::string_view text) {
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(text[i]); };
+  const auto continuation = [&](std::size_t i) { return i < text.size() && (byte(i) & 0xc0) == 0x80; };
+  const std::uint8_t b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return continuation(1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    if (!continuation(1) || !continuation(2)) return 0;
+    if (b0 == 0xe0 && byte(1) < 0xa0) return 0;  // overlong
+    if (b0 == 0xed && byte(1) > 0x9f) return 0;  // surrogate
+    return 3;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+    if (b0 == 0xf0 && byte(1) < 0x90) return 0;  // overlong
+    if (b0 == 0xf4 && byte(1) > 0x8f) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// Free text as a JSON string. Invalid UTF-8 becomes U+FFFD: a WebSocket text frame must be valid
+// UTF-8, and browsers close the connection on one that is not.
+void append_quoted_text(std::string& out, std::string_view text) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<std::uint8_t>(text[i]);
+    if (c < 0x80) {
+      append_escaped_ascii(out, c);
+      ++i;
+      continue;
+    }
+    const std::size_t length = utf8_sequence_length(text.substr(i));
+    if (length == 0) {
+      out += "\xef\xbf\xbd";
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  out += '"';
+}
+
+// A 20-byte value as a JSON string of 20 code points U+0000..U+00FF.
+void append_quoted_binary(std::string& out, std::span<const std::uint8_t, 20> bytes) {
+  out += '"';
+  for (const std::uint8_t b : bytes) {
+    if (b < 0x80) {
+      append_escaped_ascii(out, b);
+    } else {
+      out += static_cast<char>(0xc0 | (b >> 6));
+      out += static_cast<char>(0x80 | (b & 0x3f));
+    }
+  }
+  out += '"';
+}
+
+template <typename Tag>
+void append_quoted_id(std::string& out, const id20<Tag>& id) {
+  append_quoted_binary(out, std::span<const std::uint8_t, 20>(id.bytes));
+}
+
+void append_number(std::string& out, std::uint64_t value) {
+  char buffer[24];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, result.ptr);
+}
+
+// `,"key":` (the key is a literal of ours: no escaping needed).
+void append_key(std::string& out, std::string_view key) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+}
+
+void append_announce_head(std::string& out, const info_hash& hash) {
+  out += "{\"action\":\"announce\"";
+  append_key(out, "info_hash");
+  append_quoted_id(out, hash);
+}
+
+std::string encode_relay(const info_hash& hash, const peer_id& peer, const offer_id& id, std::string_view key,
+                         const json_text& payload) {
+  std::string out;
+  out.reserve(200 + payload.size());
+  append_announce_head(out, hash);
+  append_key(out, "peer_id");
+  append_quoted_id(out, peer);
+  append_key(out, "offer_id");
+  append_quoted_id(out, id);
+  append_key(out, key);
+  out += payload.text();  // valid JSON by json_text's invariant
+  out += '}';
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Reading parsed JSON.
+// ------------------------------------------------------------------------------------------------
+
+struct field_error {
+  decode_error error;
+  std::string_view message;
+};
+
+// A field's value, or nullptr when it is absent or null (null reads as absent everywhere).
+const json::value* field(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(json::string_view(key.data(), key.size()));
+  if (value == nullptr || value->is_null()) return nullptr;
+  return value;
+}
+
+template <typename Tag>
+std::optional<id20<Tag>> id_from(const json::value& value) {
+  if (!value.is_string()) return std::nullopt;
+  const json::string& text = value.get_string();
+  const auto bytes = decode_binary_string(std::string_view(text.data(), text.size()));
+  if (!bytes) return std::nullopt;
+  id20<Tag> id;
+  id.bytes = *bytes;
+  return id;
+}
+
+template <typename Tag>
+std::optional<field_error> read_id(const json::object& object, std::string_view key, id20<Tag>& out,
+                                   std::string_view missing, std::string_view invalid) {
+  const json::value* value = field(object, key);
+  if (value == nullptr) return field_error{decode_error::missing_field, missing};
+  const auto id = id_from<Tag>(*value);
+  if (!id) return field_error{decode_error::bad_binary_string, invalid};
+  out = *id;
+  return std::nullopt;
+}
+
+constexpr double two_to_the_64 = 18446744073709551616.0;
+
+// A non-negative integer below 2^64; an integral double counts (JavaScript numbers are doubles).
+std::optional<std::uint64_t> unsigned_from(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::int64:
+      if (value.get_int64() < 0) return std::nullopt;
+      return static_cast<std::uint64_t>(value.get_int64());
+    case json::kind::uint64: return value.get_uint64();
+    case json::kind::double_: {
+      const double d = value.get_double();
+      if (!std::isfinite(d) || d < 0.0 || d >= two_to_the_64 || std::trunc(d) != d) return std::nullopt;
+      return static_cast<std::uint64_t>(d);
+    }
+    default: return std::nullopt;
+  }
+}
+
+// Optional counter: absent or null leaves `out` nullopt.
+std::optional<field_error> read_counter(const json::object& object, std::string_view key,
+                                        std::optional<std::uint64_t>& out, std::string_view invalid) {
+  const json::value* value = field(object, key);
+  if (value == nullptr) return std::nullopt;
+  out = unsigned_from(*value);
+  if (!out) return field_error{decode_error::bad_number, invalid};
+  return std::nullopt;
+}
+
+// A tracker's count: absent or null is 0, above 2^32 - 1 is an error.
+std::optional<field_error> read_count(const json::object& object, std::string_view key, std::uint32_t& out,
+                                      std::string_view invalid) {
+  const json::value* value = field(object, key);
+  out = 0;
+  if (value == nullptr) return std::nullopt;
+  const auto number = unsigned_from(*value);
+  if (!number || *number > std::numeric_limits<std::uint32_t>::max()) {
+    return field_error{decode_error::bad_number, invalid};
+  }
+  out = static_cast<std::uint32_t>(*number);
+  return std::nullopt;
+}
+
+// Any integral number, clamped to [0, max].
+std::optional<std::uint32_t> clamped_from(const json::value& value, std::uint32_t max) {
+  switch (value.kind()) {
+    case json::kind::int64: {
+      const std::int64_t v = value.get_int64();
+      if (v <= 0) return 0;
+      return static_cast<std::uint64_t>(v) >= max ? max : static_cast<std::uint32_t>(v);
+    }
+    case json::kind::uint64: {
+      const std::uint64_t v = value.get_uint64();
+      return v >= max ? max : static_cast<std::uint32_t>(v);
+    }
+    case json::kind::double_: {
+      const double d = value.get_double();
+      if (!std::isfinite(d) || std::trunc(d) != d) return std::nullopt;
+      if (d <= 0.0) return 0;
+      return d >= static_cast<double>(max) ? max : static_cast<std::uint32_t>(d);
+    }
+    default: return std::nullopt;
+  }
+}
+
+// Boost.JSON writes a non-finite double as `Infinity`, which is not JSON: such a value may not
+// become a json_text. Recursion depth is bounded by the parser's max_depth.
+bool all_numbers_finite(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::double_: return std::isfinite(value.get_double());
+    case json::kind::array:
+      for (const json::value& element : value.get_array()) {
+        if (!all_numbers_finite(element)) return false;
+      }
+      return true;
+    case json::kind::object:
+      for (const auto& member : value.get_object()) {
+        if (!all_numbers_finite(member.value())) return false;
+      }
+      return true;
+    default: return true;
+  }
+}
+
+std::optional<json_text> object_text(const json::value& value) {
+  if (!value.is_object() || !all_numbers_finite(value)) return std::nullopt;
+  return json_text_access::make(json::serialize(value));
+}
+
+// Parses with bounded depth; the value allocates from `storage`, which must outlive it.
+struct parse_outcome {
+  json::value value;
+  std::optional<decode_error> error;
+};
+
+parse_outcome parse_json(std::string_view text, std::size_t max_depth, json::storage_ptr storage) {
+  json::parse_options options;
+  options.max_depth = max_depth;
+  json::error_code ec;
+  json::value value = json::parse(json::string_view(text.data(), text.size()), ec, std::move(storage), options);
+  if (ec == json::error::too_deep) return {{}, decode_error::too_deep};
+  if (ec) return {{}, decode_error::invalid_json};
+  return {std::move(value), std::nullopt};
+}
+
+// Most messages fit in this much parse memory; larger ones spill to the heap.
+constexpr std::size_t parse_buffer_size = 8 * 1024;
+
+decode_failure make_failure(decode_error error, std::string_view message) {
+  return decode_failure{error, message, std::nullopt, std::nullopt};
+}
+
+decode_failure make_failure(decode_error error) { return make_failure(error, to_string(error)); }
+
+// ------------------------------------------------------------------------------------------------
+// Client -> tracker
+// ------------------------------------------------------------------------------------------------
+
+std::optional<announce_event> event_from(const json::value& value) {
+  if (!value.is_string()) return std::nullopt;
+  const json::string& s = value.get_string();
+  if (s.empty() || s == "update" || s == "empty") return announce_event::none;
+  if (s == "started") return announce_event::started;
+  if (s == "completed") return announce_event::completed;
+  if (s == "stopped") return announce_event::stopped;
+  if (s == "paused") return announce_event::paused;
+  return std::nullopt;
+}
+
+void read_offers(const json::array& entries, const decode_limits& limits, announce_message& message) {
+  for (const json::value& entry : entries) {
+    const json::object* object = entry.if_object();
+    const json::value* offer = object ? field(*object, "offer") : nullptr;
+    const json::value* id_value = object ? field(*object, "offer_id") : nullptr;
+    const auto id = id_value ? id_from<offer_id_tag>(*id_value) : std::nullopt;
+    if (offer == nullptr || !offer->is_object() || !id) {
+      ++message.offers_invalid;
+      continue;
+    }
+    if (message.offers.size() >= limits.max_offers) {
+      ++message.offers_dropped;
+      continue;
+    }
+    auto text = object_text(*offer);
+    if (!text) {
+      ++message.offers_invalid;
+    } else if (text->size() > limits.max_sdp_bytes) {
+      ++message.offers_oversized;
+    } else {
+      message.offers.push_back(announce_offer{*id, std::move(*text)});
+    }
+  }
+}
+
+std::optional<field_error> read_answer(const json::object& object, const json::value& answer,
+                                       const decode_limits& limits, announce_message& message) {
+  peer_id to_peer;
+  offer_id id;
+  if (auto e = read_id(object, "to_peer_id", to_peer, "missing to_peer_id", "invalid to_peer_id")) return e;
+  if (auto e = read_id(object, "offer_id", id, "missing offer_id", "invalid offer_id")) return e;
+  auto text = object_text(answer);
+  if (!text) return field_error{decode_error::bad_answer, "invalid answer"};
+  if (text->size() > limits.max_sdp_bytes) return field_error{decode_error::bad_answer, "answer too large"};
+  message.answer = announce_answer{to_peer, id, std::move(*text)};
+  return std::nullopt;
+}
+
+// `hash` is already read (decode_failure needs it even when a later field fails).
+std::variant<announce_message, field_error> decode_announce(const json::object& object, const info_hash& hash,
+                                                            const decode_limits& limits) {
+  announce_message message;
+  message.hash = hash;
+  if (auto e = read_id(object, "peer_id", message.peer, "missing peer_id", "invalid peer_id")) return *e;
+
+  if (const json::value* event = field(object, "event")) {
+    const auto parsed = event_from(*event);
+    if (!parsed) return field_error{decode_error::bad_event, "invalid event"};
+    message.event = *parsed;
+  }
+  if (auto e = read_counter(object, "left", message.left, "invalid left")) return *e;
+  if (auto e = read_counter(object, "uploaded", message.uploaded, "invalid uploaded")) return *e;
+  if (auto e = read_counter(object, "downloaded", message.downloaded, "invalid downloaded")) return *e;
+  if (const json::value* numwant = field(object, "numwant")) {
+    message.numwant = clamped_from(*numwant, limits.max_numwant);
+    if (!message.numwant) return field_error{decode_error::bad_number, "invalid numwant"};
+  }
+  if (const json::value* offers = field(object, "offers")) {
+    if (!offers->is_array()) return field_error{decode_error::bad_type, "invalid offers"};
+    read_offers(offers->get_array(), limits, message);
+  }
+  if (const json::value* answer = field(object, "answer")) {
+    if (auto e = read_answer(object, *answer, limits, message)) return *e;
+  }
+  return message;
+}
+
+std::variant<scrape_message, field_error> decode_scrape(const json::value* hashes, const decode_limits& limits) {
+  scrape_message message;
+  if (hashes == nullptr) return message;  // a full scrape
+  if (hashes->is_string()) {
+    const auto hash = id_from<info_hash_tag>(*hashes);
+    if (!hash) return field_error{decode_error::bad_binary_string, "invalid info_hash"};
+    message.hashes.push_back(*hash);
+    return message;
+  }
+  if (!hashes->is_array()) return field_error{decode_error::bad_binary_string, "invalid info_hash"};
+  const json::array& array = hashes->get_array();
+  if (array.size() > limits.max_scrape_hashes) {
+    return field_error{decode_error::too_many_info_hashes, "too many info hashes"};
+  }
+  message.hashes.reserve(array.size());
+  for (const json::value& element : array) {
+    const auto hash = id_from<info_hash_tag>(element);
+    if (!hash) return field_error{decode_error::bad_binary_string, "invalid info_hash"};
+    message.hashes.push_back(*hash);
+  }
+  return message;
+}
+
+client_decode_result decode_client_object(const json::object& object, const decode_limits& limits) {
+  const json::value* action_value = field(object, "action");
+  if (action_value == nullptr) return make_failure(decode_error::missing_action);
+  std::optional<message_action> action;
+  if (action_value->is_string()) {
+    if (action_value->get_string() == "announce") action = message_action::announce;
+    if (action_value->get_string() == "scrape") action = message_action::scrape;
+  }
+  if (!action) return make_failure(decode_error::unknown_action);
+
+  decode_failure failure = make_failure(decode_error::invalid_json);
+  failure.action = action;
+  const json::value* hash_value = field(object, "info_hash");
+  if (hash_value != nullptr) failure.hash = id_from<info_hash_tag>(*hash_value);
+  const auto fail = [&](const field_error& e) {
+    failure.error = e.error;
+    failure.message = e.message;
+    return client_decode_result{failure};
+  };
+
+  if (*action == message_action::scrape) {
+    auto scrape = decode_scrape(hash_value, limits);
+    if (auto* e = std::get_if<field_error>(&scrape)) return fail(*e);
+    return client_message{std::move(std::get<scrape_message>(scrape))};
+  }
+  if (hash_value == nullptr) return fail({decode_error::missing_field, "missing info_hash"});
+  if (!failure.hash) return fail({decode_error::bad_binary_string, "invalid info_hash"});
+  auto announce = decode_announce(object, *failure.hash, limits);
+  if (auto* e = std::get_if<field_error>(&announce)) return fail(*e);
+  return client_message{std::move(std::get<announce_message>(announce))};
+}
+
+// ------------------------------------------------------------------------------------------------
+// Tracker -> client
+// ------------------------------------------------------------------------------------------------
+
+tracker_decode_result decode_tracker_object(const json::object& object) {
+  std::optional<message_action> action;
+  const json::value* action_value = field(object, "action");
+  if (action_value != nullptr && action_value->is_string()) {
+    if (action_value->get_string() == "announce") action = message_action::announce;
+    if (action_value->get_string() == "scrape") action = message_action::scrape;
+  }
+  const json::value* hash_value = field(object, "info_hash");
+  const std::optional<info_hash> hash = hash_value ? id_from<info_hash_tag>(*hash_value) : std::nullopt;
+  decode_failure failure = make_failure(decode_error::invalid_json);
+  failure.action = action;
+  failure.hash = hash;
+  const auto fail = [&](const field_error& e) {
+    failure.error = e.error;
+    failure.message = e.message;
+    return tracker_decode_result{failure};
+  };
+
+  if (const json::value* reason = field(object, "failure reason")) {
+    if (!reason->is_string()) return fail({decode_error::bad_type, "invalid failure reason"});
+    const json::string& text = reason->get_string();
+    return tracker_message{failure_reply{std::string(text.data(), text.size()), action, hash}};
+  }
+  if (action_value == nullptr) return fail({decode_error::missing_action, to_string(decode_error::missing_action)});
+  if (!action) return fail({decode_error::unknown_action, to_string(decode_error::unknown_action)});
+
+  if (*action == message_action::scrape) {
+    scrape_response response;
+    const json::value* files = field(object, "files");
+    if (files == nullptr) return tracker_message{std::move(response)};
+    if (!files->is_object()) return fail({decode_error::bad_type, "invalid files"});
+    response.files.reserve(files->get_object().size());
+    for (const auto& member : files->get_object()) {
+      const auto key = decode_binary_string(std::string_view(member.key().data(), member.key().size()));
+      if (!key) return fail({decode_error::bad_binary_string, "invalid info_hash in files"});
+      const json::object* entry = member.value().if_object();
+      if (entry == nullptr) return fail({decode_error::bad_type, "invalid files entry"});
+      scrape_file file;
+      file.hash.bytes = *key;
+      if (auto e = read_count(*entry, "complete", file.stats.complete, "invalid complete")) return fail(*e);
+      if (auto e = read_count(*entry, "incomplete", file.stats.incomplete, "invalid incomplete")) return fail(*e);
+      if (auto e = read_count(*entry, "downloaded", file.stats.downloaded, "invalid downloaded")) return fail(*e);
+      response.files.push_back(file);
+    }
+    return tracker_message{std::move(response)};
+  }
+
+  if (hash_value == nullptr) return fail({decode_error::missing_field, "missing info_hash"});
+  if (!hash) return fail({decode_error::bad_binary_string, "invalid info_hash"});
+  const json::value* offer = field(object, "offer");
+  const json::value* answer = field(object, "answer");
+  if (offer != nullptr || answer != nullptr) {
+    const json::value& payload = offer != nullptr ? *offer : *answer;
+    peer_id peer;
+    offer_id id;
+    if (auto e = read_id(object, "peer_id", peer, "missing peer_id", "invalid peer_id")) return fail(*e);
+    if (auto e = read_id(object, "offer_id", id, "missing offer_id", "invalid offer_id")) return fail(*e);
+    auto text = object_text(payload);
+    if (offer != nullptr) {
+      if (!text) return fail({decode_error::bad_type, "invalid offer"});
+      return tracker_message{offer_relay{*hash, peer, id, std::move(*text)}};
+    }
+    if (!text) return fail({decode_error::bad_answer, "invalid answer"});
+    return tracker_message{answer_relay{*hash, peer, id, std::move(*text)}};
+  }
+
+  announce_response response;
+  response.hash = *hash;
+  if (auto e = read_count(object, "interval", response.interval, "invalid interval")) return fail(*e);
+  if (auto e = read_count(object, "complete", response.complete, "invalid complete")) return fail(*e);
+  if (auto e = read_count(object, "incomplete", response.incomplete, "invalid incomplete")) return fail(*e);
+  if (const json::value* warning = field(object, "warning message")) {
+    if (!warning->is_string()) return fail({decode_error::bad_type, "invalid warning message"});
+    response.warning = std::string(warning->get_string().data(), warning->get_string().size());
+  }
+  return tracker_message{std::move(response)};
+}
+
+// Parses `text` within `limits` and hands the top-level object to `decode`. Every failure of the
+// JSON layer, and any exception (allocation failure), becomes a decode_failure here.
+template <typename Result, typename Decode>
+Result decode_top_level(std::string_view text, const decode_limits& limits, Decode decode) {
+  if (text.size() > limits.max_message_bytes) return make_failure(decode_error::message_too_large);
+  try {
+    unsigned char buffer[parse_buffer_size];
+    json::monotonic_resource resource(buffer, sizeof buffer);
+    parse_outcome parsed = parse_json(text, limits.max_depth, &resource);
+    if (parsed.error) return make_failure(*parsed.error);
+    if (!parsed.value.is_object()) return make_failure(decode_error::not_an_object);
+    return decode(parsed.value.get_object());
+  } catch (const std::exception&) {
+    return make_failure(decode_error::invalid_json, "could not decode message");
+  }
+}
+
+}  // namespace
+
+std::optional<json_text> json_text::parse_object(std::string_view text, std::size_t max_depth) {
+  try {
+    parse_outcome parsed = parse_json(text, max_depth, {});
+    if (parsed.error) return std::nullopt;
+    return object_text(parsed.value);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string_view to_string(message_action action) {
+  switch (action) {
+    case message_action::announce: return "announce";
+    case message_action::scrape: return "scrape";
+  }
+  return "announce";
+}
+
+std::string_view to_string(announce_event event) {
+  switch (event) {
+    case announce_event::none: return "";
+    case announce_event::started: return "started";
+    case announce_event::completed: return "completed";
+    case announce_event::stopped: return "stopped";
+    case announce_event::paused: return "paused";
+  }
+  return "";
+}
+
+std::string_view to_string(decode_error error) {
+  switch (error) {
+    case decode_error::message_too_large: return "message too large";
+    case decode_error::invalid_json: return "invalid JSON";
+    case decode_error::too_deep: return "JSON nested too deeply";
+    case decode_error::not_an_object: return "message is not a JSON object";
+    case decode_error::missing_action: return "missing action";
+    case decode_error::unknown_action: return "unknown action";
+    case decode_error::missing_field: return "missing field";
+    case decode_error::bad_binary_string: return "invalid binary string";
+    case decode_error::bad_number: return "invalid number";
+    case decode_error::bad_event: return "invalid event";
+    case decode_error::bad_type: return "field of the wrong type";
+    case decode_error::bad_answer: return "invalid answer";
+    case decode_error::too_many_info_hashes: return "too many info hashes";
+  }
+  return "invalid message";
+}
+
+std::optional<std::array<std::uint8_t, 20>> decode_binary_string(std::string_view text) {
+  // 20 code points take 20 (all ASCII) to 40 (all >= 0x80) bytes.
+  if (text.size() < 20 || text.size() > 40) return std::nullopt;
+  std::array<std::uint8_t, 20> bytes{};
+  std::size_t count = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (count == bytes.size()) return std::nullopt;
+    const auto b0 = static_cast<std::uint8_t>(text[i]);
+    if (b0 < 0x80) {
+      bytes[count++] = b0;
+      i += 1;
+      continue;
+    }
+    // U+0080..U+00FF is 0xc2 or 0xc3 and one continuation byte; every other lead is > U+00FF
+    // (or not UTF-8).
+    if ((b0 != 0xc2 && b0 != 0xc3) || i + 1 >= text.size()) return std::nullopt;
+    const auto b1 = static_cast<std::uint8_t>(text[i + 1]);
+    if ((b1 & 0xc0) != 0x80) return std::nullopt;
+    bytes[count++] = static_cast<std::uint8_t>(((b0 & 0x03) << 6) | (b1 & 0x3f));
+    i += 2;
+  }
+  if (count != bytes.size()) return std::nullopt;
+  return bytes;
+}
+
+std::string encode_binary_string(std::span<const std::uint8_t, 20> bytes) {
+  std::string out;
+  out.reserve(40);
+  for (const std::uint8_t b : bytes) {
+    if (b < 0x80) {
+      out += static_cast<char>(b);
+    } else {
+      out += static_cast<char>(0xc0 | (b >> 6));
+      out += static_cast<char>(0x80 | (b & 0x3f));
+    }
+  }
+  return out;
+}
+
+client_decode_result decode_client_message(std::string_view text, const decode_limits& limits) {
+  return decode_top_level<client_decode_result>(
+      text, limits, [&](const json::object& object) { return decode_client_object(object, limits); });
+}
+
+tracker_decode_result decode_tracker_message(std::string_view text, const decode_limits& limits) {
+  return decode_top_level<tracker_decode_result>(
+      text, limits, [](const json::object& object) { return decode_tracker_object(object); });
+}
+
+failure_reply to_failure_reply(const decode_failure& failure) {
+  return failure_reply{std::string(failure.message), failure.action.value_or(message_action::announce),
+                       failure.hash};
+}
+
+std::string encode_announce_response(const announce_response& response) {
+  std::string out;
+  out.reserve(160);
+  append_announce_head(out, response.hash);
+  append_key(out, "interval");
+  append_number(out, response.interval);
+  append_key(out, "complete");
+  append_number(out, response.complete);
+  append_key(out, "incomplete");
+  append_number(out, response.incomplete);
+  if (response.warning) {
+    append_key(out, "warning message");
+    append_quoted_text(out, *response.warning);
+  }
+  out += '}';
+  return out;
+}
+
+std::string encode_offer_relay(const offer_relay& relay) {
+  return encode_relay(relay.hash, relay.offerer, relay.id, "offer", relay.offer);
+}
+
+std::string encode_answer_relay(const answer_relay& relay) {
+  return encode_relay(relay.hash, relay.answerer, relay.id, "answer", relay.answer);
+}
+
+std::string encode_scrape_response(const scrape_response& response) {
+  std::string out;
+  out.reserve(32 + response.files.size() * 100);
+  out += "{\"action\":\"scrape\",\"files\":{";
+  bool first = true;
+  for (const scrape_file& file : response.files) {
+    if (!first) out += ',';
+    first = false;
+    append_quoted_id(out, file.hash);
+    out += ":{\"complete\":";
+    append_number(out, file.stats.complete);
+    append_key(out, "incomplete");
+    append_number(out, file.stats.incomplete);
+    append_key(out, "downloaded");
+    append_number(out, file.stats.downloaded);
+    out += '}';
+  }
+  out += "}}";
+  return out;
+}
+
+std::string encode_failure(const failure_reply& failure) {
+  std::string out;
+  out.reserve(96 + failure.reason.size());
+  out += "{\"failure reason\":";
+  append_quoted_text(out, failure.reason);
+  if (failure.action) {
+    append_key(out, "action");
+    out += '"';
+    out += to_string(*failure.action);
+    out += '"';
+  }
+  if (failure.hash) {
+    append_key(out, "info_hash");
+    append_quoted_id(out, *failure.hash);
+  }
+  out += '}';
+  return out;
+}
+
+std::string encode_announce(const announce_message& message) {
+  std::string out;
+  std::size_t payload = 0;
+  for (const announce_offer& offer : message.offers) payload += offer.offer.size() + 80;
+  if (message.answer) payload += message.answer->answer.size() + 80;
+  out.reserve(300 + payload);
+  append_announce_head(out, message.hash);
+  append_key(out, "peer_id");
+  append_quoted_id(out, message.peer);
+  if (message.uploaded) {
+    append_key(out, "uploaded");
+    append_number(out, *message.uploaded);
+  }
+  if (message.downloaded) {
+    append_key(out, "downloaded");
+    append_number(out, *message.downloaded);
+  }
+  append_key(out, "left");
+  if (message.left) {
+    append_number(out, *message.left);
+  } else {
+    out += "null";
+  }
+  if (message.event != announce_event::none) {
+    append_key(out, "event");
+    out += '"';
+    out += to_string(message.event);
+    out += '"';
+  }
+  if (message.numwant) {
+    append_key(out, "numwant");
+    append_number(out, *message.numwant);
+  }
+  if (!message.offers.empty()) {
+    append_key(out, "offers");
+    out += '[';
+    bool first = true;
+    for (const announce_offer& offer : message.offers) {
+      if (!first) out += ',';
+      first = false;
+      out += "{\"offer\":";
+      out += offer.offer.text();
+      append_key(out, "offer_id");
+      append_quoted_id(out, offer.id);
+      out += '}';
+    }
+    out += ']';
+  }
+  if (message.answer) {
+    append_key(out, "to_peer_id");
+    append_quoted_id(out, message.answer->to_peer);
+    append_key(out, "offer_id");
+    append_quoted_id(out, message.answer->id);
+    append_key(out, "answer");
+    out += message.answer->answer.text();
+  }
+  out += '}';
+  return out;
+}
+
+std::string encode_scrape(std::span<const info_hash> hashes) {
+  std::string out;
+  out.reserve(40 + hashes.size() * 44);
+  out += "{\"action\":\"scrape\"";
+  append_key(out, "info_hash");
+  if (hashes.size() == 1) {
+    append_quoted_id(out, hashes[0]);
+  } else {
+    out += '[';
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      if (i != 0) out += ',';
+      append_quoted_id(out, hashes[i]);
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace riptide::proto::webtorrent
