@@ -9,7 +9,9 @@ namespace riptide::config {
 
 struct workers_config {
   std::uint32_t socket_workers = 1;   // threads that own sockets: receive, parse, answer connects, send
-  std::uint32_t request_workers = 1;  // threads that own the torrent shards
+  // threads that own the torrent shards; 0: the single socket worker owns every torrent (the
+  // fastest layout measured on one and two cores, docs/benchmarks.md)
+  std::uint32_t request_workers = 0;
 };
 
 struct swarm_config {
