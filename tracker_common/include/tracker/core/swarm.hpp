@@ -4,13 +4,13 @@
 //
 // Data layout, chosen for memory per peer (most torrents have one or two peers, and a tracker
 // holds millions of torrents):
-//   - the swarm object is one unaligned pointer (8 bytes), so a torrent map slot is 28 bytes; it points to
-//     one malloc'd block: a 24-byte header (counts, index) and then {endpoint, expiry} per peer,
+//   - the swarm object is one unaligned pointer (8 bytes), so a torrent map slot is 28 bytes; it
+//     points to one malloc'd block: a 24-byte header (counts, index), then {endpoint, expiry} per peer,
 //     8 bytes a peer for IPv4, 20 for IPv6, seeders first, leechers after. Counts are kept,
 //     never recounted. The block grows by a quarter, to what malloc really handed out
 //     (malloc_usable_size): a torrent with one or two IPv4 peers costs one 48-byte chunk.
 //   - expiry is 16 bits of coarse time (see coarse_clock), compared modulo 2^16.
-//   - swarms past `index_threshold` peers get a position_index (4 bytes a slot), dropped again
+//   - swarms past `index_threshold` peers get a position_index (2 or 4 bytes a slot), dropped again
 //     when they shrink below `index_drop_threshold`; smaller ones are searched linearly, which for
 //     a few dozen 8-byte entries is as fast as hashing.
 // Removal moves the last peer of the partition into the hole (and keeps the partition intact).

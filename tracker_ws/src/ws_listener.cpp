@@ -1,0 +1,76 @@
+#include "ws_listener.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "tracker/runtime/log.hpp"
+#include "ws_http_session.hpp"
+#include "ws_socket_worker.hpp"
+
+namespace riptide::ws {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+ws_listener::ws_listener(asio::io_context& io, ws_socket_worker& worker) : acceptor_(io), worker_(worker) {}
+
+std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& address, std::uint16_t port) {
+  boost::system::error_code error;
+  const auto ip = asio::ip::make_address(address, error);
+  if (error) return "not an IP address: " + address;
+  const tcp::endpoint endpoint(ip, port);
+  const std::string where = (ip.is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(port);
+
+  // SO_REUSEPORT lets any process of this user share the port; a plain bind first proves that
+  // nobody holds it (closed at once), so a second tracker started by mistake fails loudly.
+  if (port != 0) {
+    tcp::acceptor probe(acceptor_.get_executor());
+    probe.open(endpoint.protocol(), error);
+    if (!error && ip.is_v6()) probe.set_option(asio::ip::v6_only(true), error);
+    if (!error) probe.bind(endpoint, error);
+    if (error) return "cannot bind TCP " + where + ": " + error.message() + " (is another tracker running?)";
+  }
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) acceptor_.set_option(reuse_port(true), error);
+  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error && ip.is_v6()) acceptor_.set_option(asio::ip::v6_only(true), error);
+  if (!error) acceptor_.bind(endpoint, error);
+  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) return "cannot listen on TCP " + where + ": " + error.message();
+  const auto bound = acceptor_.local_endpoint(error);
+  if (error) return "cannot read the bound port of " + where + ": " + error.message();
+  return bound.port();
+}
+
+void ws_listener::close() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+void ws_listener::do_accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& error, tcp::socket socket) {
+    on_accept(error, std::move(socket));
+  });
+}
+
+void ws_listener::on_accept(const boost::system::error_code& error, tcp::socket socket) {
+  if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (error) {
+    // EMFILE and the like: log and keep accepting; the connection limits keep this rare.
+    runtime::log_warning("accept failed: ", error.message());
+  } else {
+    boost::system::error_code endpoint_error;
+    const auto remote = socket.remote_endpoint(endpoint_error);
+    if (!endpoint_error) {
+      if (auto slot = worker_.admit(remote.address())) {
+        std::make_shared<ws_http_session>(std::move(socket), std::move(*slot), worker_)->run();
+      }
+    }
+  }
+  do_accept();
+}
+
+}  // namespace riptide::ws

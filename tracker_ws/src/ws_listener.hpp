@@ -1,0 +1,32 @@
+#pragma once
+// Accepts TCP connections on one acceptor and hands each to an HTTP session, after the worker
+// admits it against the connection limits. Worker thread only.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace riptide::ws {
+
+class ws_socket_worker;
+
+class ws_listener {
+ public:
+  ws_listener(boost::asio::io_context& io, ws_socket_worker& worker);
+
+  // Opens, binds (SO_REUSEPORT, IPv6 V6ONLY) and listens; the bound port or one line of error.
+  std::variant<std::uint16_t, std::string> open(const std::string& address, std::uint16_t port);
+
+  void run() { do_accept(); }
+  void close();
+
+ private:
+  void do_accept();
+  void on_accept(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  ws_socket_worker& worker_;
+};
+
+}  // namespace riptide::ws

@@ -1,0 +1,106 @@
+#include "ws_session.hpp"
+
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket/stream_base.hpp>
+
+#include "ws_session_fail.hpp"
+#include "ws_socket_worker.hpp"
+
+namespace riptide::ws {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+ws_session::ws_session(beast::tcp_stream stream, connection_slot slot, ws_socket_worker& worker)
+    : ws_(std::move(stream)), slot_(std::move(slot)), worker_(worker) {
+  family_ = slot_.address().is_v6() ? proto::address_family::ipv6 : proto::address_family::ipv4;
+}
+
+ws_session::~ws_session() { detach(); }
+
+void ws_session::run(beast::http::request<beast::http::empty_body> upgrade) {
+  const auto& limits = worker_.session_limits();
+  // The websocket stream keeps its own timers: the TCP stream's must not fire as well.
+  beast::get_lowest_layer(ws_).expires_never();
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = limits.handshake_timeout;
+  timeouts.idle_timeout = limits.idle_timeout;
+  timeouts.keep_alive_pings = true;  // a ping at half the idle timeout; silence for all of it closes
+  ws_.set_option(timeouts);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& response) { response.set(beast::http::field::server, "riptide tracker_ws"); }));
+  ws_.read_message_max(limits.max_message_bytes);
+  ws_.text(true);
+  ws_.async_accept(upgrade, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+void ws_session::on_accept(const boost::system::error_code& error) {
+  if (error) return fail(error, "websocket accept");
+  if (closed_) return;
+  connection_id_ = worker_.attach(*this);
+  do_read();
+}
+
+void ws_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(const boost::system::error_code& error, std::size_t) {
+  if (error) {
+    // Closed, too large, timed out or reset: the peers of this connection leave at once.
+    detach();
+    return fail(error, "websocket read");
+  }
+  if (closed_) return;
+  if (!ws_.got_text()) {
+    // The protocol is JSON text; a binary frame is a client we cannot serve.
+    close_now();
+    return;
+  }
+  const std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  worker_.handle_message(*this, text);
+  if (!closed_) do_read();
+}
+
+void ws_session::send(std::string message) {
+  if (closed_) return;
+  if (outbound_.size() >= worker_.session_limits().max_outbound_messages) {
+    ++worker_.counters().slow_readers_dropped;
+    close_now();
+    return;
+  }
+  outbound_.push_back(std::move(message));
+  if (outbound_.size() == 1) do_write();
+}
+
+void ws_session::do_write() {
+  ws_.async_write(boost::asio::buffer(outbound_.front()),
+                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(const boost::system::error_code& error, std::size_t) {
+  if (error) {
+    detach();
+    return fail(error, "websocket write");
+  }
+  if (closed_) return;
+  outbound_.pop_front();
+  if (!outbound_.empty()) do_write();
+}
+
+void ws_session::close_now() {
+  detach();
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+void ws_session::detach() {
+  if (closed_) return;
+  closed_ = true;
+  if (connection_id_ != 0) worker_.detach(connection_id_);
+}
+
+}  // namespace riptide::ws

@@ -1,0 +1,52 @@
+#pragma once
+// The configuration of tracker_ws: what `-p` prints and `-c` loads.
+
+#include <cstdint>
+#include <string>
+
+#include "tracker/config/common_config.hpp"
+
+namespace riptide::ws {
+
+struct network_config {
+  std::string ipv4_address = "0.0.0.0";  // empty: no IPv4 acceptor
+  std::string ipv6_address = "::";       // empty: no IPv6 acceptor (bound IPV6_V6ONLY)
+  std::uint16_t port = 8000;             // 0: any free port (tests)
+};
+
+struct protocol_config {
+  std::uint32_t announce_interval_seconds = 120;  // told to clients (the reference tracker's 2 minutes)
+  std::uint32_t peer_timeout_seconds = 240;       // about two intervals (docs/protocols.md)
+  std::uint32_t offer_lifetime_seconds = 50;      // the WebTorrent client abandons an offer after 50 s
+  std::uint32_t max_offers_relayed = 10;          // offers relayed per announce
+};
+
+struct limits_config {
+  std::uint32_t max_message_bytes = 65536;        // WebSocket read_message_max
+  std::uint32_t max_offers = 10;                  // offers read from one announce
+  std::uint32_t max_sdp_bytes = 16384;            // compact JSON of one offer or answer
+  std::uint32_t max_connections = 10000;          // open TCP connections in total
+  std::uint32_t max_connections_per_ip = 64;      // open TCP connections from one address
+  std::uint32_t max_torrents_per_connection = 256;
+  std::uint32_t max_outbound_messages = 256;      // queued per connection; beyond: disconnected
+  std::uint32_t handshake_timeout_seconds = 10;   // HTTP request + WebSocket handshake
+  std::uint32_t idle_timeout_seconds = 300;       // ping at half, close at the whole
+};
+
+struct ws_workers_config {
+  std::uint32_t socket_workers = 1;  // only 1 for now: the worker owns the swarms itself
+};
+
+struct ws_tracker_config {
+  network_config network;
+  protocol_config protocol;
+  limits_config limits;
+  ws_workers_config workers;
+  config::cleaning_config cleaning;
+  config::statistics_config statistics;
+  config::access_list_config access_list;
+  config::privileges_config privileges;
+  config::log_config log;
+};
+
+}  // namespace riptide::ws
