@@ -30,6 +30,10 @@ fi
 
 as_root=()
 if [[ "$(id -u)" != 0 ]]; then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps: missing ${missing[*]}; run this script as root, or install sudo" >&2
+    exit 1
+  fi
   as_root=(sudo)
 fi
 

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -109,6 +111,28 @@ std::string status_field(pid_t pid, const std::string& name) {
   return {};
 }
 
+// Sets an environment variable for the processes started while it lives, and restores it.
+class scoped_environment {
+ public:
+  scoped_environment(const char* name, const std::string& value) : name_(name) {
+    if (const char* previous = std::getenv(name)) previous_ = previous;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~scoped_environment() {
+    if (previous_) {
+      ::setenv(name_, previous_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  scoped_environment(const scoped_environment&) = delete;
+  scoped_environment& operator=(const scoped_environment&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> previous_;
+};
+
 TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the tracker still serves",
           "[udp][lifecycle]") {
   // Dropping privileges needs them first: CI and the developers' machines run as root. Elsewhere
@@ -121,6 +145,11 @@ TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the
   REQUIRE(::mkdtemp(directory_template) != nullptr);
   const std::string chroot_directory = directory_template;
 
+  // Under AddressSanitizer the leak check at exit reads /proc, which the empty chroot does not
+  // have: it would turn a clean stop into exit status 1. Only this tracker runs without it.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const scoped_environment no_leak_check("ASAN_OPTIONS",
+                                         std::string(asan != nullptr ? asan : "") + ":detect_leaks=0");
   tracker_config config;
   config.set_bool("privileges", "drop", true);
   config.set_string("privileges", "chroot_path", chroot_directory);
@@ -135,7 +164,11 @@ TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the
   udp_test_client client(client_address(address_family::ipv4, 0), tracker.port());
   client.connect();
   client.announce_ok(client.make_announce(make_info_hash(901), 7002));
-  CHECK(tracker.stop() == 0);
+  const int status = tracker.stop();
+  if (status != 0) {
+    for (const std::string& line : tracker.log_lines()) UNSCOPED_INFO(line);
+  }
+  CHECK(status == 0);
   ::rmdir(chroot_directory.c_str());
 }
 

@@ -614,3 +614,15 @@ TEST_CASE("the command line", "[config][cli]") {
     CHECK(r.out == udp_tracker_options().render_markdown());
   }
 }
+
+TEST_CASE("text that is not UTF-8 is refused before the TOML parser sees it", "[config]") {
+  // The input fuzz/udp_config_fuzzer found: an invalid UTF-8 byte in a literal-string key made
+  // toml11 3.7.1 read past its buffer (toml11 issue #199). Now it is one error line.
+  const std::string crash("'\xf5'\x88\xe4", 5);
+  CHECK(error_of(crash) == "config error: test.toml:1: not valid UTF-8 (TOML files are UTF-8)");
+  CHECK(error_of("[network]\nport = 1\n# \xc0\xaf overlong\n") ==
+        "config error: test.toml:3: not valid UTF-8 (TOML files are UTF-8)");
+  CHECK(error_of("[privileges]\nuser = \"\xed\xa0\x80\"\n").find("not valid UTF-8") != std::string::npos);  // surrogate
+  // Well-formed UTF-8 is fine, in comments and in strings.
+  require_loads("# r\xc3\xa9" "glages \xe2\x9c\x93 \xf0\x9f\x9a\x80\n[privileges]\nuser = \"n\xc3\xb6" "body\"\n");
+}

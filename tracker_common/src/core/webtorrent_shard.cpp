@@ -517,8 +517,12 @@ bool webtorrent_shard::invariants_hold() const {
       const auto connection_it = connections_.find(state.owner);
       if (connection_it == connections_.end()) return false;
       const auto& entries = connection_it->second;
-      if (std::count_if(entries.begin(), entries.end(),
-                        [&](const connection_entry& entry) { return entry.hash == hash && entry.peer == id; }) != 1) {
+      // Copies: clang 14 cannot capture structured bindings in a lambda.
+      const proto::info_hash torrent_hash = hash;
+      const proto::peer_id peer = id;
+      if (std::count_if(entries.begin(), entries.end(), [&](const connection_entry& entry) {
+            return entry.hash == torrent_hash && entry.peer == peer;
+          }) != 1) {
         return false;
       }
     }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (preset fuzz: clang-14 with ASan + UBSan) and runs each for a
+# bounded time, keeping its corpus in build/fuzz/corpus/NAME.
+#   scripts/fuzz.sh            # 60 s per target
+#   scripts/fuzz.sh 600        # 10 minutes per target
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+seconds="${1:-60}"
+"$root/scripts/install-deps.sh"
+for package in clang-14 libclang-rt-14-dev; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    as_root=()
+    [[ "$(id -u)" != 0 ]] && as_root=(sudo)
+    "${as_root[@]}" apt-get install -y -qq "$package" >/dev/null
+  fi
+done
+
+fuzzers=(udp_request_fuzzer udp_response_fuzzer webtorrent_message_fuzzer access_list_fuzzer udp_config_fuzzer)
+cd "$root"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$(nproc)" --target "${fuzzers[@]}"
+status=0
+for fuzzer in "${fuzzers[@]}"; do
+  corpus="build/fuzz/corpus/$fuzzer"
+  mkdir -p "$corpus"
+  echo "fuzz: $fuzzer for ${seconds} s"
+  # Known crashers first (fuzz/regressions), then new inputs, for a bounded time.
+  if ! "build/fuzz/fuzz/$fuzzer" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+      -artifact_prefix="build/fuzz/$fuzzer-" "$corpus" fuzz/regressions \
+      > "build/fuzz/$fuzzer.log" 2>&1; then
+    echo "fuzz: $fuzzer FAILED, see build/fuzz/$fuzzer.log"
+    status=1
+  else
+    grep -E "^stat::number_of_executed_units" "build/fuzz/$fuzzer.log" || true
+  fi
+done
+exit $status
