@@ -10,7 +10,7 @@ packages=(
   libssl-dev
   libconcurrentqueue-dev libtoml11-dev libcli11-dev catch2
   python3 python3-libtorrent
-  iproute2 procps
+  iproute2 procps util-linux openssl
 )
 # Extra packages for benchmarks (scripts/bench-*.sh): opentracker, perf.
 if [[ "${RIPTIDE_BENCH_DEPS:-0}" == 1 ]]; then
@@ -23,6 +23,14 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+
+# Node.js and npm run the WebTorrent interop test (the npm bittorrent-tracker client). Any node and
+# npm on PATH will do (a machine may have them from elsewhere, e.g. NodeSource's nodejs, which
+# bundles npm and conflicts with Debian's npm package); only when they are missing are Debian's
+# packages installed.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

@@ -127,8 +127,12 @@ tracker_process::tracker_process(const std::string& executable, const std::strin
     read_available(std::min(left, std::chrono::milliseconds(100)));
     for (const std::string& line : stdout_lines_) {
       const auto colon = line.rfind(':');
-      if (line.rfind("listening udp4 ", 0) == 0) has_ipv4_ = true;
-      if (line.rfind("listening udp6 ", 0) == 0) has_ipv6_ = true;
+      for (const char* name : {"listening udp4 ", "listening ws4 ", "listening wss4 "}) {
+        if (line.rfind(name, 0) == 0) has_ipv4_ = true;
+      }
+      for (const char* name : {"listening udp6 ", "listening ws6 ", "listening wss6 "}) {
+        if (line.rfind(name, 0) == 0) has_ipv6_ = true;
+      }
       if (line.rfind("listening ", 0) == 0 && colon != std::string::npos) {
         port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
       }

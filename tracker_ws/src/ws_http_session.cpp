@@ -4,6 +4,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <type_traits>
 
 #include "ws_session.hpp"
 #include "ws_session_fail.hpp"
@@ -14,23 +15,55 @@ namespace riptide::ws {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-ws_http_session::ws_http_session(boost::asio::ip::tcp::socket socket, connection_slot slot, ws_socket_worker& worker)
-    : stream_(std::move(socket)), slot_(std::move(slot)), worker_(worker) {
+void start_connection(boost::asio::ip::tcp::socket socket, connection_slot slot, ws_socket_worker& worker,
+                      std::shared_ptr<boost::asio::ssl::context> tls) {
+  if (tls) {
+    tls_stream stream(std::move(socket), *tls);
+    std::make_shared<ws_http_session<tls_stream>>(std::move(stream), std::move(slot), worker, std::move(tls))->run();
+  } else {
+    std::make_shared<ws_http_session<plain_stream>>(plain_stream(std::move(socket)), std::move(slot), worker, nullptr)
+        ->run();
+  }
+}
+
+template <typename Stream>
+ws_http_session<Stream>::ws_http_session(Stream stream, connection_slot slot, ws_socket_worker& worker,
+                                         std::shared_ptr<boost::asio::ssl::context> tls)
+    : tls_(std::move(tls)), stream_(std::move(stream)), slot_(std::move(slot)), worker_(worker) {
   parser_.header_limit(max_header_bytes);
   parser_.body_limit(0);
 }
 
-void ws_http_session::run() { do_read(); }
-
-void ws_http_session::do_read() {
-  stream_.expires_after(worker_.session_limits().handshake_timeout);
-  http::async_read(stream_, buffer_, parser_, beast::bind_front_handler(&ws_http_session::on_read, shared_from_this()));
+template <typename Stream>
+void ws_http_session<Stream>::run() {
+  // One deadline for the TLS handshake and the request.
+  beast::get_lowest_layer(stream_).expires_after(worker_.session_limits().handshake_timeout);
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                            beast::bind_front_handler(&ws_http_session::on_handshake, this->shared_from_this()));
+  } else {
+    do_read();
+  }
 }
 
-void ws_http_session::on_read(const boost::system::error_code& error, std::size_t) {
+template <typename Stream>
+void ws_http_session<Stream>::on_handshake(const boost::system::error_code& error) {
+  if (error) return fail(error, "tls handshake");
+  do_read();
+}
+
+template <typename Stream>
+void ws_http_session<Stream>::do_read() {
+  http::async_read(stream_, buffer_, parser_,
+                   beast::bind_front_handler(&ws_http_session::on_read, this->shared_from_this()));
+}
+
+template <typename Stream>
+void ws_http_session<Stream>::on_read(const boost::system::error_code& error, std::size_t) {
   if (error) return fail(error, "http read");
   if (beast::websocket::is_upgrade(parser_.get())) {
-    std::make_shared<ws_session>(std::move(stream_), std::move(slot_), worker_)->run(parser_.release());
+    std::make_shared<ws_session<Stream>>(std::move(stream_), std::move(slot_), worker_, std::move(tls_))
+        ->run(parser_.release());
     return;
   }
   ++worker_.counters().http_requests;
@@ -56,15 +89,26 @@ void ws_http_session::on_read(const boost::system::error_code& error, std::size_
   do_write(std::move(response));
 }
 
-void ws_http_session::do_write(http::response<http::string_body> response) {
+template <typename Stream>
+void ws_http_session<Stream>::do_write(http::response<http::string_body> response) {
   response_ = std::make_shared<http::response<http::string_body>>(std::move(response));
-  http::async_write(stream_, *response_, beast::bind_front_handler(&ws_http_session::on_write, shared_from_this()));
+  http::async_write(stream_, *response_,
+                    beast::bind_front_handler(&ws_http_session::on_write, this->shared_from_this()));
 }
 
-void ws_http_session::on_write(const boost::system::error_code& error, std::size_t) {
+template <typename Stream>
+void ws_http_session<Stream>::on_write(const boost::system::error_code& error, std::size_t) {
   if (error) return fail(error, "http write");
-  boost::system::error_code ignored;
-  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    // close_notify, still under the handshake deadline; the session ends when it completes.
+    stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) {});
+  } else {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  }
 }
+
+template class ws_http_session<plain_stream>;
+template class ws_http_session<tls_stream>;
 
 }  // namespace riptide::ws

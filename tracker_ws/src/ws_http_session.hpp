@@ -1,29 +1,39 @@
 #pragma once
-// The first request of a TCP connection: a WebSocket upgrade becomes a ws_session; GET /health
-// and GET /stats are answered in plain HTTP; anything else gets 404. One request per connection
-// (the response says Connection: close). Worker thread only.
+// The first request of a connection, over `Stream` (plain_stream or tls_stream, whose TLS
+// handshake is done first): a WebSocket upgrade becomes a ws_session; GET /health and GET /stats
+// are answered in HTTP; anything else gets 404. One request per connection (Connection: close).
+// The whole of it, TLS handshake included, must finish within limits.handshake_timeout_seconds.
+// Worker thread only.
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
 
 #include "connection_slot.hpp"
+#include "ws_streams.hpp"
 
 namespace riptide::ws {
 
 class ws_socket_worker;
 
-class ws_http_session : public std::enable_shared_from_this<ws_http_session> {
+// Starts serving an accepted connection: TLS when `tls` is set, plain otherwise.
+void start_connection(boost::asio::ip::tcp::socket socket, connection_slot slot, ws_socket_worker& worker,
+                      std::shared_ptr<boost::asio::ssl::context> tls);
+
+template <typename Stream>
+class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stream>> {
  public:
-  ws_http_session(boost::asio::ip::tcp::socket socket, connection_slot slot, ws_socket_worker& worker);
+  ws_http_session(Stream stream, connection_slot slot, ws_socket_worker& worker,
+                  std::shared_ptr<boost::asio::ssl::context> tls);
 
   void run();
 
  private:
+  void on_handshake(const boost::system::error_code& error);
   void do_read();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
   void do_write(boost::beast::http::response<boost::beast::http::string_body> response);
@@ -32,12 +42,16 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session> {
   // A request header larger than this is refused (the upgrade request of a browser is < 1 KiB).
   static constexpr std::uint32_t max_header_bytes = 8 * 1024;
 
-  boost::beast::tcp_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: destroyed after it
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request_parser<boost::beast::http::empty_body> parser_;
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
   connection_slot slot_;
   ws_socket_worker& worker_;
 };
+
+extern template class ws_http_session<plain_stream>;
+extern template class ws_http_session<tls_stream>;
 
 }  // namespace riptide::ws

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -15,7 +16,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-ws_listener::ws_listener(asio::io_context& io, ws_socket_worker& worker) : acceptor_(io), worker_(worker) {}
+ws_listener::ws_listener(asio::io_context& io, ws_socket_worker& worker) : acceptor_(io), retry_timer_(io), worker_(worker) {}
 
 std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& address, std::uint16_t port) {
   boost::system::error_code error;
@@ -48,6 +49,7 @@ std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& ad
 void ws_listener::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  retry_timer_.cancel();
 }
 
 void ws_listener::do_accept() {
@@ -59,15 +61,23 @@ void ws_listener::do_accept() {
 void ws_listener::on_accept(const boost::system::error_code& error, tcp::socket socket) {
   if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (error) {
-    // EMFILE and the like: log and keep accepting; the connection limits keep this rare.
+    // EMFILE and the like: accepting again at once would spin on the same error. Pause briefly;
+    // the connection limits (below the descriptor limit) keep this rare.
     runtime::log_warning("accept failed: ", error.message());
-  } else {
-    boost::system::error_code endpoint_error;
-    const auto remote = socket.remote_endpoint(endpoint_error);
-    if (!endpoint_error) {
-      if (auto slot = worker_.admit(remote.address())) {
-        std::make_shared<ws_http_session>(std::move(socket), std::move(*slot), worker_)->run();
-      }
+    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    retry_timer_.async_wait([this](const boost::system::error_code& wait_error) {
+      if (!wait_error && acceptor_.is_open()) do_accept();
+    });
+    return;
+  }
+  boost::system::error_code endpoint_error;
+  const auto remote = socket.remote_endpoint(endpoint_error);
+  if (!endpoint_error) {
+    // Relays are small messages that must not wait for the peer's delayed ACK (Nagle).
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (auto slot = worker_.admit(remote.address())) {
+      start_connection(std::move(socket), std::move(*slot), worker_, worker_.tls_context());
     }
   }
   do_accept();

@@ -3,6 +3,7 @@
 // admits it against the connection limits. Worker thread only.
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -26,6 +27,7 @@ class ws_listener {
   void on_accept(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
 
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;  // after a failed accept (EMFILE): pause, never spin
   ws_socket_worker& worker_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream_base.hpp>
 
 #include "ws_session_fail.hpp"
@@ -12,14 +13,18 @@ namespace riptide::ws {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-ws_session::ws_session(beast::tcp_stream stream, connection_slot slot, ws_socket_worker& worker)
-    : ws_(std::move(stream)), slot_(std::move(slot)), worker_(worker) {
+template <typename Stream>
+ws_session<Stream>::ws_session(Stream stream, connection_slot slot, ws_socket_worker& worker,
+                               std::shared_ptr<boost::asio::ssl::context> tls)
+    : tls_(std::move(tls)), ws_(std::move(stream)), slot_(std::move(slot)), worker_(worker) {
   family_ = slot_.address().is_v6() ? proto::address_family::ipv6 : proto::address_family::ipv4;
 }
 
-ws_session::~ws_session() { detach(); }
+template <typename Stream>
+ws_session<Stream>::~ws_session() { detach(); }
 
-void ws_session::run(beast::http::request<beast::http::empty_body> upgrade) {
+template <typename Stream>
+void ws_session<Stream>::run(beast::http::request<beast::http::empty_body> upgrade) {
   const auto& limits = worker_.session_limits();
   // The websocket stream keeps its own timers: the TCP stream's must not fire as well.
   beast::get_lowest_layer(ws_).expires_never();
@@ -32,21 +37,24 @@ void ws_session::run(beast::http::request<beast::http::empty_body> upgrade) {
       [](websocket::response_type& response) { response.set(beast::http::field::server, "riptide tracker_ws"); }));
   ws_.read_message_max(limits.max_message_bytes);
   ws_.text(true);
-  ws_.async_accept(upgrade, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+  ws_.async_accept(upgrade, beast::bind_front_handler(&ws_session<Stream>::on_accept, this->shared_from_this()));
 }
 
-void ws_session::on_accept(const boost::system::error_code& error) {
+template <typename Stream>
+void ws_session<Stream>::on_accept(const boost::system::error_code& error) {
   if (error) return fail(error, "websocket accept");
   if (closed_) return;
   connection_id_ = worker_.attach(*this);
   do_read();
 }
 
-void ws_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+template <typename Stream>
+void ws_session<Stream>::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session<Stream>::on_read, this->shared_from_this()));
 }
 
-void ws_session::on_read(const boost::system::error_code& error, std::size_t) {
+template <typename Stream>
+void ws_session<Stream>::on_read(const boost::system::error_code& error, std::size_t) {
   if (error) {
     // Closed, too large, timed out or reset: the peers of this connection leave at once.
     detach();
@@ -64,7 +72,8 @@ void ws_session::on_read(const boost::system::error_code& error, std::size_t) {
   if (!closed_) do_read();
 }
 
-void ws_session::send(std::string message) {
+template <typename Stream>
+void ws_session<Stream>::send(std::string message) {
   if (closed_) return;
   if (outbound_.size() >= worker_.session_limits().max_outbound_messages) {
     ++worker_.counters().slow_readers_dropped;
@@ -75,12 +84,14 @@ void ws_session::send(std::string message) {
   if (outbound_.size() == 1) do_write();
 }
 
-void ws_session::do_write() {
+template <typename Stream>
+void ws_session<Stream>::do_write() {
   ws_.async_write(boost::asio::buffer(outbound_.front()),
-                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+                  beast::bind_front_handler(&ws_session<Stream>::on_write, this->shared_from_this()));
 }
 
-void ws_session::on_write(const boost::system::error_code& error, std::size_t) {
+template <typename Stream>
+void ws_session<Stream>::on_write(const boost::system::error_code& error, std::size_t) {
   if (error) {
     detach();
     return fail(error, "websocket write");
@@ -90,17 +101,22 @@ void ws_session::on_write(const boost::system::error_code& error, std::size_t) {
   if (!outbound_.empty()) do_write();
 }
 
-void ws_session::close_now() {
+template <typename Stream>
+void ws_session<Stream>::close_now() {
   detach();
   boost::system::error_code ignored;
   beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
-void ws_session::detach() {
+template <typename Stream>
+void ws_session<Stream>::detach() {
   if (closed_) return;
   closed_ = true;
   if (connection_id_ != 0) worker_.detach(connection_id_);
 }
+
+template class ws_session<plain_stream>;
+template class ws_session<tls_stream>;
 
 }  // namespace riptide::ws

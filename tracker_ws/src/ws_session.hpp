@@ -1,12 +1,13 @@
 #pragma once
-// One WebSocket connection (text frames): run -> on_accept -> do_read -> on_read -> do_write ->
-// on_write. Every message read goes to the worker; what the worker sends here waits in a bounded
-// queue, and a reader too slow to keep it under limits.max_outbound_messages is disconnected.
-// Worker thread only; the worker's connection table holds a plain pointer from attach() until
-// detach(), which happens on the first error or close, before the object is gone.
+// One WebSocket connection (text frames) over `Stream` (plain_stream or tls_stream): run ->
+// on_accept -> do_read -> on_read -> do_write -> on_write. Every message read goes to the worker;
+// what the worker sends here waits in a bounded queue, and a reader too slow to keep it under
+// limits.max_outbound_messages is disconnected. Worker thread only; the worker's connection table
+// holds a plain pointer from attach() until detach(), which happens on the first error or close,
+// before the object is gone.
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -16,26 +17,24 @@
 #include <string>
 
 #include "connection_slot.hpp"
-#include "tracker/proto/types.hpp"
+#include "ws_connection.hpp"
+#include "ws_streams.hpp"
 
 namespace riptide::ws {
 
 class ws_socket_worker;
 
-class ws_session : public std::enable_shared_from_this<ws_session> {
+template <typename Stream>
+class ws_session final : public ws_connection, public std::enable_shared_from_this<ws_session<Stream>> {
  public:
-  ws_session(boost::beast::tcp_stream stream, connection_slot slot, ws_socket_worker& worker);
-  ~ws_session();
-  ws_session(const ws_session&) = delete;
-  ws_session& operator=(const ws_session&) = delete;
+  // `tls` keeps the TLS context of a wss:// connection alive (null for ws://): a reload replaces
+  // the worker's context for new connections only.
+  ws_session(Stream stream, connection_slot slot, ws_socket_worker& worker,
+             std::shared_ptr<boost::asio::ssl::context> tls);
+  ~ws_session() override;
 
   void run(boost::beast::http::request<boost::beast::http::empty_body> upgrade);
-
-  // Queues one text message; when the queue is full the connection is dropped instead.
-  void send(std::string message);
-
-  std::uint64_t connection_id() const { return connection_id_; }
-  proto::address_family family() const { return family_; }
+  void send(std::string message) override;
 
  private:
   void on_accept(const boost::system::error_code& error);
@@ -46,14 +45,16 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void close_now();  // drops the TCP connection; pending operations end with operation_aborted
   void detach();     // leaves the worker's table and every swarm; once
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // before ws_: destroyed after it
+  boost::beast::websocket::stream<Stream> ws_;
   boost::beast::flat_buffer buffer_;
   std::deque<std::string> outbound_;
   connection_slot slot_;
   ws_socket_worker& worker_;
-  std::uint64_t connection_id_ = 0;  // 0 until the handshake succeeds
-  proto::address_family family_ = proto::address_family::ipv4;
   bool closed_ = false;
 };
+
+extern template class ws_session<plain_stream>;
+extern template class ws_session<tls_stream>;
 
 }  // namespace riptide::ws

@@ -21,6 +21,8 @@
 #include <variant>
 #include <vector>
 
+#include <boost/asio/ssl/context.hpp>
+
 #include "connection_slot.hpp"
 #include "tracker/core/webtorrent_shard.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
@@ -31,7 +33,7 @@
 
 namespace riptide::ws {
 
-class ws_session;
+class ws_connection;
 class ws_listener;
 
 struct ws_session_limits {
@@ -43,8 +45,9 @@ struct ws_session_limits {
 
 class ws_socket_worker {
  public:
+  // `tls` null: ws:// and http://; set: wss:// and https:// only.
   ws_socket_worker(const ws_tracker_config& config, const runtime::access_list_holder& access_list,
-                   const runtime::tracker_clock& clock);
+                   const runtime::tracker_clock& clock, std::shared_ptr<boost::asio::ssl::context> tls);
   ~ws_socket_worker();
   ws_socket_worker(const ws_socket_worker&) = delete;
   ws_socket_worker& operator=(const ws_socket_worker&) = delete;
@@ -55,27 +58,30 @@ class ws_socket_worker {
 
   void run();   // on the worker thread, until stop()
   void stop();  // any thread
+  // Any thread: new connections use `tls` from now on; open ones keep theirs.
+  void replace_tls_context(std::shared_ptr<boost::asio::ssl::context> tls);
 
   // --- For the sessions (worker thread) ---
   const ws_session_limits& session_limits() const { return session_limits_; }
   ws_counters& counters() { return counters_; }
+  const std::shared_ptr<boost::asio::ssl::context>& tls_context() const { return tls_; }
 
   // Counts a new TCP connection, or nullopt when a limit is reached (counted, to be closed).
   std::optional<connection_slot> admit(const boost::asio::ip::address& address);
   void release(const boost::asio::ip::address& address);  // by ~connection_slot
 
   // A WebSocket handshake succeeded: the session gets its connection id.
-  std::uint64_t attach(ws_session& session);
+  std::uint64_t attach(ws_connection& session);
   // The session closed (or failed): its peers leave every swarm at once.
   void detach(std::uint64_t connection_id);
   // One text message from a session.
-  void handle_message(ws_session& session, std::string_view text);
+  void handle_message(ws_connection& session, std::string_view text);
 
   std::string stats_json() const;
 
  private:
-  void handle_announce(ws_session& session, proto::webtorrent::announce_message message);
-  void handle_scrape(ws_session& session, const proto::webtorrent::scrape_message& message);
+  void handle_announce(ws_connection& session, proto::webtorrent::announce_message message);
+  void handle_scrape(ws_connection& session, const proto::webtorrent::scrape_message& message);
   void deliver(core::webtorrent_delivery& delivery);
   void schedule_cleaning();
   void schedule_statistics();
@@ -88,8 +94,9 @@ class ws_socket_worker {
   core::webtorrent_shard shard_;
   std::mt19937_64 random_;
   ws_counters counters_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
 
-  boost::unordered_flat_map<std::uint64_t, ws_session*> sessions_;  // WebSocket sessions by id
+  boost::unordered_flat_map<std::uint64_t, ws_connection*> sessions_;  // WebSocket sessions by id
   std::uint64_t next_connection_id_ = 1;
   boost::unordered_flat_map<boost::asio::ip::address, std::uint32_t, std::hash<boost::asio::ip::address>>
       connections_per_address_;

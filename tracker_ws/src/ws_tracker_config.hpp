@@ -33,12 +33,19 @@ struct limits_config {
   std::uint32_t idle_timeout_seconds = 300;       // ping at half, close at the whole
 };
 
+struct tls_config {
+  bool enabled = false;                // true: the port serves wss:// and https:// only
+  std::string certificate_chain_path;  // PEM, leaf first; reloaded on SIGUSR1
+  std::string private_key_path;        // PEM; reloaded on SIGUSR1
+};
+
 struct ws_workers_config {
   std::uint32_t socket_workers = 1;  // only 1 for now: the worker owns the swarms itself
 };
 
 struct ws_tracker_config {
   network_config network;
+  tls_config tls;
   protocol_config protocol;
   limits_config limits;
   ws_workers_config workers;

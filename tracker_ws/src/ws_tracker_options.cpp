@@ -33,6 +33,8 @@ config::option_table<ws_tracker_config> make_table() {
   std::vector<config::section_spec> sections = {
       {"network", "Listening sockets. One TCP acceptor per address family, both on the same port;\n"
                   "WebSocket (ws://) and plain HTTP GET /health and /stats share it."},
+      {"tls", "TLS (wss://). When enabled, the port speaks TLS only: wss:// and https:// /health and /stats.\n"
+              "SIGUSR1 reloads the certificate and key for new connections (a bad pair keeps the old one)."},
       {"protocol", "WebTorrent announce and relay rules."},
       {"limits", "Every size, count and time a client can make the tracker spend."},
       {"workers", "Threads. For now one socket worker owns every connection and every swarm."},
@@ -51,6 +53,14 @@ config::option_table<ws_tracker_config> make_table() {
                      "IPv6 address to listen on (the acceptor is IPV6_V6ONLY); empty: no IPv6 acceptor."),
       option::integer("network", "port", "", 0, 65535, [](auto& c) -> auto& { return c.network.port; },
                       "TCP port of both acceptors; 0 picks any free port (used by tests)."),
+
+      // [tls]
+      option::boolean("tls", "enabled", [](auto& c) -> auto& { return c.tls.enabled; },
+                      "Serve wss:// instead of ws://; needs certificate_chain_path and private_key_path."),
+      option::string("tls", "certificate_chain_path", [](auto& c) -> auto& { return c.tls.certificate_chain_path; },
+                     "PEM file: the server certificate first, then its intermediates."),
+      option::string("tls", "private_key_path", [](auto& c) -> auto& { return c.tls.private_key_path; },
+                     "PEM file: the private key of the certificate."),
 
       // [protocol]
       option::integer("protocol", "announce_interval_seconds", "seconds", 1, one_day_seconds,
@@ -160,6 +170,9 @@ std::optional<std::string> validate_ws_tracker_config(const ws_tracker_config& c
   }
   if (network.ipv4_address.empty() && network.ipv6_address.empty()) {
     return "network.ipv4_address and network.ipv6_address are both empty: no socket to serve on";
+  }
+  if (config.tls.enabled && (config.tls.certificate_chain_path.empty() || config.tls.private_key_path.empty())) {
+    return "tls.enabled is true: tls.certificate_chain_path and tls.private_key_path must be set";
   }
   const auto& protocol = config.protocol;
   // A peer that announces on time must never expire between two announces.

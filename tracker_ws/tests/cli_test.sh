@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Bad configurations and command lines of the built tracker_ws (registered in CMakeLists.txt beside
+# this file); the checks shared by every executable are in tests/support/config_checks.sh.
+#
+#   cli_test.sh bad-config     TRACKER          bad files and flags: exit code 2, empty stdout,
+#                                               exactly one stderr line naming the key
+set -euo pipefail
+
+mode=$1
+program=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/expect_one_line.sh"
+
+case "$mode" in
+  bad-config)
+    printf '[network]\nport = 70000\n' >"$work/range.toml"
+    expect_one_line "out of range" \
+      "config error: $work/range.toml:2: network.port: expected an integer from 0 to 65535, got 70000" \
+      -c "$work/range.toml"
+
+    printf '[limits]\nmax_message_bytes = 100\n' >"$work/small.toml"
+    expect_one_line "message limit below 16 KiB" "limits.max_message_bytes" -c "$work/small.toml"
+
+    printf '[workers]\nsocket_workers = 2\n' >"$work/workers.toml"
+    expect_one_line "one socket worker for now" "workers.socket_workers" -c "$work/workers.toml"
+
+    printf '[protocol]\nannounce_interval_seconds = 600\n' >"$work/cross.toml"
+    expect_one_line "cross-field rule" "protocol.peer_timeout_seconds" -c "$work/cross.toml"
+
+    printf '[limits]\nidle_timeout_seconds = 100\n' >"$work/idle.toml"
+    expect_one_line "idle timeout under two intervals" "limits.idle_timeout_seconds" -c "$work/idle.toml"
+
+    printf '[limits]\nmax_connections = 10\nmax_connections_per_ip = 20\n' >"$work/per_ip.toml"
+    expect_one_line "per-IP above total" "limits.max_connections_per_ip" -c "$work/per_ip.toml"
+
+    printf '[network]\nipv4_address = "::1"\n' >"$work/family.toml"
+    expect_one_line "wrong family" "network.ipv4_address" -c "$work/family.toml"
+
+    expect_one_line "unknown flag" "usage error:" --bogus
+    ;;
+
+  *)
+    fail "unknown mode $mode"
+    ;;
+esac

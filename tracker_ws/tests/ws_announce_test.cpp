@@ -1,0 +1,99 @@
+// Announce responses and failure replies, over IPv4 and IPv6.
+
+#include "ws_integration_support.hpp"
+
+namespace riptide::test {
+namespace {
+
+TEST_CASE("announce gets interval, complete and incomplete of its swarm", "[announce]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  REQUIRE(tracker.has_ipv4());
+  REQUIRE(tracker.has_ipv6());
+  std::uint8_t seed = 1;
+  for (const char* host : loopback_hosts) {
+    INFO("host " << host);
+    const auto hash = make_id<proto::info_hash>(seed++);
+    ws_test_client leecher(host, tracker.port());
+    leecher.send(announce(hash, make_id<proto::peer_id>(seed++), 100, wt::announce_event::started));
+    const auto first = expect_message<wt::announce_response>(leecher.receive());
+    CHECK(first.hash == hash);
+    CHECK(first.interval == 120);
+    CHECK(first.complete == 0);
+    CHECK(first.incomplete == 1);
+
+    ws_test_client seeder(host, tracker.port());
+    seeder.send(announce(hash, make_id<proto::peer_id>(seed++), 0, wt::announce_event::started));
+    const auto second = expect_message<wt::announce_response>(seeder.receive());
+    CHECK(second.complete == 1);
+    CHECK(second.incomplete == 1);
+  }
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("the interval is the configured one", "[announce]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("", "[protocol]\nannounce_interval_seconds = 30\n"));
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(announce(make_id<proto::info_hash>(3), make_id<proto::peer_id>(4), std::nullopt));
+  CHECK(expect_message<wt::announce_response>(client.receive()).interval == 30);
+}
+
+TEST_CASE("a malformed message gets a failure reply with action and info_hash", "[announce]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  ws_test_client client("127.0.0.1", tracker.port());
+  const std::string hash_text(20, 'a');
+  client.send(R"({"action":"announce","info_hash":")" + hash_text + R"(","peer_id":"too short"})");
+  const auto failure = expect_message<wt::failure_reply>(client.receive());
+  CHECK_FALSE(failure.reason.empty());
+  REQUIRE(failure.action);
+  CHECK(*failure.action == wt::message_action::announce);
+  REQUIRE(failure.hash);
+  CHECK(failure.hash->bytes == std::array<std::uint8_t, 20>{'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+                                                             'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'});
+
+  SECTION("not JSON at all: the failure still names an action, and the connection stays usable") {
+    client.send("this is not json");
+    const auto garbage = expect_message<wt::failure_reply>(client.receive());
+    CHECK(garbage.action);
+    client.send(announce(make_id<proto::info_hash>(5), make_id<proto::peer_id>(6), 0));
+    CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
+  }
+}
+
+TEST_CASE("an info hash outside the access list is refused with action and info_hash", "[announce]") {
+  const auto allowed = make_id<proto::info_hash>(7);
+  temporary_file list(proto::to_hex(allowed) + "\n");
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("", "[access_list]\nmode = \"allow\"\npath = \"" + list.path() + "\"\n"));
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(announce(allowed, make_id<proto::peer_id>(1), 0));
+  CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
+
+  const auto refused = make_id<proto::info_hash>(8);
+  client.send(announce(refused, make_id<proto::peer_id>(1), 0));
+  const auto failure = expect_message<wt::failure_reply>(client.receive());
+  REQUIRE(failure.hash);
+  CHECK(*failure.hash == refused);
+  CHECK(failure.action == wt::message_action::announce);
+}
+
+TEST_CASE("a connection announcing more than max_torrents_per_connection torrents is refused", "[announce]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_torrents_per_connection = 2\n"));
+  ws_test_client client("127.0.0.1", tracker.port());
+  const auto peer = make_id<proto::peer_id>(1);
+  for (std::uint8_t i = 0; i < 2; ++i) {
+    client.send(announce(make_id<proto::info_hash>(i), peer, 0));
+    expect_message<wt::announce_response>(client.receive());
+  }
+  const auto third = make_id<proto::info_hash>(2);
+  client.send(announce(third, peer, 0));
+  const auto failure = expect_message<wt::failure_reply>(client.receive());
+  CHECK(failure.hash == third);
+  CHECK(failure.action == wt::message_action::announce);
+  // Another connection has its own budget.
+  ws_test_client other("127.0.0.1", tracker.port());
+  other.send(announce(third, make_id<proto::peer_id>(2), 0));
+  CHECK(expect_message<wt::announce_response>(other.receive()).complete == 1);
+}
+
+}  // namespace
+}  // namespace riptide::test

@@ -1,0 +1,175 @@
+// Connection-level behaviour: message size limit, connection limits, plain HTTP, graceful stop.
+
+#include <boost/system/system_error.hpp>
+#include <csignal>
+
+#include "ws_integration_support.hpp"
+
+namespace riptide::test {
+namespace {
+
+TEST_CASE("a message larger than max_message_bytes closes the connection", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_message_bytes = 16384\nmax_sdp_bytes = 8192\n"));
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(R"({"action":"scrape","pad":")" + std::string(20000, 'x') + "\"}");
+  CHECK(client.wait_closed());
+
+  // A message just under the limit is served.
+  ws_test_client other("127.0.0.1", tracker.port());
+  other.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0).insert(1, R"("pad":")" +
+                                                                                           std::string(15000, 'y') + "\","));
+  CHECK(expect_message<wt::announce_response>(other.receive()).complete == 1);
+}
+
+TEST_CASE("connections beyond max_connections_per_ip are refused", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_connections_per_ip = 2\n"));
+  ws_test_client first("127.0.0.1", tracker.port());
+  ws_test_client second("127.0.0.1", tracker.port());
+  CHECK_THROWS_AS(ws_test_client("127.0.0.1", tracker.port()), boost::system::system_error);
+  // Another address has its own budget.
+  ws_test_client over_ipv6("::1", tracker.port());
+  // A closed connection frees its slot.
+  first.close();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  bool connected = false;
+  while (!connected && std::chrono::steady_clock::now() < deadline) {
+    try {
+      ws_test_client again("127.0.0.1", tracker.port());
+      connected = true;
+    } catch (const boost::system::system_error&) {
+    }
+  }
+  CHECK(connected);
+}
+
+TEST_CASE("GET /health and /stats over plain HTTP, 404 otherwise", "[http]") {
+  const std::string host = GENERATE(as<std::string>{}, "127.0.0.1", "::1");
+  INFO("host " << host);
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  const auto health = http_get(host, tracker.port(), "/health");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok");
+
+  ws_test_client client(host, tracker.port());
+  client.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
+  expect_message<wt::announce_response>(client.receive());
+  client.send(R"({"action":"scrape","info_hash":"x"})");
+  expect_message<wt::failure_reply>(client.receive());
+
+  const auto stats = http_get(host, tracker.port(), "/stats");
+  CHECK(stats.status == 200);
+  INFO("stats: " << stats.body);
+  CHECK(stats.body.find(R"("torrents":1,"peers":1,"seeders":1,"leechers":0)") != std::string::npos);
+  CHECK(stats.body.find(R"("announce":1,)") != std::string::npos);
+  CHECK(stats.body.find(R"("invalid":1,)") != std::string::npos);
+  CHECK(stats.body.find(R"("connections":2,)") != std::string::npos);  // the WebSocket and this request
+
+  CHECK(http_get(host, tracker.port(), "/announce").status == 404);
+}
+
+TEST_CASE("SIGTERM stops the tracker with exit code 0, with connections open", "[lifecycle]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
+  expect_message<wt::announce_response>(client.receive());
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("SIGUSR1 reloads the access list", "[lifecycle]") {
+  const auto first = make_id<proto::info_hash>(1);
+  const auto second = make_id<proto::info_hash>(2);
+  temporary_file list(proto::to_hex(first) + "\n");
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("", "[access_list]\nmode = \"allow\"\npath = \"" + list.path() + "\"\n"));
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(announce(second, make_id<proto::peer_id>(3), 0));
+  expect_message<wt::failure_reply>(client.receive());
+  list.write(proto::to_hex(second) + "\n");
+  tracker.send_signal(SIGUSR1);
+  REQUIRE(tracker.wait_for_log("access list reloaded", std::chrono::seconds(5)));
+  client.send(announce(second, make_id<proto::peer_id>(3), 0));
+  CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
+}
+
+}  // namespace
+}  // namespace riptide::test
+
+namespace riptide::test {
+namespace {
+
+TEST_CASE("a reader too slow for max_outbound_messages is disconnected", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_outbound_messages = 4\n"));
+  const auto hash = make_id<proto::info_hash>(40);
+  const auto slow_peer = make_id<proto::peer_id>(41);
+  const auto fast_peer = make_id<proto::peer_id>(42);
+  ws_test_client slow("127.0.0.1", tracker.port(), 4096);
+  slow.send(announce(hash, slow_peer, 100));
+  expect_message<wt::announce_response>(slow.receive());
+
+  // Each announce of `fast` relays one ~10 KB offer to `slow`, which reads nothing meanwhile:
+  // once the kernel buffers are full, the tracker's queue for `slow` fills and it is dropped.
+  ws_test_client fast("127.0.0.1", tracker.port());
+  const std::string big_sdp(10000, 's');
+  bool dropped = false;
+  for (std::uint32_t i = 0; i < 3000 && !dropped; ++i) {
+    proto::offer_id offer = make_id<proto::offer_id>(0);
+    offer.bytes[0] = static_cast<std::uint8_t>(i);
+    offer.bytes[1] = static_cast<std::uint8_t>(i >> 8);
+    fast.send(announce_with_offer(hash, fast_peer, offer, big_sdp));
+    expect_message<wt::announce_response>(fast.receive());
+    if (i % 100 == 99) {
+      const auto stats = http_get("127.0.0.1", tracker.port(), "/stats");
+      dropped = stats.body.find(R"("slow_readers":1)") != std::string::npos;
+    }
+  }
+  CHECK(dropped);
+  CHECK(slow.wait_closed(std::chrono::seconds(10)));
+  // The dropped connection left the swarm at once: only `fast` remains.
+  fast.send(announce(hash, fast_peer, 100));
+  CHECK(expect_message<wt::announce_response>(fast.receive()).incomplete == 1);
+}
+
+}  // namespace
+}  // namespace riptide::test
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+namespace riptide::test {
+namespace {
+
+TEST_CASE("a connection that never finishes its HTTP request is closed after handshake_timeout", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("handshake_timeout_seconds = 1\n"));
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), tracker.port()});
+  const std::string partial = "GET /announce HTTP/1.1\r\nHost: x\r\n";  // never ends
+  boost::asio::write(socket, boost::asio::buffer(partial));
+  const auto start = std::chrono::steady_clock::now();
+  char byte = 0;
+  boost::system::error_code error;
+  boost::asio::read(socket, boost::asio::buffer(&byte, 1), error);  // blocks until the tracker closes
+  const auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(error);
+  CHECK(waited >= std::chrono::milliseconds(500));
+  CHECK(waited < std::chrono::seconds(5));
+}
+
+TEST_CASE("an idle connection is pinged, and closed if it never answers", "[connection]") {
+  // The shortest timeouts the config allows: interval 1 s, idle timeout 2 s (a ping after 1 s).
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("idle_timeout_seconds = 2\n",
+                                    "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n"));
+  ws_test_client silent("127.0.0.1", tracker.port());
+  ws_test_client answering("127.0.0.1", tracker.port());
+  // `answering` runs its I/O (Beast answers pings while reading); `silent` runs none meanwhile,
+  // so it neither reads the ping nor sends a pong.
+  CHECK_FALSE(answering.receive(std::chrono::milliseconds(3000)));
+  answering.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
+  CHECK(expect_message<wt::announce_response>(answering.receive()).complete == 1);
+  CHECK(silent.wait_closed(std::chrono::milliseconds(500)));
+}
+
+}  // namespace
+}  // namespace riptide::test

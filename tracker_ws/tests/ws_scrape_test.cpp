@@ -1,0 +1,116 @@
+// Scrapes, and the removal of a closed connection's peers.
+
+#include <chrono>
+#include <thread>
+
+#include "ws_integration_support.hpp"
+
+namespace riptide::test {
+namespace {
+
+std::string scrape(std::initializer_list<proto::info_hash> hashes) {
+  const std::vector<proto::info_hash> list(hashes);
+  return wt::encode_scrape(list);
+}
+
+TEST_CASE("scrape one and many info hashes", "[scrape]") {
+  const std::string host = GENERATE(as<std::string>{}, "127.0.0.1", "::1");
+  INFO("host " << host);
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  const auto first = make_id<proto::info_hash>(20);
+  const auto second = make_id<proto::info_hash>(21);
+  const auto unknown = make_id<proto::info_hash>(22);
+  ws_test_client seeder(host, tracker.port());
+  // A known leecher that completes: one download.
+  seeder.send(announce(first, make_id<proto::peer_id>(1), 9, wt::announce_event::started));
+  expect_message<wt::announce_response>(seeder.receive());
+  seeder.send(announce(first, make_id<proto::peer_id>(1), 0, wt::announce_event::completed));
+  expect_message<wt::announce_response>(seeder.receive());
+  seeder.send(announce(second, make_id<proto::peer_id>(1), 5));
+  expect_message<wt::announce_response>(seeder.receive());
+
+  ws_test_client client(host, tracker.port());
+  client.send(scrape({first}));
+  const auto one = expect_message<wt::scrape_response>(client.receive());
+  REQUIRE(one.files.size() == 1);
+  CHECK(one.files[0].hash == first);
+  CHECK(one.files[0].stats == wt::scrape_stats{1, 0, 1});
+
+  client.send(scrape({first, second, unknown}));
+  auto many = expect_message<wt::scrape_response>(client.receive());
+  REQUIRE(many.files.size() == 3);
+  std::sort(many.files.begin(), many.files.end(), [](const auto& a, const auto& b) { return a.hash < b.hash; });
+  for (const auto& file : many.files) {
+    if (file.hash == first) CHECK(file.stats == wt::scrape_stats{1, 0, 1});
+    if (file.hash == second) CHECK(file.stats == wt::scrape_stats{0, 1, 0});
+    if (file.hash == unknown) CHECK(file.stats == wt::scrape_stats{0, 0, 0});
+  }
+}
+
+TEST_CASE("a full scrape is refused with action scrape", "[scrape]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(R"({"action":"scrape"})");
+  const auto failure = expect_message<wt::failure_reply>(client.receive());
+  CHECK(failure.action == wt::message_action::scrape);
+}
+
+TEST_CASE("closing a connection removes its peers at once", "[scrape][lifecycle]") {
+  const std::string host = GENERATE(as<std::string>{}, "127.0.0.1", "::1");
+  INFO("host " << host);
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  const auto hash = make_id<proto::info_hash>(30);
+  ws_test_client observer(host, tracker.port());
+  {
+    ws_test_client a(host, tracker.port());
+    a.send(announce(hash, make_id<proto::peer_id>(1), 0));
+    CHECK(expect_message<wt::announce_response>(a.receive()).complete == 1);
+    observer.send(scrape({hash}));
+    CHECK(expect_message<wt::scrape_response>(observer.receive()).files.at(0).stats.complete == 1);
+    a.close();
+  }
+  // The close and the scrape travel on different connections: allow the tracker a moment to see
+  // the close first. "At once" is against the peer timeout (240 s), so a second is plenty.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  std::uint32_t complete = 1;
+  while (complete != 0 && std::chrono::steady_clock::now() < deadline) {
+    observer.send(scrape({hash}));
+    complete = expect_message<wt::scrape_response>(observer.receive()).files.at(0).stats.complete;
+  }
+  CHECK(complete == 0);
+}
+
+TEST_CASE("a stopped announce removes the peer", "[scrape][lifecycle]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  const auto hash = make_id<proto::info_hash>(31);
+  ws_test_client a("127.0.0.1", tracker.port());
+  a.send(announce(hash, make_id<proto::peer_id>(1), 3));
+  CHECK(expect_message<wt::announce_response>(a.receive()).incomplete == 1);
+  a.send(announce(hash, make_id<proto::peer_id>(1), 3, wt::announce_event::stopped));
+  a.receive();  // the response to stopped
+  a.send(scrape({hash}));
+  CHECK(expect_message<wt::scrape_response>(a.receive()).files.at(0).stats.incomplete == 0);
+}
+
+TEST_CASE("a silent peer expires after peer_timeout_seconds, by the cleaning timer", "[scrape][lifecycle]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("", "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n"
+                                        "[cleaning]\ninterval_seconds = 1\n"));
+  const auto hash = make_id<proto::info_hash>(32);
+  ws_test_client a("127.0.0.1", tracker.port());
+  a.send(announce(hash, make_id<proto::peer_id>(1), 0));
+  CHECK(expect_message<wt::announce_response>(a.receive()).complete == 1);
+  // `a` stays connected (so only expiry can remove it) and sends nothing more.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+  std::uint32_t complete = 1;
+  while (complete != 0 && std::chrono::steady_clock::now() < deadline) {
+    CHECK_FALSE(a.receive(std::chrono::milliseconds(250)));
+    a.send(scrape({hash}));
+    complete = expect_message<wt::scrape_response>(a.receive()).files.at(0).stats.complete;
+  }
+  CHECK(complete == 0);
+  CHECK(std::chrono::steady_clock::now() < deadline);
+}
+
+}  // namespace
+}  // namespace riptide::test

@@ -1,0 +1,89 @@
+#include "ws_test_client.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/http.hpp>
+
+namespace riptide::test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+tcp::endpoint endpoint_of(const std::string& host, std::uint16_t port) {
+  return tcp::endpoint(asio::ip::make_address(host), port);
+}
+
+}  // namespace
+
+ws_test_client::ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes) : ws_(io_) {
+  const auto endpoint = endpoint_of(host, port);
+  if (receive_buffer_bytes > 0) {
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    socket.open(endpoint.protocol());
+    socket.set_option(asio::socket_base::receive_buffer_size(receive_buffer_bytes));
+  }
+  beast::get_lowest_layer(ws_).connect(endpoint);
+  beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+  ws_.handshake(host, "/announce");
+  ws_.text(true);
+  start_read();
+}
+
+void ws_test_client::start_read() {
+  ws_.async_read(buffer_, [this](const boost::system::error_code& error, std::size_t) {
+    if (error) {
+      ended_ = true;
+      return;
+    }
+    inbox_.push_back(beast::buffers_to_string(buffer_.data()));
+    buffer_.consume(buffer_.size());
+    start_read();
+  });
+}
+
+void ws_test_client::run_until(std::chrono::steady_clock::time_point deadline, bool want_close) {
+  while (!ended_ && (want_close || inbox_.empty())) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return;
+    if (io_.stopped()) io_.restart();
+    io_.run_one_for(deadline - now);
+  }
+}
+
+void ws_test_client::send(const std::string& text) { ws_.write(asio::buffer(text)); }
+
+std::optional<std::string> ws_test_client::receive(std::chrono::milliseconds timeout) {
+  run_until(std::chrono::steady_clock::now() + timeout, false);
+  if (inbox_.empty()) return std::nullopt;
+  std::string message = std::move(inbox_.front());
+  inbox_.pop_front();
+  return message;
+}
+
+bool ws_test_client::wait_closed(std::chrono::milliseconds timeout) {
+  run_until(std::chrono::steady_clock::now() + timeout, true);
+  return ended_;
+}
+
+void ws_test_client::close() {
+  ws_.async_close(beast::websocket::close_code::normal, [](const boost::system::error_code&) {});
+  wait_closed(std::chrono::seconds(5));
+}
+
+http_result http_get(const std::string& host, std::uint16_t port, const std::string& target) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(endpoint_of(host, port));
+  beast::http::request<beast::http::empty_body> request(beast::http::verb::get, target, 11);
+  request.set(beast::http::field::host, host);
+  beast::http::write(stream, request);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> response;
+  beast::http::read(stream, buffer, response);
+  return {response.result_int(), response.body()};
+}
+
+}  // namespace riptide::test

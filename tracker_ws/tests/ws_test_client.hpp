@@ -1,0 +1,53 @@
+#pragma once
+// A WebSocket client for the integration tests: synchronous connect, handshake and writes; one
+// read kept outstanding, so receive() can wait with a deadline without cancelling anything (a
+// cancelled Beast websocket read would end the stream). Also a one-shot plain HTTP GET.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+
+namespace riptide::test {
+
+class ws_test_client {
+ public:
+  // Connects to host:port and completes the handshake; throws boost::system::system_error.
+  // receive_buffer_bytes > 0 sets SO_RCVBUF before connecting (to play a slow reader).
+  ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes = 0);
+  ws_test_client(const ws_test_client&) = delete;
+  ws_test_client& operator=(const ws_test_client&) = delete;
+
+  void send(const std::string& text);
+  // The next text message, or nullopt if none came within `timeout` or the connection ended.
+  std::optional<std::string> receive(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // True once the server ended the connection (within `timeout`); messages before it are dropped.
+  bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // A clean WebSocket close from our side.
+  void close();
+
+ private:
+  void start_read();
+  void run_until(std::chrono::steady_clock::time_point deadline, bool want_close);
+
+  boost::asio::io_context io_;
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  std::deque<std::string> inbox_;
+  bool ended_ = false;
+};
+
+struct http_result {
+  unsigned status = 0;
+  std::string body;
+};
+
+// GET `target` over plain HTTP/1.1; throws on a transport error.
+http_result http_get(const std::string& host, std::uint16_t port, const std::string& target);
+
+}  // namespace riptide::test

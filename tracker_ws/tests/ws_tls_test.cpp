@@ -1,0 +1,142 @@
+// wss:// and https:// with a self-signed certificate made by the openssl CLI; SIGUSR1 reloads the
+// certificate for new connections.
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/system/system_error.hpp>
+#include <csignal>
+
+#include "ws_integration_support.hpp"
+
+namespace riptide::test {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+// A self-signed certificate (EC P-256: fast to make) with subject CN=`name`.
+void make_certificate(const std::string& name, const std::string& certificate_path, const std::string& key_path) {
+  const auto made = run_command("/usr/bin/openssl",
+                                {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                 "-keyout", key_path, "-out", certificate_path, "-days", "2", "-subj", "/CN=" + name});
+  INFO(made.standard_error);
+  REQUIRE(made.exit_status == 0);
+}
+
+struct tls_exchange {
+  std::string subject;  // of the certificate the tracker presented, e.g. "/CN=first"
+  std::string reply;    // the first message or HTTP body received
+};
+
+std::string peer_subject(SSL* connection) {
+  X509* certificate = SSL_get1_peer_certificate(connection);
+  REQUIRE(certificate != nullptr);
+  char subject[256] = {};
+  X509_NAME_oneline(X509_get_subject_name(certificate), subject, sizeof subject);
+  X509_free(certificate);
+  return subject;
+}
+
+// wss://: TLS handshake (no verification: the test checks the certificate itself), WebSocket
+// handshake, one message sent and one received.
+tls_exchange wss_exchange(const std::string& host, std::uint16_t port, const std::string& message) {
+  asio::io_context io;
+  ssl::context context(ssl::context::tls_client);
+  context.set_verify_mode(ssl::verify_none);
+  beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(io, context);
+  beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address(host), port));
+  ws.next_layer().handshake(ssl::stream_base::client);
+  tls_exchange result;
+  result.subject = peer_subject(ws.next_layer().native_handle());
+  ws.handshake(host, "/announce");
+  ws.text(true);
+  ws.write(asio::buffer(message));
+  beast::flat_buffer buffer;
+  ws.read(buffer);
+  result.reply = beast::buffers_to_string(buffer.data());
+  ws.close(beast::websocket::close_code::normal);
+  return result;
+}
+
+tls_exchange https_get(const std::string& host, std::uint16_t port, const std::string& target) {
+  asio::io_context io;
+  ssl::context context(ssl::context::tls_client);
+  context.set_verify_mode(ssl::verify_none);
+  beast::ssl_stream<beast::tcp_stream> stream(io, context);
+  beast::get_lowest_layer(stream).connect(tcp::endpoint(asio::ip::make_address(host), port));
+  stream.handshake(ssl::stream_base::client);
+  tls_exchange result;
+  result.subject = peer_subject(stream.native_handle());
+  beast::http::request<beast::http::empty_body> request(beast::http::verb::get, target, 11);
+  request.set(beast::http::field::host, host);
+  beast::http::write(stream, request);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> response;
+  beast::http::read(stream, buffer, response);
+  result.reply = response.body();
+  return result;
+}
+
+std::string tls_config(const std::string& certificate_path, const std::string& key_path) {
+  return ws_config("", "[tls]\nenabled = true\ncertificate_chain_path = \"" + certificate_path +
+                           "\"\nprivate_key_path = \"" + key_path + "\"\n");
+}
+
+TEST_CASE("wss:// serves announces and https:// serves /health, over IPv4 and IPv6", "[tls]") {
+  temporary_file certificate("");
+  temporary_file key("");
+  make_certificate("first", certificate.path(), key.path());
+  tracker_process tracker(tracker_ws_path(), tls_config(certificate.path(), key.path()));
+  REQUIRE(tracker.has_ipv4());
+  REQUIRE(tracker.has_ipv6());
+  for (const char* host : loopback_hosts) {
+    INFO("host " << host);
+    const auto exchange =
+        wss_exchange(host, tracker.port(), announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
+    CHECK(exchange.subject == "/CN=first");
+    CHECK(expect_message<wt::announce_response>(exchange.reply).interval == 120);
+    const auto health = https_get(host, tracker.port(), "/health");
+    CHECK(health.reply == "ok");
+  }
+  // The port speaks TLS only: a plain WebSocket handshake fails.
+  CHECK_THROWS_AS(ws_test_client("127.0.0.1", tracker.port()), boost::system::system_error);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("SIGUSR1 reloads the TLS certificate for new connections, a bad pair keeps the old one", "[tls]") {
+  temporary_file certificate("");
+  temporary_file key("");
+  make_certificate("first", certificate.path(), key.path());
+  tracker_process tracker(tracker_ws_path(), tls_config(certificate.path(), key.path()));
+  CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=first");
+
+  make_certificate("second", certificate.path(), key.path());
+  tracker.send_signal(SIGUSR1);
+  REQUIRE(tracker.wait_for_log("TLS certificate reloaded", std::chrono::seconds(5)));
+  // The worker takes the new context from its queue before the next accept completes.
+  CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=second");
+
+  key.write("not a key\n");
+  tracker.send_signal(SIGUSR1);
+  REQUIRE(tracker.wait_for_log("TLS reload failed", std::chrono::seconds(5)));
+  CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=second");
+}
+
+TEST_CASE("an unreadable certificate stops start-up with one line", "[tls]") {
+  temporary_file config(tls_config("/nonexistent/cert.pem", "/nonexistent/key.pem"));
+  const auto result = run_command(tracker_ws_path(), {"-c", config.path()});
+  CHECK(result.exit_status == 1);
+  CHECK(result.standard_output.empty());
+  CHECK(result.standard_error.find("tls.certificate_chain_path") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace riptide::test
