@@ -278,11 +278,13 @@ void udp_socket_worker::handle_datagram(std::uint8_t which, std::span<const std:
 void udp_socket_worker::route_requests() {
   if (local_shard_) {
     const std::uint32_t now = services_.clock.now_seconds();
+    if (routed_[0].empty()) return;
     for (runtime::shard_request& request : routed_[0]) {
       runtime::shard_response response = local_shard_->handle(request, now);
       handle_response(response);
     }
     routed_[0].clear();
+    local_shard_->publish_gauges();  // as a request worker does after each batch
     return;
   }
   for (std::size_t shard = 0; shard < routed_.size(); ++shard) {

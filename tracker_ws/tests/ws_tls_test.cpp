@@ -11,6 +11,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/system/system_error.hpp>
 #include <csignal>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "ws_integration_support.hpp"
 
@@ -108,6 +111,31 @@ TEST_CASE("wss:// serves announces and https:// serves /health, over IPv4 and IP
   }
   // The port speaks TLS only: a plain WebSocket handshake fails.
   CHECK_THROWS_AS(ws_test_client("127.0.0.1", tracker.port()), boost::system::system_error);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("keys in both PEM forms load: PKCS#8 and the traditional PKCS#1 RSA form", "[tls]") {
+  const bool pkcs1 = GENERATE(false, true);
+  INFO((pkcs1 ? "PKCS#1 (BEGIN RSA PRIVATE KEY)" : "PKCS#8 (BEGIN PRIVATE KEY)"));
+  temporary_file certificate("");
+  temporary_file key("");
+  // OpenSSL 3 writes PKCS#8 unless asked for the traditional form.
+  std::vector<std::string> key_command{"genrsa", "-out", key.path()};
+  if (pkcs1) key_command.insert(key_command.begin() + 1, "-traditional");
+  key_command.push_back("2048");
+  REQUIRE(run_command("/usr/bin/openssl", key_command).exit_status == 0);
+  const std::string header = pkcs1 ? "-----BEGIN RSA PRIVATE KEY-----" : "-----BEGIN PRIVATE KEY-----";
+  std::ifstream key_file(key.path());
+  std::string first_line;
+  std::getline(key_file, first_line);
+  REQUIRE(first_line == header);
+  REQUIRE(run_command("/usr/bin/openssl", {"req", "-new", "-x509", "-key", key.path(), "-out", certificate.path(),
+                                           "-days", "2", "-subj", "/CN=rsa"})
+              .exit_status == 0);
+  tracker_process tracker(tracker_ws_path(), tls_config(certificate.path(), key.path()));
+  const auto exchange =
+      wss_exchange("127.0.0.1", tracker.port(), announce(make_id<proto::info_hash>(3), make_id<proto::peer_id>(4), 0));
+  CHECK(exchange.subject == "/CN=rsa");
   CHECK(tracker.stop() == 0);
 }
 
