@@ -102,12 +102,8 @@ int run(const udp_tracker_config& config) {
   runtime::block_process_signals();
   runtime::set_log_level(config.log.level);
 
-  auto access_list_or_error = runtime::access_list_holder::create(config.access_list);
-  if (auto* error = std::get_if<std::string>(&access_list_or_error)) {
-    std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
-    return 1;
-  }
-  auto access_list = std::move(std::get<std::unique_ptr<runtime::access_list_holder>>(access_list_or_error));
+  const auto access_list = runtime::open_access_list(config.access_list, "tracker_udp");
+  if (!access_list) return 1;
 
   socket_set sockets;
   std::vector<bound_address> bound;
@@ -202,12 +198,7 @@ int run(const udp_tracker_config& config) {
 
   for (;;) {
     if (runtime::wait_for_process_signal() == runtime::process_signal::stop) break;
-    const auto reloaded = access_list->reload();
-    if (const auto* error = std::get_if<std::string>(&reloaded)) {
-      runtime::log_error("access list reload failed, keeping the previous list: ", *error);
-    } else if (access_list->enabled()) {
-      runtime::log_info("access list reloaded: ", std::get<std::size_t>(reloaded), " info hashes");
-    }
+    runtime::reload_access_list(*access_list);
   }
 
   runtime::log_info("stopping");

@@ -1,7 +1,10 @@
 #include "tracker/runtime/access_list_holder.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+
+#include "tracker/runtime/log.hpp"
 
 namespace riptide::runtime {
 namespace {
@@ -70,6 +73,25 @@ std::variant<std::size_t, std::string> access_list_holder::reload() {
 std::shared_ptr<const core::access_list> access_list_holder::current() const {
   const std::lock_guard lock(mutex_);
   return list_;
+}
+
+std::unique_ptr<access_list_holder> open_access_list(const config::access_list_config& config,
+                                                     std::string_view program) {
+  auto holder_or_error = access_list_holder::create(config);
+  if (auto* error = std::get_if<std::string>(&holder_or_error)) {
+    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(), error->c_str());
+    return nullptr;
+  }
+  return std::move(std::get<std::unique_ptr<access_list_holder>>(holder_or_error));
+}
+
+void reload_access_list(access_list_holder& holder) {
+  const auto reloaded = holder.reload();
+  if (const auto* error = std::get_if<std::string>(&reloaded)) {
+    log_error("access list reload failed, keeping the previous list: ", *error);
+  } else if (holder.enabled()) {
+    log_info("access list reloaded: ", std::get<std::size_t>(reloaded), " info hashes");
+  }
 }
 
 }  // namespace riptide::runtime

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "tracker/config/common_config.hpp"
@@ -41,6 +42,13 @@ class access_list_holder {
   std::shared_ptr<const core::access_list> list_;
   std::atomic<std::uint64_t> generation_{0};
 };
+
+// The start-up and SIGUSR1 steps every tracker shares. open_access_list prints one line
+// "PROGRAM: reason" on stderr and returns null when the list cannot be loaded; reload_access_list
+// reloads and logs the outcome (a failure keeps the previous list).
+std::unique_ptr<access_list_holder> open_access_list(const config::access_list_config& config,
+                                                     std::string_view program);
+void reload_access_list(access_list_holder& holder);
 
 // A socket worker's cached view of the list. Owned by one thread.
 class access_list_view {
