@@ -1,4 +1,4 @@
-// load_test: the Riptide load generator. `load_test udp [-c FILE] [-p] [-P] [--json]`.
+// load_test: the Riptide load generator. `load_test udp|ws [-c FILE] [-p] [-P] [--json]`.
 
 #include <cstdio>
 #include <string_view>
@@ -6,6 +6,8 @@
 #include "tracker/config/cli.hpp"
 #include "udp_load_options.hpp"
 #include "udp_load_run.hpp"
+#include "ws_load_options.hpp"
+#include "ws_load_run.hpp"
 
 namespace {
 
@@ -13,6 +15,7 @@ constexpr const char* usage =
     "usage: load_test MODE [options]\n"
     "modes:\n"
     "  udp    load a UDP tracker (BEP 15)\n"
+    "  ws     load a WebTorrent tracker (ws:// or wss://)\n"
     "`load_test MODE --help` lists the options of a mode.\n";
 
 }  // namespace
@@ -35,6 +38,14 @@ int main(int argc, char** argv) {
     if (!command.config) return command.exit_code;
     if (print_info_hashes) return riptide::load_test::print_info_hashes(*command.config);
     return riptide::load_test::run_udp_load(*command.config, json);
+  }
+  if (mode == "ws") {
+    bool json = false;
+    auto command = riptide::config::handle_command_line(
+        argc - 1, argv + 1, "Riptide load generator for WebTorrent trackers", riptide::load_test::ws_load_options(),
+        std::cout, std::cerr, {{"--json", "Print the summary as one JSON line", &json}});
+    if (!command.config) return command.exit_code;
+    return riptide::load_test::run_ws_load(*command.config, json);
   }
   const bool asked_for_help = mode == "-h" || mode == "--help";
   std::fputs(usage, asked_for_help ? stdout : stderr);

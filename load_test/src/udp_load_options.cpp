@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include "torrent_options.hpp"
 #include "workload.hpp"
 
 namespace riptide::load_test {
@@ -64,35 +65,16 @@ config::option_table<udp_load_config> make_table() {
       option::integer("requests", "connection_id_reuse_seconds", "seconds", 1, 3600,
                       [](auto& c) -> auto& { return c.requests.connection_id_reuse_seconds; },
                       "A socket connects again after using a connection id this long (libtorrent: 60)."),
-
-      option::integer("torrents", "count", "torrents", 1, 100'000'000, [](auto& c) -> auto& { return c.torrents.count; },
-                      "Number of distinct torrents (info hashes)."),
-      option::enumeration<popularity_distribution>(
-          "torrents", "distribution",
-          {{"pareto", popularity_distribution::pareto},
-           {"gamma", popularity_distribution::gamma},
-           {"uniform", popularity_distribution::uniform}},
-          [](auto& c) -> auto& { return c.torrents.distribution; },
-          "How torrent ranks are drawn: pareto, gamma or uniform. Ranks past count wrap around."),
-      option::real("torrents", "pareto_shape", "", 0.01, 100.0, [](auto& c) -> auto& { return c.torrents.pareto_shape; },
-                   "Pareto: rank = floor(scale * (X - 1)), X ~ Pareto(1, shape);\n"
-                   "P(rank >= k) = (1 + k / scale)^-shape. Smaller is more skewed."),
-      option::real("torrents", "pareto_scale", "torrents", 0.01, 1e9,
-                   [](auto& c) -> auto& { return c.torrents.pareto_scale; },
-                   "Pareto: with shape 1, half of the draws fall on the first `scale` ranks."),
-      option::real("torrents", "gamma_shape", "", 0.001, 1000.0, [](auto& c) -> auto& { return c.torrents.gamma_shape; },
-                   "Gamma: rank = floor(X), X ~ Gamma(shape, scale)."),
-      option::real("torrents", "gamma_scale", "", 0.001, 1e9, [](auto& c) -> auto& { return c.torrents.gamma_scale; },
-                   "Gamma: the scale of X."),
-
-      option::integer("peers", "count", "peers", 1, 100'000'000, [](auto& c) -> auto& { return c.peers.count; },
-                      "Peers in the population, spread over the sockets; each announces for its own torrent."),
-      option::real("peers", "seeder_probability", "", 0.0, 1.0,
-                   [](auto& c) -> auto& { return c.peers.seeder_probability; },
-                   "Chance that a peer is a seeder (announces left = 0)."),
-      option::boolean("peers", "warmup", [](auto& c) -> auto& { return c.peers.warmup; },
-                      "Before measuring, every peer announces `started` once, so the swarms are full."),
   };
+  for (auto& torrent_option : torrent_options<udp_load_config>()) options.push_back(std::move(torrent_option));
+  options.push_back(option::integer("peers", "count", "peers", 1, 100'000'000, [](auto& c) -> auto& { return c.peers.count; },
+                                    "Peers in the population, spread over the sockets; each announces for its own "
+                                    "torrent."));
+  options.push_back(option::real("peers", "seeder_probability", "", 0.0, 1.0,
+                                 [](auto& c) -> auto& { return c.peers.seeder_probability; },
+                                 "Chance that a peer is a seeder (announces left = 0)."));
+  options.push_back(option::boolean("peers", "warmup", [](auto& c) -> auto& { return c.peers.warmup; },
+                                    "Before measuring, every peer announces `started` once, so the swarms are full."));
   return {"load_test udp", std::move(sections), std::move(options), validate_udp_load_config};
 }
 

@@ -1,0 +1,135 @@
+#include "ws_load_run.hpp"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "ws_load_report.hpp"
+#include "ws_load_worker.hpp"
+
+namespace riptide::load_test {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// Each connection is a descriptor; the rest is stdio, epoll and the like.
+constexpr rlim_t spare_descriptors = 64;
+
+void raise_descriptor_limit(std::uint32_t connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur < connections + spare_descriptors) {
+    std::fprintf(stderr,
+                 "load_test: the open-file limit (%llu, the hard limit) is below the %u connections asked for; "
+                 "those beyond it will fail to connect (raise it with ulimit -Hn)\n",
+                 static_cast<unsigned long long>(limit.rlim_cur), connections);
+  }
+}
+
+ws_counts sum_live(const std::vector<std::unique_ptr<ws_load_worker>>& workers) {
+  ws_counts total;
+  for (const auto& worker : workers) total += worker->live().snapshot();
+  return total;
+}
+
+void print_progress(const char* phase, double elapsed, const ws_counts& now, const ws_counts& before, double seconds) {
+  const auto rate = [seconds](std::uint64_t a, std::uint64_t b) { return static_cast<double>(a - b) / seconds; };
+  std::fprintf(stderr,
+               "load_test: %-7s t=%5.1fs open %llu | sent/s announce %.0f answer %.0f scrape %.0f | received/s "
+               "response %.0f offer %.0f answer %.0f scrape %.0f | failures %llu malformed %llu closed %llu\n",
+               phase, elapsed, static_cast<unsigned long long>(now.connected - now.closed),
+               rate(now.of(ws_sent::announce), before.of(ws_sent::announce)),
+               rate(now.of(ws_sent::answer), before.of(ws_sent::answer)),
+               rate(now.of(ws_sent::scrape), before.of(ws_sent::scrape)),
+               rate(now.of(ws_received::announce_response), before.of(ws_received::announce_response)),
+               rate(now.of(ws_received::offer), before.of(ws_received::offer)),
+               rate(now.of(ws_received::answer), before.of(ws_received::answer)),
+               rate(now.of(ws_received::scrape_response), before.of(ws_received::scrape_response)),
+               static_cast<unsigned long long>(now.of(ws_received::failure)),
+               static_cast<unsigned long long>(now.malformed), static_cast<unsigned long long>(now.closed));
+}
+
+}  // namespace
+
+int run_ws_load(const ws_load_config& config, bool json_summary) {
+  raise_descriptor_limit(config.run.connections);
+  std::atomic<ws_phase> phase{ws_phase::warmup};
+  std::vector<std::unique_ptr<ws_load_worker>> workers;
+  try {
+    const std::uint32_t threads = config.run.threads;
+    for (std::uint32_t t = 0; t < threads; ++t) {
+      // Thread t owns connections [first, first + count): an even split, the remainder to the first ones.
+      const std::uint32_t base = config.run.connections / threads;
+      const std::uint32_t extra = config.run.connections % threads;
+      const std::uint32_t first = t * base + std::min(t, extra);
+      workers.push_back(std::make_unique<ws_load_worker>(config, first, base + (t < extra ? 1 : 0), phase));
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "load_test: %s\n", e.what());
+    return 1;
+  }
+  std::vector<std::thread> threads;
+  for (auto& worker : workers) threads.emplace_back([&worker] { worker->run(); });
+
+  const auto started = clock::now();
+  ws_counts previous = sum_live(workers);
+  auto previous_time = started;
+  const auto report = [&](const char* name) {
+    const auto now = clock::now();
+    const ws_counts current = sum_live(workers);
+    print_progress(name, std::chrono::duration<double>(now - started).count(), current, previous,
+                   std::chrono::duration<double>(now - previous_time).count());
+    previous = current;
+    previous_time = now;
+  };
+
+  // Warm-up: every connection connected and had its first announce answered (or failed).
+  const auto warmup_limit = std::chrono::seconds(config.run.warmup_timeout_seconds);
+  while (sum_live(workers).warmed < config.run.connections) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (clock::now() - previous_time >= std::chrono::seconds(1)) report("warmup");
+    if (clock::now() - started > warmup_limit) {
+      std::fprintf(stderr, "load_test: warm-up incomplete after %u s; measuring anyway\n",
+                   config.run.warmup_timeout_seconds);
+      break;
+    }
+  }
+
+  phase.store(ws_phase::measure, std::memory_order_relaxed);
+  const auto measure_start = clock::now();
+  const ws_counts at_start = sum_live(workers);
+  const auto measure_end = measure_start + std::chrono::seconds(config.run.duration_seconds);
+  previous = at_start;
+  previous_time = measure_start;
+  while (clock::now() < measure_end) {
+    std::this_thread::sleep_until(std::min(measure_end, previous_time + std::chrono::seconds(1)));
+    report("measure");
+  }
+  const ws_counts at_end = sum_live(workers);
+  const double measured_seconds = std::chrono::duration<double>(clock::now() - measure_start).count();
+  for (auto& worker : workers) worker->stop();
+  for (std::thread& thread : threads) thread.join();
+
+  ws_load_summary summary;
+  summary.measured_seconds = measured_seconds;
+  summary.measured = at_end - at_start;
+  summary.total = sum_live(workers);
+  for (const auto& worker : workers) summary.results.merge(worker->results());
+  const std::string text =
+      json_summary ? format_ws_summary_json(config, summary) : format_ws_summary_text(config, summary);
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace riptide::load_test

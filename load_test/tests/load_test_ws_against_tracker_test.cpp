@@ -1,0 +1,80 @@
+// load_test ws against the real tracker_ws on loopback (ws:// and wss://): a short run with a few
+// hundred connections must get announces and scrapes answered, offers and answers relayed both
+// ways, nothing malformed and no failure replies. Correctness of both programs, not speed.
+#define CATCH_CONFIG_MAIN
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "tracker_process.hpp"
+
+using riptide::test::run_command;
+using riptide::test::temporary_file;
+using riptide::test::tracker_process;
+
+namespace {
+
+boost::json::object run_load(std::uint16_t port, bool tls) {
+  const temporary_file config("[target]\naddress = \"127.0.0.1\"\nport = " + std::to_string(port) +
+                              "\ntls = " + (tls ? "true" : "false") +
+                              "\n[run]\nconnections = 200\nduration_seconds = 2\nthreads = 2\n"
+                              "[requests]\nmessage_interval_ms = 500\n");
+  const auto result = run_command(LOAD_TEST_PATH, {"ws", "-c", config.path(), "--json"}, std::chrono::seconds(60));
+  INFO("stderr: " << result.standard_error);
+  REQUIRE(result.exit_status == 0);
+  return boost::json::parse(result.standard_output).as_object();
+}
+
+void check_summary(const boost::json::object& summary, bool tls) {
+  INFO(boost::json::serialize(summary));
+  CHECK(summary.at("tls").as_bool() == tls);
+  CHECK(summary.at("connected").as_int64() == 200);
+  CHECK(summary.at("connect_failures").as_int64() == 0);
+  CHECK(summary.at("closed").as_int64() == 0);
+  CHECK(summary.at("received_announce_response").as_int64() > 0);
+  CHECK(summary.at("received_scrape_response").as_int64() > 0);
+  CHECK(summary.at("received_offer").as_int64() > 0);
+  CHECK(summary.at("sent_answer").as_int64() > 0);
+  CHECK(summary.at("received_answer").as_int64() > 0);
+  CHECK(summary.at("received_failure").as_int64() == 0);
+  CHECK(summary.at("malformed").as_int64() == 0);
+  CHECK(summary.at("announce_latency_us_p50").as_int64() > 0);
+}
+
+const std::string tracker_config = "[network]\nport = 0\n[statistics]\ninterval_seconds = 0\n";
+
+}  // namespace
+
+TEST_CASE("load_test ws: announces, scrapes, offers and answers flow over ws://", "[load_test][integration]") {
+  tracker_process tracker(TRACKER_WS_PATH, tracker_config);
+  check_summary(run_load(tracker.port(), false), false);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("load_test ws: the same over wss:// with a self-signed certificate", "[load_test][integration]") {
+  const temporary_file certificate("");
+  const temporary_file key("");
+  const auto made = run_command("/usr/bin/openssl",
+                                {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                 "-keyout", key.path(), "-out", certificate.path(), "-days", "2", "-subj", "/CN=load"});
+  INFO(made.standard_error);
+  REQUIRE(made.exit_status == 0);
+  tracker_process tracker(TRACKER_WS_PATH, tracker_config + "[tls]\nenabled = true\ncertificate_chain_path = \"" +
+                                               certificate.path() + "\"\nprivate_key_path = \"" + key.path() + "\"\n");
+  check_summary(run_load(tracker.port(), true), true);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("load_test ws: a tracker that is not there gives connect failures, not a hang", "[load_test][integration]") {
+  std::uint16_t port = 0;
+  {
+    tracker_process tracker(TRACKER_WS_PATH, tracker_config);
+    port = tracker.port();
+    REQUIRE(tracker.stop() == 0);
+  }
+  const auto summary = run_load(port, false);
+  INFO(boost::json::serialize(summary));
+  CHECK(summary.at("connected").as_int64() == 0);
+  CHECK(summary.at("connect_failures").as_int64() == 200);
+  CHECK(summary.at("received_announce_response").as_int64() == 0);
+}
