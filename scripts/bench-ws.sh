@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Compares tracker_ws with the npm bittorrent-tracker server (the reference WebTorrent tracker)
+# under the same `load_test ws` workload: 1,000 and 10,000 connections, with and without offers.
+# Installs what is missing (node and npm; bittorrent-tracker from npm into the build directory),
+# builds tracker_ws and load_test (Release), then runs scripts/bench_ws.py, passing every
+# argument on.
+#   scripts/bench-ws.sh                                    # 1 round of 10 s per scenario, defaults
+#   scripts/bench-ws.sh --rounds 3 --duration 20 --output bench-ws.md
+#   scripts/bench-ws.sh --connections 1000 --offers 0,5 --duration 5   # a quick look
+#   scripts/bench-ws.sh --server-cores 0 --load-cores 1,2,3 --load-threads 3
+#   scripts/bench-ws.sh --help                             # every option
+# RIPTIDE_BENCH_BUILD_DIR=DIR builds in (and runs from) DIR instead of build/release.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/install-deps.sh"
+
+if [[ -n "${RIPTIDE_BENCH_BUILD_DIR:-}" ]]; then
+  build="$RIPTIDE_BENCH_BUILD_DIR"
+  if [[ ! -f "$build/build.ninja" ]]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIPTIDE_BUILD_TESTS=OFF >/dev/null
+  fi
+  echo "building tracker_ws load_test (Release) in $build..." >&2
+  cmake --build "$build" --target tracker_ws load_test >/dev/null
+else
+  "$root/scripts/build-release.sh" tracker_ws load_test
+  build="$root/build/release"
+fi
+export RIPTIDE_BENCH_BUILD_DIR="$build"
+
+# The reference server. `npm install bittorrent-tracker` runs install scripts that download a
+# native dependency; the server needs none of them (see docs: --ignore-scripts).
+reference="$build/bittorrent-tracker-ref"
+if [[ ! -f "$reference/node_modules/bittorrent-tracker/server.js" ]]; then
+  echo "installing bittorrent-tracker from npm into $reference..." >&2
+  mkdir -p "$reference"
+  [[ -f "$reference/package.json" ]] || echo '{"private": true}' > "$reference/package.json"
+  (cd "$reference" && timeout 600 npm install --ignore-scripts --no-audit --no-fund bittorrent-tracker >/dev/null)
+fi
+
+export RIPTIDE_BENCH_COMMAND="scripts/bench-ws.sh"
+exec /usr/bin/python3 "$root/scripts/bench_ws.py" "$@"
