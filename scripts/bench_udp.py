@@ -689,7 +689,9 @@ def parse_args(argv: list[str]):
 
 
 def run(args, argv: list[str]) -> int:
-    command = shlex.join([os.environ.get("RIPTIDE_BENCH_COMMAND", "python3 scripts/bench_udp.py")] + argv)
+    # The program part may hold a space ("python3 scripts/bench_udp.py"): quote only the arguments.
+    command = " ".join([os.environ.get("RIPTIDE_BENCH_COMMAND", "python3 scripts/bench_udp.py")] +
+                       ([shlex.join(argv)] if argv else []))
     machine = machine_info()
     tool_versions = versions(args)
 
