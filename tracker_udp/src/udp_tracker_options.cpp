@@ -1,6 +1,7 @@
 #include "udp_tracker_options.hpp"
 
-#include <arpa/inet.h>
+#include "tracker/config/common_options.hpp"
+
 
 #include <cstdint>
 
@@ -9,8 +10,6 @@ namespace riptide::udp {
 namespace {
 
 using option = config::option<udp_tracker_config>;
-using config::access_list_mode_config;
-using config::log_level;
 
 // Bounds shared by several options, with the reason they exist.
 
@@ -33,16 +32,6 @@ constexpr std::uint64_t max_queue_capacity = std::uint64_t{1} << 20;
 constexpr std::uint64_t max_channel_slots = std::uint64_t{1} << 26;
 
 constexpr std::uint64_t one_day_seconds = 86400;
-
-bool is_ipv4_address(const std::string& text) {
-  in_addr address{};
-  return inet_pton(AF_INET, text.c_str(), &address) == 1;
-}
-
-bool is_ipv6_address(const std::string& text) {
-  in6_addr address{};
-  return inet_pton(AF_INET6, text.c_str(), &address) == 1;
-}
 
 config::option_table<udp_tracker_config> make_table() {
   std::vector<config::section_spec> sections = {
@@ -162,42 +151,8 @@ config::option_table<udp_tracker_config> make_table() {
       option::integer("cleaning", "interval_seconds", "seconds", 1, 3600,
                       [](auto& c) -> auto& { return c.cleaning.interval_seconds; },
                       "How often each request worker drops expired peers and empty torrents."),
-
-      // [statistics]
-      option::integer("statistics", "interval_seconds", "seconds", 0, one_day_seconds,
-                      [](auto& c) -> auto& { return c.statistics.interval_seconds; },
-                      "A summary line in the log every interval; 0 turns it off."),
-
-      // [access_list]
-      option::enumeration<access_list_mode_config>(
-          "access_list", "mode",
-          {{"off", access_list_mode_config::off},
-           {"allow", access_list_mode_config::allow},
-           {"deny", access_list_mode_config::deny}},
-          [](auto& c) -> auto& { return c.access_list.mode; },
-          "off: serve every info hash; allow: only those listed in path; deny: all but those listed."),
-      option::string("access_list", "path", [](auto& c) -> auto& { return c.access_list.path; },
-                     "File of info hashes, one per line as 40 hex digits ('#' starts a comment);\n"
-                     "required unless mode is off. Reloaded on SIGUSR1 (inside the chroot, if any);\n"
-                     "a bad file is refused whole."),
-
-      // [privileges]
-      option::boolean("privileges", "drop", [](auto& c) -> auto& { return c.privileges.drop; },
-                      "After binding every socket: chroot (if chroot_path is set), then setgid and setuid to user."),
-      option::string("privileges", "chroot_path", [](auto& c) -> auto& { return c.privileges.chroot_path; },
-                     "Absolute directory to chroot into when drop is true; empty: no chroot."),
-      option::string("privileges", "user", [](auto& c) -> auto& { return c.privileges.user; },
-                     "User (and its primary group) to run as when drop is true."),
-
-      // [log]
-      option::enumeration<log_level>("log", "level",
-                                     {{"debug", log_level::debug},
-                                      {"info", log_level::info},
-                                      {"warning", log_level::warning},
-                                      {"error", log_level::error}},
-                                     [](auto& c) -> auto& { return c.log.level; },
-                                     "Least severe level written to stderr."),
   };
+  for (auto& shared : config::shared_tracker_options<udp_tracker_config>()) options.push_back(std::move(shared));
 
   return {"tracker_udp", std::move(sections), std::move(options), validate_udp_tracker_config};
 }
@@ -205,15 +160,8 @@ config::option_table<udp_tracker_config> make_table() {
 }  // namespace
 
 std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config& config) {
-  const auto& network = config.network;
-  if (!network.ipv4_address.empty() && !is_ipv4_address(network.ipv4_address)) {
-    return "network.ipv4_address: \"" + network.ipv4_address + "\" is not an IPv4 address";
-  }
-  if (!network.ipv6_address.empty() && !is_ipv6_address(network.ipv6_address)) {
-    return "network.ipv6_address: \"" + network.ipv6_address + "\" is not an IPv6 address";
-  }
-  if (network.ipv4_address.empty() && network.ipv6_address.empty()) {
-    return "network.ipv4_address and network.ipv6_address are both empty: no socket to serve on";
+  if (auto problem = config::validate_listen_addresses(config.network.ipv4_address, config.network.ipv6_address)) {
+    return problem;
   }
   if (config.workers.request_workers == 0 && config.workers.socket_workers != 1) {
     return "workers.request_workers = 0 (socket worker owns the torrents) needs workers.socket_workers = 1, not " +
@@ -250,21 +198,7 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
     return "protocol.max_pending_scrapes (" + std::to_string(config.protocol.max_pending_scrapes) +
            ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
   }
-  if (config.access_list.mode != access_list_mode_config::off && config.access_list.path.empty()) {
-    return "access_list.path must be set when access_list.mode is not \"off\"";
-  }
-  const auto& privileges = config.privileges;
-  if (privileges.drop && privileges.user.empty()) {
-    return "privileges.user must be set when privileges.drop is true";
-  }
-  // A chroot that silently does not happen is worse than an error.
-  if (!privileges.chroot_path.empty() && !privileges.drop) {
-    return "privileges.chroot_path is set but privileges.drop is false: the chroot would not happen";
-  }
-  if (!privileges.chroot_path.empty() && privileges.chroot_path.front() != '/') {
-    return "privileges.chroot_path: \"" + privileges.chroot_path + "\" is not an absolute path";
-  }
-  return std::nullopt;
+  return config::validate_access_and_privileges(config.access_list, config.privileges);
 }
 
 const config::option_table<udp_tracker_config>& udp_tracker_options() {

@@ -1,0 +1,64 @@
+#pragma once
+// The options and cross-field rules every tracker shares: [statistics], [access_list],
+// [privileges] and [log] (each tracker's config holds common_config.hpp's structs under these
+// names), and the listen addresses of [network].
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tracker/config/common_config.hpp"
+#include "tracker/config/option_table.hpp"
+
+namespace riptide::config {
+
+template <typename Config>
+std::vector<option<Config>> shared_tracker_options() {
+  using entry = option<Config>;
+  return {
+      // [statistics]
+      entry::integer("statistics", "interval_seconds", "seconds", 0, 86400,
+                     [](auto& c) -> auto& { return c.statistics.interval_seconds; },
+                     "A summary line in the log every interval; 0 turns it off."),
+
+      // [access_list]
+      entry::template enumeration<access_list_mode_config>(
+          "access_list", "mode",
+          {{"off", access_list_mode_config::off},
+           {"allow", access_list_mode_config::allow},
+           {"deny", access_list_mode_config::deny}},
+          [](auto& c) -> auto& { return c.access_list.mode; },
+          "off: serve every info hash; allow: only those listed in path; deny: all but those listed."),
+      entry::string("access_list", "path", [](auto& c) -> auto& { return c.access_list.path; },
+                    "File of info hashes, one per line as 40 hex digits ('#' starts a comment);\n"
+                    "required unless mode is off. Reloaded on SIGUSR1 (inside the chroot, if any);\n"
+                    "a bad file is refused whole."),
+
+      // [privileges]
+      entry::boolean("privileges", "drop", [](auto& c) -> auto& { return c.privileges.drop; },
+                     "After binding every socket: chroot (if chroot_path is set), then setgid and setuid to user."),
+      entry::string("privileges", "chroot_path", [](auto& c) -> auto& { return c.privileges.chroot_path; },
+                    "Absolute directory to chroot into when drop is true; empty: no chroot."),
+      entry::string("privileges", "user", [](auto& c) -> auto& { return c.privileges.user; },
+                    "User (and its primary group) to run as when drop is true."),
+
+      // [log]
+      entry::template enumeration<log_level>("log", "level",
+                                             {{"debug", log_level::debug},
+                                              {"info", log_level::info},
+                                              {"warning", log_level::warning},
+                                              {"error", log_level::error}},
+                                             [](auto& c) -> auto& { return c.log.level; },
+                                             "Least severe level written to stderr."),
+  };
+}
+
+// network.ipv4_address and network.ipv6_address: each empty or a literal of its family, not both
+// empty. Nullopt when fine, else one line naming the keys.
+std::optional<std::string> validate_listen_addresses(const std::string& ipv4_address, const std::string& ipv6_address);
+
+// The rules between [access_list] and [privileges] keys.
+std::optional<std::string> validate_access_and_privileges(const access_list_config& access_list,
+                                                          const privileges_config& privileges);
+
+}  // namespace riptide::config

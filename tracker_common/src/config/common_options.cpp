@@ -1,0 +1,51 @@
+#include "tracker/config/common_options.hpp"
+
+#include <arpa/inet.h>
+
+namespace riptide::config {
+namespace {
+
+bool is_ipv4_address(const std::string& text) {
+  in_addr address{};
+  return inet_pton(AF_INET, text.c_str(), &address) == 1;
+}
+
+bool is_ipv6_address(const std::string& text) {
+  in6_addr address{};
+  return inet_pton(AF_INET6, text.c_str(), &address) == 1;
+}
+
+}  // namespace
+
+std::optional<std::string> validate_listen_addresses(const std::string& ipv4_address, const std::string& ipv6_address) {
+  if (!ipv4_address.empty() && !is_ipv4_address(ipv4_address)) {
+    return "network.ipv4_address: \"" + ipv4_address + "\" is not an IPv4 address";
+  }
+  if (!ipv6_address.empty() && !is_ipv6_address(ipv6_address)) {
+    return "network.ipv6_address: \"" + ipv6_address + "\" is not an IPv6 address";
+  }
+  if (ipv4_address.empty() && ipv6_address.empty()) {
+    return "network.ipv4_address and network.ipv6_address are both empty: no socket to serve on";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> validate_access_and_privileges(const access_list_config& access_list,
+                                                          const privileges_config& privileges) {
+  if (access_list.mode != access_list_mode_config::off && access_list.path.empty()) {
+    return "access_list.path must be set when access_list.mode is not \"off\"";
+  }
+  if (privileges.drop && privileges.user.empty()) {
+    return "privileges.user must be set when privileges.drop is true";
+  }
+  // A chroot that silently does not happen is worse than an error.
+  if (!privileges.chroot_path.empty() && !privileges.drop) {
+    return "privileges.chroot_path is set but privileges.drop is false: the chroot would not happen";
+  }
+  if (!privileges.chroot_path.empty() && privileges.chroot_path.front() != '/') {
+    return "privileges.chroot_path: \"" + privileges.chroot_path + "\" is not an absolute path";
+  }
+  return std::nullopt;
+}
+
+}  // namespace riptide::config
