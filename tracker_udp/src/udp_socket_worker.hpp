@@ -22,16 +22,20 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "datagram_batch.hpp"
-#include "pending_scrapes.hpp"
 #include "tracker/core/connection_id_validator.hpp"
 #include "tracker/core/shard_router.hpp"
+#include "tracker/proto/udp_codec.hpp"
 #include "tracker/runtime/access_list_holder.hpp"
 #include "tracker/runtime/channels.hpp"
 #include "tracker/runtime/shard_service.hpp"
+#include "tracker/runtime/pending_scrapes.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
 #include "tracker/runtime/worker_counters.hpp"
 
 namespace riptide::udp {
+
+using pending_scrapes =
+    runtime::pending_scrapes<runtime::reply_route, proto::udp::scrape_entry, proto::udp::max_scrape_hashes>;
 
 struct udp_socket_worker_settings {
   std::uint32_t announce_interval_seconds = 1800;

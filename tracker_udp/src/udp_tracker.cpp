@@ -17,6 +17,7 @@
 #include "tracker/runtime/process_signals.hpp"
 #include "tracker/runtime/request_worker.hpp"
 #include "tracker/runtime/statistics_reporter.hpp"
+#include "tracker/runtime/worker_set.hpp"
 #include "udp_socket_binding.hpp"
 #include "udp_socket_worker.hpp"
 
@@ -78,22 +79,6 @@ std::variant<std::uint16_t, std::string> bind_sockets(const udp_tracker_config& 
   return port;
 }
 
-// `count` objects constructed from the same arguments, each at a stable address (workers keep
-// references to their channels and counters).
-template <typename T, typename... Args>
-std::vector<std::unique_ptr<T>> make_each(std::size_t count, const Args&... args) {
-  std::vector<std::unique_ptr<T>> objects;
-  for (std::size_t i = 0; i < count; ++i) objects.push_back(std::make_unique<T>(args...));
-  return objects;
-}
-
-template <typename T>
-std::vector<T*> pointers_to(const std::vector<std::unique_ptr<T>>& objects) {
-  std::vector<T*> pointers;
-  for (const auto& object : objects) pointers.push_back(object.get());
-  return pointers;
-}
-
 }  // namespace
 
 int run(const udp_tracker_config& config) {
@@ -130,19 +115,18 @@ int run(const udp_tracker_config& config) {
                                   static_cast<std::uint32_t>(inline_shard ? 1 : request_worker_count));
 
   // One channel per (socket worker, request worker) pair in each direction.
-  const auto request_inboxes = make_each<runtime::request_inbox>(request_worker_count, socket_worker_count,
+  const auto request_inboxes = runtime::make_each<runtime::request_inbox>(request_worker_count, socket_worker_count,
                                                                  config.channels.request_queue_capacity);
-  const auto response_inboxes = make_each<runtime::response_inbox>(
+  const auto response_inboxes = runtime::make_each<runtime::response_inbox>(
       inline_shard ? 0 : socket_worker_count, request_worker_count, config.channels.response_queue_capacity);
-  const std::vector<runtime::request_inbox*> request_inbox_pointers = pointers_to(request_inboxes);
-  const std::vector<runtime::response_inbox*> response_inbox_pointers = pointers_to(response_inboxes);
+  const std::vector<runtime::request_inbox*> request_inbox_pointers = runtime::pointers_to(request_inboxes);
+  const std::vector<runtime::response_inbox*> response_inbox_pointers = runtime::pointers_to(response_inboxes);
 
-  const auto counters = make_each<runtime::worker_counters>(socket_worker_count + request_worker_count);
-  const auto counter_views = pointers_to(counters);
+  const auto counters = runtime::make_each<runtime::worker_counters>(socket_worker_count + request_worker_count);
+  const auto counter_views = runtime::pointers_to(counters);
   const std::vector<const runtime::worker_counters*> counter_pointers(counter_views.begin(), counter_views.end());
 
-  runtime::request_worker_settings request_settings;
-  runtime::shard_settings& shard_settings = request_settings.shard;
+  runtime::shard_settings shard_settings;
   shard_settings.rules.peer_timeout_seconds = config.swarm.peer_timeout_seconds;
   shard_settings.rules.default_peers_wanted = config.swarm.default_num_want;
   shard_settings.rules.max_peers_ipv4 = config.swarm.max_peers_ipv4;
@@ -152,11 +136,13 @@ int run(const udp_tracker_config& config) {
   const std::uint64_t shard_count = inline_shard ? 1 : request_worker_count;
   shard_settings.rules.max_torrents = (std::uint64_t{config.swarm.max_torrents} + shard_count - 1) / shard_count;
   shard_settings.rules.max_peers = (std::uint64_t{config.swarm.max_peers} + shard_count - 1) / shard_count;
-  std::vector<std::unique_ptr<runtime::request_worker>> request_workers;
+  using request_worker = runtime::request_worker<runtime::shard_service>;
+  std::vector<std::unique_ptr<request_worker>> request_workers;
   for (std::size_t i = 0; i < request_worker_count; ++i) {
-    request_workers.push_back(std::make_unique<runtime::request_worker>(
-        static_cast<std::uint16_t>(i), request_settings, core::random_siphash_key(), core::random_siphash_key().k0,
-        clock, *request_inboxes[i], response_inbox_pointers, *counters[socket_worker_count + i]));
+    request_workers.push_back(std::make_unique<request_worker>(
+        static_cast<std::uint16_t>(i), clock, *request_inboxes[i], response_inbox_pointers, shard_settings,
+        core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(),
+        *counters[socket_worker_count + i]));
   }
 
   udp_socket_worker_settings socket_settings;

@@ -185,13 +185,11 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
     return "channels.response_queue_capacity (" + std::to_string(config.channels.response_queue_capacity) +
            ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
   }
-  const std::uint64_t channel_slots = std::uint64_t{config.workers.socket_workers} * config.workers.request_workers *
-                                      (std::uint64_t{config.channels.request_queue_capacity} +
-                                       config.channels.response_queue_capacity);
-  if (channel_slots > max_channel_slots) {
-    return "workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
-           "channels.response_queue_capacity) is " + std::to_string(channel_slots) + " messages, more than " +
-           std::to_string(max_channel_slots) + " (about 6 GiB): lower the capacities or the workers";
+  if (auto problem = config::validate_channel_slots(
+          {config.workers.socket_workers, config.workers.request_workers, config.channels.request_queue_capacity,
+           config.channels.response_queue_capacity},
+          max_channel_slots, "6 GiB")) {
+    return problem;
   }
   // Every scrape of a receive batch may be waiting for its parts at once.
   if (config.protocol.max_pending_scrapes < config.protocol.receive_batch) {

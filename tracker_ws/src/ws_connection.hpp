@@ -1,9 +1,11 @@
 #pragma once
 // What the socket worker sees of a WebSocket connection, whatever its transport (ws:// or wss://):
-// an id, an address family, and a bounded send. Worker thread only.
+// an id, an address family, the shards it has announced to, a bounded send and a goodbye.
+// Worker thread only.
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tracker/proto/types.hpp"
 
@@ -15,9 +17,36 @@ class ws_connection {
 
   // Queues one text message; when the queue is full the connection is dropped instead.
   virtual void send(std::string message) = 0;
+  // The tracker stops: sends a close frame ("going away") after what is queued, and detaches once
+  // the client answers it (or the connection fails).
+  virtual void say_goodbye() = 0;
 
   std::uint64_t connection_id() const { return connection_id_; }
   proto::address_family family() const { return family_; }
+
+  // Shards (request workers, at most 64) this connection has sent announces to: its disconnect
+  // goes to those only.
+  void use_shard(std::uint32_t shard) { shards_used_ |= std::uint64_t{1} << (shard % 64); }
+  std::uint64_t shards_used() const { return shards_used_; }
+
+  // limits.max_torrents_per_connection, over every shard: the torrents this connection announced
+  // (and did not leave with `stopped`). False when `hash` is new and `limit` are held already.
+  bool hold_torrent(const proto::info_hash& hash, std::size_t limit) {
+    for (const auto& held : torrents_) {
+      if (held == hash) return true;
+    }
+    if (torrents_.size() >= limit) return false;
+    torrents_.push_back(hash);
+    return true;
+  }
+  void leave_torrent(const proto::info_hash& hash) {
+    for (auto& held : torrents_) {
+      if (held != hash) continue;
+      held = torrents_.back();
+      torrents_.pop_back();
+      return;
+    }
+  }
 
  protected:
   ws_connection() = default;
@@ -26,6 +55,8 @@ class ws_connection {
 
   std::uint64_t connection_id_ = 0;  // 0 until the handshake succeeds
   proto::address_family family_ = proto::address_family::ipv4;
+  std::uint64_t shards_used_ = 0;
+  std::vector<proto::info_hash> torrents_;
 };
 
 }  // namespace riptide::ws

@@ -4,30 +4,55 @@
 
 namespace riptide::ws {
 
-std::string format_stats_json(const ws_counters& c, const core::webtorrent_totals& t, std::uint64_t open_connections) {
+void sum_ws_counters(const std::vector<const ws_counters*>& workers, ws_counters& total) {
+  for (const ws_counters* worker : workers) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(ws_counter::count_); ++i) {
+      total.add(static_cast<ws_counter>(i), worker->get(static_cast<ws_counter>(i)));
+    }
+    for (std::size_t i = 0; i < static_cast<std::size_t>(ws_gauge::count_); ++i) {
+      const auto which = static_cast<ws_gauge>(i);
+      total.set(which, total.get(which) + worker->get(which));
+    }
+  }
+}
+
+std::string format_stats_json(const ws_counters& t) {
+  using c = ws_counter;
+  using g = ws_gauge;
   std::ostringstream out;
-  out << "{\"connections\":" << open_connections << ",\"torrents\":" << t.torrents << ",\"peers\":" << t.peers
-      << ",\"seeders\":" << t.seeders << ",\"leechers\":" << t.leechers << ",\"pending_offers\":" << t.pending_offers
-      << ",\"messages\":{\"announce\":" << c.announces << ",\"answer\":" << c.answers << ",\"scrape\":" << c.scrapes
-      << ",\"invalid\":" << c.invalid_messages << ",\"refused\":" << c.refused_announces << "}"
-      << ",\"relayed\":{\"offers\":" << c.offers_relayed << ",\"answers\":" << c.answers_relayed << "}"
-      << ",\"dropped\":{\"answers\":" << c.answers_dropped << ",\"relays_to_closed\":" << c.relays_to_closed
-      << ",\"slow_readers\":" << c.slow_readers_dropped << ",\"connections_refused\":" << c.connections_refused << "}"
-      << ",\"totals\":{\"connections_accepted\":" << c.connections_accepted
-      << ",\"websocket_sessions\":" << c.websocket_sessions << ",\"http_requests\":" << c.http_requests
-      << ",\"peers_removed_by_cleaning\":" << c.peers_removed_by_cleaning
-      << ",\"peers_removed_by_disconnect\":" << c.peers_removed_by_disconnect << "}}";
+  out << "{\"connections\":" << t.get(g::open_connections) << ",\"torrents\":" << t.get(g::torrents)
+      << ",\"peers\":" << t.get(g::peers) << ",\"seeders\":" << t.get(g::seeders) << ",\"leechers\":"
+      << t.get(g::leechers) << ",\"pending_offers\":" << t.get(g::pending_offers)
+      << ",\"messages\":{\"announce\":" << t.get(c::announces) << ",\"answer\":" << t.get(c::answers)
+      << ",\"scrape\":" << t.get(c::scrapes) << ",\"invalid\":" << t.get(c::invalid_messages)
+      << ",\"refused\":" << t.get(c::refused_announces) << "}"
+      << ",\"relayed\":{\"offers\":" << t.get(c::offers_relayed) << ",\"answers\":" << t.get(c::answers_relayed) << "}"
+      << ",\"dropped\":{\"answers\":" << t.get(c::answers_dropped) << ",\"relays_to_closed\":"
+      << t.get(c::messages_to_closed) << ",\"slow_readers\":" << t.get(c::slow_readers_dropped)
+      << ",\"connections_refused\":" << t.get(c::connections_refused) << ",\"request_queue_full\":"
+      << t.get(c::dropped_request_queue_full) << ",\"response_queue_full\":" << t.get(c::dropped_response_queue_full)
+      << ",\"pending_scrapes_full\":" << t.get(c::dropped_pending_scrapes_full)
+      << ",\"expired_scrapes\":" << t.get(c::expired_pending_scrapes) << "}"
+      << ",\"totals\":{\"connections_accepted\":" << t.get(c::connections_accepted)
+      << ",\"websocket_sessions\":" << t.get(c::websocket_sessions) << ",\"http_requests\":" << t.get(c::http_requests)
+      << ",\"peers_removed_by_cleaning\":" << t.get(c::peers_removed_by_cleaning)
+      << ",\"peers_removed_by_disconnect\":" << t.get(c::peers_removed_by_disconnect) << "}}";
   return out.str();
 }
 
-std::string format_stats_line(const ws_counters& c, const core::webtorrent_totals& t, std::uint64_t open_connections) {
+std::string format_stats_line(const ws_counters& t) {
+  using c = ws_counter;
+  using g = ws_gauge;
   std::ostringstream out;
-  out << "connections=" << open_connections << " torrents=" << t.torrents << " seeders=" << t.seeders
-      << " leechers=" << t.leechers << " pending_offers=" << t.pending_offers << " | messages announce=" << c.announces
-      << " answer=" << c.answers << " scrape=" << c.scrapes << " invalid=" << c.invalid_messages
-      << " refused=" << c.refused_announces << " | relayed offers=" << c.offers_relayed
-      << " answers=" << c.answers_relayed << " | dropped answers=" << c.answers_dropped
-      << " slow_readers=" << c.slow_readers_dropped << " connections_refused=" << c.connections_refused;
+  out << "connections=" << t.get(g::open_connections) << " torrents=" << t.get(g::torrents)
+      << " seeders=" << t.get(g::seeders) << " leechers=" << t.get(g::leechers)
+      << " pending_offers=" << t.get(g::pending_offers) << " | messages announce=" << t.get(c::announces)
+      << " answer=" << t.get(c::answers) << " scrape=" << t.get(c::scrapes) << " invalid=" << t.get(c::invalid_messages)
+      << " refused=" << t.get(c::refused_announces) << " | relayed offers=" << t.get(c::offers_relayed)
+      << " answers=" << t.get(c::answers_relayed) << " | dropped answers=" << t.get(c::answers_dropped)
+      << " slow_readers=" << t.get(c::slow_readers_dropped) << " connections_refused="
+      << t.get(c::connections_refused) << " queue_full=" << t.get(c::dropped_request_queue_full) << "/"
+      << t.get(c::dropped_response_queue_full);
   return out.str();
 }
 

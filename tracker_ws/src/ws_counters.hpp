@@ -1,40 +1,60 @@
 #pragma once
-// The counters of one socket worker. Owned and written by that worker's thread only; /stats and
-// the statistics line are produced on the same thread, so plain integers suffice.
+// The counters and gauges of tracker_ws's workers. Every socket worker and every request worker
+// owns one ws_counters and is its only writer; /stats and the statistics line sum all of them.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
-#include "tracker/core/webtorrent_shard.hpp"
+#include "tracker/runtime/counter_set.hpp"
 
 namespace riptide::ws {
 
-struct ws_counters {
-  std::uint64_t connections_accepted = 0;     // TCP connections admitted
-  std::uint64_t connections_refused = 0;      // over max_connections or max_connections_per_ip
-  std::uint64_t websocket_sessions = 0;       // successful WebSocket handshakes
-  std::uint64_t http_requests = 0;            // plain HTTP requests (health, stats, 404)
-  std::uint64_t announces = 0;                // announce messages without an answer
-  std::uint64_t answers = 0;                  // announce messages carrying an answer
-  std::uint64_t scrapes = 0;
-  std::uint64_t invalid_messages = 0;         // not decodable: answered with a failure
-  std::uint64_t refused_announces = 0;        // decoded, refused by the rules or the access list
-  std::uint64_t offers_relayed = 0;
-  std::uint64_t answers_relayed = 0;
-  std::uint64_t answers_dropped = 0;          // no matching live offer
-  std::uint64_t relays_to_closed = 0;         // target connection already gone
-  std::uint64_t slow_readers_dropped = 0;     // outbound queue full: disconnected
-  std::uint64_t peers_removed_by_cleaning = 0;
-  std::uint64_t peers_removed_by_disconnect = 0;
+enum class ws_counter : std::size_t {
+  connections_accepted,          // TCP connections admitted
+  connections_refused,           // over max_connections or max_connections_per_ip
+  websocket_sessions,            // successful WebSocket handshakes
+  http_requests,                 // plain HTTP requests (health, stats, 404)
+  announces,                     // announce messages without an answer
+  answers,                       // announce messages carrying an answer
+  scrapes,
+  invalid_messages,              // not decodable: answered with a failure
+  refused_announces,             // decoded, refused by the rules or the access list
+  offers_relayed,                // offers sent on by the swarms
+  answers_relayed,               // answers sent on by the swarms
+  answers_dropped,               // no matching live offer
+  messages_to_closed,            // the target connection was already gone
+  slow_readers_dropped,          // outbound queue full: disconnected
+  peers_removed_by_cleaning,
+  peers_removed_by_disconnect,
+  dropped_request_queue_full,    // a channel to a request worker was full
+  dropped_response_queue_full,   // a channel to a socket worker was full
+  dropped_pending_scrapes_full,  // too many split scrapes waiting for their parts
+  expired_pending_scrapes,       // a split scrape whose parts did not all come back
+  count_
 };
 
+enum class ws_gauge : std::size_t {
+  open_connections,  // socket workers: TCP connections open now
+  torrents,          // request workers (or the inline swarm service): their share of the swarms
+  peers,
+  seeders,
+  leechers,
+  pending_offers,
+  count_
+};
+
+using ws_counters = runtime::counter_set<ws_counter, ws_gauge>;
+
+// Adds every worker's counters and gauges into `total` (a fresh set, owned by the caller).
+void sum_ws_counters(const std::vector<const ws_counters*>& workers, ws_counters& total);
+
 // {"connections":..,"torrents":..,"peers":..,"seeders":..,"leechers":..,"pending_offers":..,
-//  "messages":{"announce":..,"answer":..,"scrape":..,"invalid":..}, ...}
-std::string format_stats_json(const ws_counters& counters, const core::webtorrent_totals& totals,
-                              std::uint64_t open_connections);
+//  "messages":{"announce":..,"answer":..,"scrape":..,"invalid":..,"refused":..}, ...}
+std::string format_stats_json(const ws_counters& total);
 
 // One log line with the same numbers.
-std::string format_stats_line(const ws_counters& counters, const core::webtorrent_totals& totals,
-                              std::uint64_t open_connections);
+std::string format_stats_line(const ws_counters& total);
 
 }  // namespace riptide::ws

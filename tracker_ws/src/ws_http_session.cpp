@@ -66,7 +66,7 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
         ->run(parser_.release());
     return;
   }
-  ++worker_.counters().http_requests;
+  worker_.counters().add(ws_counter::http_requests);
   const auto& request = parser_.get();
   http::response<http::string_body> response;
   response.version(request.version());

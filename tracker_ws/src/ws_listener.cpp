@@ -18,7 +18,8 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 
 ws_listener::ws_listener(asio::io_context& io, ws_socket_worker& worker) : acceptor_(io), retry_timer_(io), worker_(worker) {}
 
-std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& address, std::uint16_t port) {
+std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& address, std::uint16_t port,
+                                                          bool first) {
   boost::system::error_code error;
   const auto ip = asio::ip::make_address(address, error);
   if (error) return "not an IP address: " + address;
@@ -26,8 +27,9 @@ std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& ad
   const std::string where = (ip.is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(port);
 
   // SO_REUSEPORT lets any process of this user share the port; a plain bind first proves that
-  // nobody holds it (closed at once), so a second tracker started by mistake fails loudly.
-  if (port != 0) {
+  // nobody holds it (closed at once), so a second tracker started by mistake fails loudly. The
+  // other socket workers then join the first one's port.
+  if (port != 0 && first) {
     tcp::acceptor probe(acceptor_.get_executor());
     probe.open(endpoint.protocol(), error);
     if (!error && ip.is_v6()) probe.set_option(asio::ip::v6_only(true), error);

@@ -17,7 +17,8 @@ class ws_listener {
   ws_listener(boost::asio::io_context& io, ws_socket_worker& worker);
 
   // Opens, binds (SO_REUSEPORT, IPv6 V6ONLY) and listens; the bound port or one line of error.
-  std::variant<std::uint16_t, std::string> open(const std::string& address, std::uint16_t port);
+  // `first` (the first socket worker's acceptor of this address): a fixed port must be free.
+  std::variant<std::uint16_t, std::string> open(const std::string& address, std::uint16_t port, bool first);
 
   void run() { do_accept(); }
   void close();

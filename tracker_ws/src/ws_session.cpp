@@ -76,12 +76,21 @@ template <typename Stream>
 void ws_session<Stream>::send(std::string message) {
   if (closed_) return;
   if (outbound_.size() >= worker_.session_limits().max_outbound_messages) {
-    ++worker_.counters().slow_readers_dropped;
+    worker_.counters().add(ws_counter::slow_readers_dropped);
     close_now();
     return;
   }
   outbound_.push_back(std::move(message));
   if (outbound_.size() == 1) do_write();
+}
+
+template <typename Stream>
+void ws_session<Stream>::say_goodbye() {
+  if (closed_) return;
+  // Beast sends the close frame after a write in progress; the pending read then ends with
+  // `closed` when the client's close frame arrives, which detaches.
+  ws_.async_close(websocket::close_code::going_away,
+                  [self = this->shared_from_this()](const boost::system::error_code&) { self->detach(); });
 }
 
 template <typename Stream>
@@ -113,7 +122,7 @@ template <typename Stream>
 void ws_session<Stream>::detach() {
   if (closed_) return;
   closed_ = true;
-  if (connection_id_ != 0) worker_.detach(connection_id_);
+  if (connection_id_ != 0) worker_.detach(*this);
 }
 
 template class ws_session<plain_stream>;

@@ -35,6 +35,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
 
   void run(boost::beast::http::request<boost::beast::http::empty_body> upgrade);
   void send(std::string message) override;
+  void say_goodbye() override;
 
  private:
   void on_accept(const boost::system::error_code& error);

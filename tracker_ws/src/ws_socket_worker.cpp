@@ -1,13 +1,13 @@
 #include "ws_socket_worker.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
-#include <type_traits>
 #include <utility>
 
-#include "tracker/core/siphash.hpp"
 #include "tracker/runtime/log.hpp"
-#include "ws_listener.hpp"
 #include "ws_connection.hpp"
+#include "ws_listener.hpp"
 
 namespace riptide::ws {
 
@@ -15,14 +15,14 @@ namespace wt = proto::webtorrent;
 
 namespace {
 
-core::webtorrent_rules make_rules(const ws_tracker_config& config) {
-  core::webtorrent_rules rules;
-  rules.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
-  rules.offer_lifetime_seconds = config.protocol.offer_lifetime_seconds;
-  rules.max_offers_relayed = config.protocol.max_offers_relayed;
-  rules.max_torrents_per_connection = config.limits.max_torrents_per_connection;
-  return rules;
-}
+// A split scrape whose parts have not all come back after this long is dropped.
+constexpr std::uint32_t pending_scrape_max_age_seconds = 5;
+// Scrapes waiting for their parts, per socket worker.
+constexpr std::size_t max_pending_scrapes = 4096;
+// Responses taken from the inbox at once.
+constexpr std::size_t response_batch_size = 256;
+// How long a graceful stop waits for the close handshakes.
+constexpr auto goodbye_timeout = std::chrono::seconds(1);
 
 core::peer_event to_peer_event(wt::announce_event event) {
   switch (event) {
@@ -35,25 +35,23 @@ core::peer_event to_peer_event(wt::announce_event event) {
   return core::peer_event::none;
 }
 
-wt::failure_reply announce_failure(std::string reason, const proto::info_hash& hash) {
-  return {std::move(reason), wt::message_action::announce, hash};
-}
-
 }  // namespace
 
-connection_slot::~connection_slot() {
-  if (worker_ != nullptr) worker_->release(address_);
-}
-
-ws_socket_worker::ws_socket_worker(const ws_tracker_config& config, const runtime::access_list_holder& access_list,
-                                   const runtime::tracker_clock& clock,
-                                   std::shared_ptr<boost::asio::ssl::context> tls)
-    : config_(config),
-      access_list_(access_list),
-      clock_(clock),
-      shard_(make_rules(config), core::random_siphash_key()),
-      random_(core::random_siphash_key().k0),
+ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& config,
+                                   ws_socket_worker_services services, ws_swarm_access swarms,
+                                   ws_counters& counters, std::shared_ptr<boost::asio::ssl::context> tls)
+    : id_(id),
+      config_(config),
+      services_(std::move(services)),
+      access_list_(services_.access_list),
+      swarms_(std::move(swarms)),
+      counters_(counters),
       tls_(std::move(tls)),
+      routed_(swarms_.inline_service ? 1 : swarms_.request_inboxes.size()),
+      disconnects_(routed_.size()),
+      inline_responses_(swarms_.inline_service ? 1 : 0),
+      response_batch_(response_batch_size),
+      pending_scrapes_(max_pending_scrapes),
       io_(std::make_unique<boost::asio::io_context>(1)) {
   session_limits_.max_message_bytes = config.limits.max_message_bytes;
   session_limits_.max_outbound_messages = config.limits.max_outbound_messages;
@@ -66,33 +64,55 @@ ws_socket_worker::ws_socket_worker(const ws_tracker_config& config, const runtim
 
 ws_socket_worker::~ws_socket_worker() {
   // Objects bound to the io_context go before it; destroying it then destroys the handlers that
-  // still hold sessions, whose destructors detach while the shard and the tables live.
+  // still hold sessions, whose destructors detach: with `destroying_` set, they route nothing.
+  destroying_ = true;
   listeners_.clear();
-  cleaning_timer_.reset();
+  response_wake_.reset();
+  housekeeping_timer_.reset();
   statistics_timer_.reset();
+  stop_timer_.reset();
   io_.reset();
 }
 
-std::variant<std::uint16_t, std::string> ws_socket_worker::listen(const std::string& address, std::uint16_t port) {
+std::variant<std::uint16_t, std::string> ws_socket_worker::listen(const std::string& address, std::uint16_t port,
+                                                                  bool first) {
   auto listener = std::make_unique<ws_listener>(*io_, *this);
-  auto result = listener->open(address, port);
+  auto result = listener->open(address, port, first);
   if (std::holds_alternative<std::uint16_t>(result)) listeners_.push_back(std::move(listener));
   return result;
 }
 
+void ws_socket_worker::close_listeners() { listeners_.clear(); }
+
 void ws_socket_worker::run() {
   for (auto& listener : listeners_) listener->run();
-  cleaning_timer_.emplace(*io_);
+  housekeeping_timer_.emplace(*io_);
   statistics_timer_.emplace(*io_);
-  schedule_cleaning();
-  schedule_statistics();
+  stop_timer_.emplace(*io_);
+  schedule_housekeeping();
+  if (id_ == 0) schedule_statistics();  // one line for the whole tracker
+  if (swarms_.responses != nullptr) {
+    response_wake_.emplace(*io_, ::dup(swarms_.responses->wake_fd()));
+    wait_for_responses();
+  }
   io_->run();
 }
 
 void ws_socket_worker::stop() {
   boost::asio::post(*io_, [this] {
     for (auto& listener : listeners_) listener->close();
-    io_->stop();
+    housekeeping_timer_->cancel();
+    statistics_timer_->cancel();
+    // Each session closes with a close frame; run() ends when the last one is gone, or at the
+    // deadline for clients that do not answer. The response inbox is no longer waited on.
+    if (response_wake_) response_wake_->cancel();
+    saying_goodbye_ = true;
+    for (const auto& [id, session] : sessions_) session->say_goodbye();
+    stop_timer_->expires_after(goodbye_timeout);
+    stop_timer_->async_wait([this](const boost::system::error_code& error) {
+      if (!error) io_->stop();
+    });
+    if (sessions_.empty()) io_->stop();
   });
 }
 
@@ -101,41 +121,36 @@ void ws_socket_worker::replace_tls_context(std::shared_ptr<boost::asio::ssl::con
 }
 
 std::optional<connection_slot> ws_socket_worker::admit(const boost::asio::ip::address& address) {
-  auto& from_address = connections_per_address_[address];
-  if (open_connections_ >= config_.limits.max_connections || from_address >= config_.limits.max_connections_per_ip) {
-    if (from_address == 0) connections_per_address_.erase(address);
-    ++counters_.connections_refused;
-    return std::nullopt;
-  }
-  ++from_address;
-  ++open_connections_;
-  ++counters_.connections_accepted;
-  return connection_slot(*this, address);
-}
-
-void ws_socket_worker::release(const boost::asio::ip::address& address) {
-  --open_connections_;
-  const auto found = connections_per_address_.find(address);
-  if (found != connections_per_address_.end() && --found->second == 0) connections_per_address_.erase(found);
+  auto slot = services_.limiter.admit(address, counters_);
+  counters_.add(slot ? ws_counter::connections_accepted : ws_counter::connections_refused);
+  return slot;
 }
 
 std::uint64_t ws_socket_worker::attach(ws_connection& session) {
   const std::uint64_t id = next_connection_id_++;
   sessions_.emplace(id, &session);
-  ++counters_.websocket_sessions;
+  counters_.add(ws_counter::websocket_sessions);
   return id;
 }
 
-void ws_socket_worker::detach(std::uint64_t connection_id) {
-  sessions_.erase(connection_id);
-  const auto removed = shard_.disconnect(core::connection_ref{0, connection_id});
-  counters_.peers_removed_by_disconnect += removed.peers;
+void ws_socket_worker::detach(ws_connection& session) {
+  sessions_.erase(session.connection_id());
+  if (destroying_) return;
+  if (saying_goodbye_) {
+    if (sessions_.empty()) io_->stop();  // the last close handshake is done
+    return;  // the swarms go away with the process
+  }
+  const core::connection_ref connection{id_, session.connection_id()};
+  std::uint64_t shards = session.shards_used();
+  for (std::uint32_t shard = 0; shards != 0; ++shard, shards >>= 1) {
+    if ((shards & 1) != 0) route(shard, ws_disconnect_request{connection});
+  }
 }
 
 void ws_socket_worker::handle_message(ws_connection& session, std::string_view text) {
   auto decoded = wt::decode_client_message(text, decode_limits_);
   if (auto* failure = std::get_if<wt::decode_failure>(&decoded)) {
-    ++counters_.invalid_messages;
+    counters_.add(ws_counter::invalid_messages);
     session.send(wt::encode_failure(wt::to_failure_reply(*failure)));
     return;
   }
@@ -149,93 +164,186 @@ void ws_socket_worker::handle_message(ws_connection& session, std::string_view t
 
 void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_message message) {
   const bool is_answer = message.answer.has_value();
-  ++(is_answer ? counters_.answers : counters_.announces);
+  counters_.add(is_answer ? ws_counter::answers : ws_counter::announces);
   access_list_.refresh();
   if (!access_list_.allows(message.hash)) {
-    ++counters_.refused_announces;
-    session.send(wt::encode_failure(announce_failure("info hash not allowed", message.hash)));
+    counters_.add(ws_counter::refused_announces);
+    session.send(wt::encode_failure({"info hash not allowed", wt::message_action::announce, message.hash}));
     return;
   }
 
-  core::webtorrent_announce input;
+  if (message.event == wt::announce_event::stopped) {
+    session.leave_torrent(message.hash);
+  } else if (!session.hold_torrent(message.hash, config_.limits.max_torrents_per_connection)) {
+    counters_.add(ws_counter::refused_announces);
+    const auto reason = core::failure_reason(core::webtorrent_announce_status::too_many_torrents_on_connection);
+    session.send(wt::encode_failure({std::string(reason), wt::message_action::announce, message.hash}));
+    return;
+  }
+
+  ws_announce_request request;
+  request.reply = !is_answer;  // the reference tracker sends no response to an answer
+  core::webtorrent_announce& input = request.input;
   input.hash = message.hash;
   input.peer = message.peer;
-  input.connection = core::connection_ref{0, session.connection_id()};
+  input.connection = core::connection_ref{id_, session.connection_id()};
   input.family = session.family();
   input.event = to_peer_event(message.event);
   input.left = message.left;
   input.numwant = message.numwant;
   input.offers.reserve(message.offers.size());
-  for (auto& offer : message.offers) input.offers.push_back({offer.id, std::string(offer.offer.text())});
+  for (auto& offer : message.offers) input.offers.push_back({offer.id, std::move(offer.offer)});
   if (message.answer) {
-    input.answer = core::webtorrent_answer{message.answer->to_peer, message.answer->id,
-                                           std::string(message.answer->answer.text())};
+    auto& answer = *message.answer;
+    input.answer = core::webtorrent_answer{answer.to_peer, answer.id, std::move(answer.answer)};
   }
-
-  auto result = shard_.announce(std::move(input), clock_.now_seconds(), random_);
-  if (!result.accepted()) {
-    ++counters_.refused_announces;
-    session.send(wt::encode_failure(announce_failure(std::string(core::failure_reason(result.status)), message.hash)));
-    return;
-  }
-  counters_.answers_dropped += result.answers_dropped;
-  // The reference tracker sends no response to an answer message; clients do not expect one.
-  if (!is_answer) {
-    session.send(wt::encode_announce_response(
-        {message.hash, config_.protocol.announce_interval_seconds, result.complete, result.incomplete, std::nullopt}));
-  }
-  for (auto& delivery : result.deliveries) deliver(delivery);
-}
-
-void ws_socket_worker::deliver(core::webtorrent_delivery& delivery) {
-  const auto target = sessions_.find(delivery.target.connection_id);
-  if (target == sessions_.end()) {
-    ++counters_.relays_to_closed;
-    return;
-  }
-  // The shard carries payloads as plain text; they came from a json_text, so this parse cannot
-  // fail (a second parse per relay: the shard could carry json_text instead, a later change).
-  auto payload = wt::json_text::parse_object(delivery.payload);
-  if (!payload) return;
-  if (delivery.kind == core::relay_kind::offer) {
-    ++counters_.offers_relayed;
-    target->second->send(wt::encode_offer_relay({delivery.hash, delivery.from, delivery.offer, std::move(*payload)}));
-  } else {
-    ++counters_.answers_relayed;
-    target->second->send(wt::encode_answer_relay({delivery.hash, delivery.from, delivery.offer, std::move(*payload)}));
-  }
+  const std::uint32_t shard = services_.router.shard_of(message.hash);
+  session.use_shard(shard);
+  route(shard, std::move(request));
 }
 
 void ws_socket_worker::handle_scrape(ws_connection& session, const wt::scrape_message& message) {
-  ++counters_.scrapes;
+  counters_.add(ws_counter::scrapes);
   if (message.hashes.empty()) {
     // A full scrape would make one small message cost a walk of every torrent.
     session.send(wt::encode_failure({"full scrape is not supported", wt::message_action::scrape, std::nullopt}));
     return;
   }
-  wt::scrape_response response;
-  response.files.reserve(message.hashes.size());
+  // Duplicates would repeat a JSON key: each hash once (at most max_scrape_hashes, so linear).
+  std::vector<proto::info_hash> hashes;
+  hashes.reserve(message.hashes.size());
   for (const auto& hash : message.hashes) {
-    bool seen = false;  // duplicates would repeat a JSON key; at most max_scrape_hashes, so linear
-    for (const auto& file : response.files) seen = seen || file.hash == hash;
-    if (seen) continue;
-    const auto counts = shard_.scrape(hash);
-    response.files.push_back({hash, {counts.complete, counts.incomplete, counts.downloaded}});
+    bool seen = false;
+    for (const auto& kept : hashes) seen = seen || kept == hash;
+    if (!seen) hashes.push_back(hash);
   }
-  session.send(wt::encode_scrape_response(response));
+  const auto pending_id = pending_scrapes_.open(session.connection_id(), hashes.size(), services_.clock.now_seconds());
+  if (!pending_id) {
+    counters_.add(ws_counter::dropped_pending_scrapes_full);
+    session.send(wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
+    return;
+  }
+  std::vector<ws_scrape_request> parts(routed_.size());
+  for (std::size_t index = 0; index < hashes.size(); ++index) {
+    auto& part = parts[services_.router.shard_of(hashes[index])];
+    part.hashes.push_back({static_cast<std::uint8_t>(index), hashes[index]});
+  }
+  for (std::uint32_t shard = 0; shard < parts.size(); ++shard) {
+    if (parts[shard].hashes.empty()) continue;
+    parts[shard].connection = core::connection_ref{id_, session.connection_id()};
+    parts[shard].pending_id = *pending_id;
+    route(shard, std::move(parts[shard]));
+  }
+}
+
+void ws_socket_worker::route(std::uint32_t shard, ws_request request) {
+  if (shard >= routed_.size()) return;  // cannot happen: the router has routed_.size() shards
+  auto& batches = std::holds_alternative<ws_disconnect_request>(request) ? disconnects_ : routed_;
+  batches[shard].push_back(std::move(request));
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  boost::asio::post(*io_, [this] { flush_requests(); });
+}
+
+void ws_socket_worker::flush_requests() {
+  flush_scheduled_ = false;
+  const std::uint32_t now = services_.clock.now_seconds();
+  if (swarms_.inline_service) {
+    // One thread owns every swarm: apply the batch here, then hand out what it made. Sessions
+    // closed by those sends route their disconnects into a new batch.
+    std::vector<ws_request> batch;
+    batch.swap(disconnects_[0]);
+    for (ws_request& request : routed_[0]) batch.push_back(std::move(request));
+    routed_[0].clear();
+    for (ws_request& request : batch) swarms_.inline_service->handle(request, now, inline_responses_);
+    swarms_.inline_service->publish_gauges();
+    std::vector<ws_response> responses;
+    responses.swap(inline_responses_[0]);
+    for (ws_response& response : responses) handle_response(response);
+    return;
+  }
+  for (std::size_t shard = 0; shard < routed_.size(); ++shard) {
+    auto& channel = swarms_.request_inboxes[shard]->from(id_);
+    const bool had_work = !disconnects_[shard].empty() || !routed_[shard].empty();
+    // Disconnects first, and kept when they do not fit: a lost one would leave the connection's
+    // peers in the swarm until they expire.
+    channel.send_what_fits(disconnects_[shard]);
+    const std::size_t offered = routed_[shard].size();
+    counters_.add(ws_counter::dropped_request_queue_full, offered - channel.send(routed_[shard]));
+    if (had_work) swarms_.request_inboxes[shard]->notify();
+  }
+}
+
+void ws_socket_worker::wait_for_responses() {
+  response_wake_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                             [this](const boost::system::error_code& error) {
+                               if (error) return;
+                               // Clear first, then drain: a notification during the drain wakes us again.
+                               swarms_.responses->clear_wake();
+                               drain_responses();
+                               wait_for_responses();
+                             });
+}
+
+void ws_socket_worker::drain_responses() {
+  for (;;) {
+    const std::size_t count = swarms_.responses->receive(response_batch_.data(), response_batch_.size());
+    if (count == 0) break;
+    for (std::size_t i = 0; i < count; ++i) {
+      handle_response(response_batch_[i]);
+      response_batch_[i] = ws_response{};
+    }
+  }
+}
+
+void ws_socket_worker::handle_response(ws_response& response) {
+  if (auto* message = std::get_if<ws_outbound_message>(&response)) {
+    send_to(message->connection_id, std::move(message->text));
+    return;
+  }
+  const auto& part = std::get<ws_scrape_part>(response);
+  const scrape_table::entry* complete = nullptr;
+  for (const auto& [index, file] : part.files) {
+    if (auto* filled = pending_scrapes_.fill(part.pending_id, index, file)) complete = filled;
+  }
+  if (complete == nullptr) return;
+  wt::scrape_response reply;
+  reply.files.assign(complete->results.begin(), complete->results.end());
+  const std::uint64_t connection_id = complete->route;
+  pending_scrapes_.close(part.pending_id);
+  send_to(connection_id, wt::encode_scrape_response(reply));
+}
+
+void ws_socket_worker::send_to(std::uint64_t connection_id, std::string text) {
+  const auto target = sessions_.find(connection_id);
+  if (target == sessions_.end()) {
+    counters_.add(ws_counter::messages_to_closed);
+    return;
+  }
+  target->second->send(std::move(text));
 }
 
 std::string ws_socket_worker::stats_json() const {
-  return format_stats_json(counters_, shard_.totals(), open_connections_);
+  ws_counters total;
+  sum_ws_counters(services_.all_counters, total);
+  return format_stats_json(total);
 }
 
-void ws_socket_worker::schedule_cleaning() {
-  cleaning_timer_->expires_after(std::chrono::seconds(config_.cleaning.interval_seconds));
-  cleaning_timer_->async_wait([this](const boost::system::error_code& error) {
+void ws_socket_worker::schedule_housekeeping() {
+  housekeeping_timer_->expires_after(std::chrono::seconds(1));
+  housekeeping_timer_->async_wait([this](const boost::system::error_code& error) {
     if (error) return;
-    const auto removed = shard_.clean(clock_.now_seconds());
-    counters_.peers_removed_by_cleaning += removed.peers;
-    schedule_cleaning();
+    const std::uint32_t now = services_.clock.now_seconds();
+    counters_.add(ws_counter::expired_pending_scrapes, pending_scrapes_.expire(now, pending_scrape_max_age_seconds));
+    if (swarms_.inline_service) swarms_.inline_service->clean_if_due(now);
+    // Disconnects still waiting for room in a full channel.
+    for (const auto& waiting : disconnects_) {
+      if (!waiting.empty() && !flush_scheduled_) {
+        flush_scheduled_ = true;
+        boost::asio::post(*io_, [this] { flush_requests(); });
+      }
+    }
+    schedule_housekeeping();
   });
 }
 
@@ -244,7 +352,9 @@ void ws_socket_worker::schedule_statistics() {
   statistics_timer_->expires_after(std::chrono::seconds(config_.statistics.interval_seconds));
   statistics_timer_->async_wait([this](const boost::system::error_code& error) {
     if (error) return;
-    runtime::log_info("statistics: ", format_stats_line(counters_, shard_.totals(), open_connections_));
+    ws_counters total;
+    sum_ws_counters(services_.all_counters, total);
+    runtime::log_info("statistics: ", format_stats_line(total));
     schedule_statistics();
   });
 }

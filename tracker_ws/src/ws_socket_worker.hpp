@@ -1,34 +1,44 @@
 #pragma once
-// The socket worker of tracker_ws: one thread, one io_context, the acceptors, every connection for
-// its whole life, and (first layout, like tracker_udp with request_workers = 0) the WebTorrent
-// swarms themselves, so an offer or answer is relayed by a direct call into the target session.
+// A socket worker of tracker_ws: one thread, one io_context, its own SO_REUSEPORT acceptors, and
+// every connection it accepts for that connection's whole life. It decodes each message, checks
+// the access list, and routes the request to the shard that owns the info hash: a request worker
+// over a bounded channel, or (workers.request_workers = 0, one socket worker) its own
+// ws_swarm_service. What comes back (replies, relays from any shard, scrape parts) arrives on its
+// response inbox and goes to the connection it names.
+//
+// Requests are batched: the first one routed schedules a flush that runs after the handlers
+// already queued, so one read burst becomes one channel send and one wake-up per request worker.
+// A connection's requests to one shard keep their order (one channel per pair), and its
+// disconnect, which must not be lost, waits for room when a channel is full.
 //
 // Thread safety: everything here is touched by the worker's thread only, except the constructor,
-// listen() (before run()), run() and stop() (any thread: it posts).
+// listen() (before run()), run(), stop() and replace_tls_context() (any thread: they post).
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
-#include <boost/asio/ssl/context.hpp>
-
+#include "connection_limiter.hpp"
 #include "connection_slot.hpp"
-#include "tracker/core/webtorrent_shard.hpp"
+#include "tracker/core/shard_router.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
 #include "tracker/runtime/access_list_holder.hpp"
+#include "tracker/runtime/pending_scrapes.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
 #include "ws_counters.hpp"
+#include "ws_request_worker.hpp"
+#include "ws_swarm_service.hpp"
 #include "ws_tracker_config.hpp"
 
 namespace riptide::ws {
@@ -43,70 +53,104 @@ struct ws_session_limits {
   std::chrono::seconds idle_timeout{300};
 };
 
+// Shared by every socket worker: read-only, or synchronised inside.
+struct ws_socket_worker_services {
+  const runtime::access_list_holder& access_list;
+  const runtime::tracker_clock& clock;
+  const core::shard_router& router;  // over the request workers (one shard when inline)
+  connection_limiter& limiter;
+  std::vector<const ws_counters*> all_counters;  // every worker's, for /stats and the statistics line
+};
+
+// Where this worker's requests go: channels to request workers, or its own swarm service.
+struct ws_swarm_access {
+  std::vector<ws_request_inbox*> request_inboxes;  // [request worker]; empty when inline
+  ws_response_inbox* responses = nullptr;          // this worker's; null when inline
+  std::unique_ptr<ws_swarm_service> inline_service;
+};
+
 class ws_socket_worker {
  public:
   // `tls` null: ws:// and http://; set: wss:// and https:// only.
-  ws_socket_worker(const ws_tracker_config& config, const runtime::access_list_holder& access_list,
-                   const runtime::tracker_clock& clock, std::shared_ptr<boost::asio::ssl::context> tls);
+  ws_socket_worker(std::uint16_t id, const ws_tracker_config& config, ws_socket_worker_services services,
+                   ws_swarm_access swarms, ws_counters& counters, std::shared_ptr<boost::asio::ssl::context> tls);
   ~ws_socket_worker();
   ws_socket_worker(const ws_socket_worker&) = delete;
   ws_socket_worker& operator=(const ws_socket_worker&) = delete;
 
   // Before run(): opens an acceptor (SO_REUSEPORT; IPv6 is V6ONLY) on address:port. Returns the
-  // bound port, or one line saying what failed.
-  std::variant<std::uint16_t, std::string> listen(const std::string& address, std::uint16_t port);
+  // bound port, or one line saying what failed. `first`: the first worker's acceptor of `address`,
+  // which checks that a fixed port is free; the others share it.
+  std::variant<std::uint16_t, std::string> listen(const std::string& address, std::uint16_t port, bool first);
+  void close_listeners();  // before run(): drops every acceptor opened so far
 
-  void run();   // on the worker thread, until stop()
-  void stop();  // any thread
+  void run();   // on the worker thread, until stop() and the goodbyes it sends
+  // Any thread: stops accepting, sends every open WebSocket a close frame ("going away"), and ends
+  // run() once they are closed or after a second at most.
+  void stop();
   // Any thread: new connections use `tls` from now on; open ones keep theirs.
   void replace_tls_context(std::shared_ptr<boost::asio::ssl::context> tls);
 
-  // --- For the sessions (worker thread) ---
+  // --- For the listener and the sessions (worker thread) ---
   const ws_session_limits& session_limits() const { return session_limits_; }
   ws_counters& counters() { return counters_; }
   const std::shared_ptr<boost::asio::ssl::context>& tls_context() const { return tls_; }
 
   // Counts a new TCP connection, or nullopt when a limit is reached (counted, to be closed).
   std::optional<connection_slot> admit(const boost::asio::ip::address& address);
-  void release(const boost::asio::ip::address& address);  // by ~connection_slot
 
   // A WebSocket handshake succeeded: the session gets its connection id.
   std::uint64_t attach(ws_connection& session);
   // The session closed (or failed): its peers leave every swarm at once.
-  void detach(std::uint64_t connection_id);
+  void detach(ws_connection& session);
   // One text message from a session.
   void handle_message(ws_connection& session, std::string_view text);
 
   std::string stats_json() const;
 
  private:
+  using scrape_table = runtime::pending_scrapes<std::uint64_t, proto::webtorrent::scrape_file,
+                                                proto::webtorrent::decode_limits{}.max_scrape_hashes>;
+
   void handle_announce(ws_connection& session, proto::webtorrent::announce_message message);
   void handle_scrape(ws_connection& session, const proto::webtorrent::scrape_message& message);
-  void deliver(core::webtorrent_delivery& delivery);
-  void schedule_cleaning();
+  void route(std::uint32_t shard, ws_request request);
+  void flush_requests();
+  void wait_for_responses();
+  void drain_responses();
+  void handle_response(ws_response& response);
+  void send_to(std::uint64_t connection_id, std::string text);
+  void schedule_housekeeping();
   void schedule_statistics();
 
+  std::uint16_t id_;
   ws_tracker_config config_;
   ws_session_limits session_limits_;
   proto::webtorrent::decode_limits decode_limits_;
+  ws_socket_worker_services services_;
   runtime::access_list_view access_list_;
-  const runtime::tracker_clock& clock_;
-  core::webtorrent_shard shard_;
-  std::mt19937_64 random_;
-  ws_counters counters_;
+  ws_swarm_access swarms_;
+  ws_counters& counters_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
 
   boost::unordered_flat_map<std::uint64_t, ws_connection*> sessions_;  // WebSocket sessions by id
   std::uint64_t next_connection_id_ = 1;
-  boost::unordered_flat_map<boost::asio::ip::address, std::uint32_t, std::hash<boost::asio::ip::address>>
-      connections_per_address_;
-  std::uint64_t open_connections_ = 0;
+  std::vector<std::vector<ws_request>> routed_;       // [shard]: requests of the current batch
+  std::vector<std::vector<ws_request>> disconnects_;  // [shard]: waiting for room in a full channel
+  ws_response_batches inline_responses_;              // inline layout: what the service made
+  std::vector<ws_response> response_batch_;           // drained from the response inbox
+  scrape_table pending_scrapes_;
+  bool flush_scheduled_ = false;
+  bool saying_goodbye_ = false;  // stop(): closing every session
+  bool destroying_ = false;      // the destructor: sessions detach without routing anything
 
   // Declared last: destroyed first (see the destructor), while everything above still lives.
   std::unique_ptr<boost::asio::io_context> io_;
   std::vector<std::unique_ptr<ws_listener>> listeners_;
-  std::optional<boost::asio::steady_timer> cleaning_timer_;
+  std::optional<boost::asio::posix::stream_descriptor> response_wake_;
+  std::optional<boost::asio::steady_timer> housekeeping_timer_;
   std::optional<boost::asio::steady_timer> statistics_timer_;
+  std::optional<boost::asio::steady_timer> stop_timer_;
 };
 
 }  // namespace riptide::ws

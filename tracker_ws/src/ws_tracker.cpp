@@ -1,5 +1,6 @@
 #include "ws_tracker.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,7 +12,9 @@
 #include "tracker/runtime/privileges.hpp"
 #include "tracker/runtime/process_signals.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
+#include "tracker/runtime/worker_set.hpp"
 #include "tls_context.hpp"
+#include "ws_request_worker.hpp"
 #include "ws_socket_worker.hpp"
 
 namespace riptide::ws {
@@ -52,11 +55,57 @@ int run(const ws_tracker_config& config) {
   }
 
   const runtime::tracker_clock clock;
-  std::unique_ptr<ws_socket_worker> worker;
+  const std::size_t socket_worker_count = config.workers.socket_workers;
+  const std::size_t request_worker_count = config.workers.request_workers;
+  const bool inline_swarms = request_worker_count == 0;  // the single socket worker owns them
+  const core::shard_router router(core::random_siphash_key(),
+                                  static_cast<std::uint32_t>(inline_swarms ? 1 : request_worker_count));
+  connection_limiter limiter(config.limits.max_connections, config.limits.max_connections_per_ip);
 
-  // Both families on one port: with port 0 the first acceptor picks it and the second follows.
-  // That port may already be taken in the other family (a TCP client's ephemeral port, another
-  // process): then every acceptor is dropped and the kernel asked again, a few times.
+  // One channel per (socket worker, request worker) pair in each direction.
+  const auto request_inboxes = runtime::make_each<ws_request_inbox>(request_worker_count, socket_worker_count,
+                                                                    config.channels.request_queue_capacity);
+  const auto response_inboxes = runtime::make_each<ws_response_inbox>(
+      inline_swarms ? 0 : socket_worker_count, request_worker_count, config.channels.response_queue_capacity);
+  const auto counters = runtime::make_each<ws_counters>(socket_worker_count + request_worker_count);
+  const auto counter_pointers = runtime::pointers_to(counters);
+
+  ws_swarm_settings swarm_settings;
+  swarm_settings.rules.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
+  swarm_settings.rules.offer_lifetime_seconds = config.protocol.offer_lifetime_seconds;
+  swarm_settings.rules.max_offers_relayed = config.protocol.max_offers_relayed;
+  swarm_settings.rules.max_torrents_per_connection = config.limits.max_torrents_per_connection;
+  swarm_settings.announce_interval_seconds = config.protocol.announce_interval_seconds;
+  swarm_settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
+
+  std::vector<std::unique_ptr<ws_request_worker>> request_workers;
+  for (std::size_t i = 0; i < request_worker_count; ++i) {
+    request_workers.push_back(std::make_unique<ws_request_worker>(
+        static_cast<std::uint16_t>(i), clock, *request_inboxes[i], runtime::pointers_to(response_inboxes),
+        swarm_settings, core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(),
+        *counters[socket_worker_count + i]));
+  }
+  std::vector<std::unique_ptr<ws_socket_worker>> socket_workers;
+  for (std::size_t i = 0; i < socket_worker_count; ++i) {
+    ws_swarm_access swarms;
+    if (inline_swarms) {
+      swarms.inline_service = std::make_unique<ws_swarm_service>(
+          swarm_settings, core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(), *counters[i]);
+    } else {
+      swarms.request_inboxes = runtime::pointers_to(request_inboxes);
+      swarms.responses = response_inboxes[i].get();
+    }
+    ws_socket_worker_services services{*access_list, clock, router, limiter,
+                                       {counter_pointers.begin(), counter_pointers.end()}};
+    socket_workers.push_back(std::make_unique<ws_socket_worker>(static_cast<std::uint16_t>(i), config,
+                                                                std::move(services), std::move(swarms), *counters[i],
+                                                                tls));
+  }
+
+  // Every socket worker listens on both families, all on one port: with port 0 the first acceptor
+  // picks it and the others follow. That port may already be taken in the other family (a TCP
+  // client's ephemeral port, another process): then every acceptor is dropped and the kernel asked
+  // again, a few times.
   constexpr int max_bind_attempts = 20;
   std::uint16_t port = config.network.port;
   std::vector<bound_address> bound;
@@ -65,19 +114,23 @@ int run(const ws_tracker_config& config) {
   const std::pair<const char*, const std::string*> families[] = {
       {secure ? "wss4" : "ws4", &config.network.ipv4_address}, {secure ? "wss6" : "ws6", &config.network.ipv6_address}};
   for (int attempt = 0; attempt < max_bind_attempts; ++attempt) {
-    worker = std::make_unique<ws_socket_worker>(config, *access_list, clock, tls);
     port = config.network.port;
     bound.clear();
     bind_error.clear();
+    for (auto& worker : socket_workers) worker->close_listeners();
     for (const auto& [name, address] : families) {
-      if (address->empty()) continue;
-      auto result = worker->listen(*address, port);
-      if (auto* error = std::get_if<std::string>(&result)) {
-        bind_error = *error;
-        break;
+      if (address->empty() || !bind_error.empty()) continue;
+      for (auto& worker : socket_workers) {
+        auto result = worker->listen(*address, port, worker == socket_workers.front());
+        if (auto* error = std::get_if<std::string>(&result)) {
+          bind_error = *error;
+          break;
+        }
+        port = std::get<std::uint16_t>(result);
       }
-      port = std::get<std::uint16_t>(result);
-      bound.push_back({name, printable(*address, address == &config.network.ipv6_address, port)});
+      if (bind_error.empty()) {
+        bound.push_back({name, printable(*address, address == &config.network.ipv6_address, port)});
+      }
     }
     const bool kernel_chose_port = config.network.port == 0 && !bound.empty();
     if (bind_error.empty() || !kernel_chose_port) break;
@@ -92,13 +145,17 @@ int run(const ws_tracker_config& config) {
     return 1;
   }
 
-  std::thread worker_thread([&worker] { worker->run(); });
+  std::atomic<bool> stopping{false};
+  std::vector<std::thread> threads;
+  for (auto& worker : request_workers) threads.emplace_back([&worker, &stopping] { worker->run(stopping); });
+  for (auto& worker : socket_workers) threads.emplace_back([&worker] { worker->run(); });
 
   for (const bound_address& address : bound) std::printf("listening %s %s\n", address.name, address.printed.c_str());
   std::printf("ready\n");
   std::fflush(stdout);
-  runtime::log_info("tracker_ws serving ", secure ? "wss://" : "ws://", " on port ", port,
-                    " with 1 socket worker owning every swarm");
+  runtime::log_info("tracker_ws serving ", secure ? "wss://" : "ws://", " on port ", port, " with ",
+                    socket_worker_count, " socket worker(s) and ", request_worker_count, " request worker(s)",
+                    inline_swarms ? " (the socket worker owns every swarm)" : "");
 
   for (;;) {
     if (runtime::wait_for_process_signal() == runtime::process_signal::stop) break;
@@ -107,7 +164,8 @@ int run(const ws_tracker_config& config) {
       if (auto* error = std::get_if<std::string>(&reloaded_tls)) {
         runtime::log_error("TLS reload failed, keeping the previous certificate: ", *error);
       } else {
-        worker->replace_tls_context(std::get<std::shared_ptr<boost::asio::ssl::context>>(std::move(reloaded_tls)));
+        const auto reloaded = std::get<std::shared_ptr<boost::asio::ssl::context>>(std::move(reloaded_tls));
+        for (auto& worker : socket_workers) worker->replace_tls_context(reloaded);
         runtime::log_info("TLS certificate reloaded");
       }
     }
@@ -115,9 +173,12 @@ int run(const ws_tracker_config& config) {
   }
 
   runtime::log_info("stopping");
-  worker->stop();
-  worker_thread.join();
-  worker.reset();
+  // Socket workers first: they say goodbye to their connections, then the swarms stop.
+  for (auto& worker : socket_workers) worker->stop();
+  for (std::size_t i = 0; i < socket_worker_count; ++i) threads[request_worker_count + i].join();
+  stopping.store(true);
+  for (std::size_t i = 0; i < request_worker_count; ++i) threads[i].join();
+  socket_workers.clear();
   runtime::log_info("stopped");
   return 0;
 }

@@ -40,7 +40,13 @@ struct tls_config {
 };
 
 struct ws_workers_config {
-  std::uint32_t socket_workers = 1;  // only 1 for now: the worker owns the swarms itself
+  std::uint32_t socket_workers = 1;   // threads owning connections
+  std::uint32_t request_workers = 0;  // threads owning swarms; 0: the one socket worker owns them
+};
+
+struct ws_channels_config {
+  std::uint32_t request_queue_capacity = 8192;    // per (socket worker, request worker) pair
+  std::uint32_t response_queue_capacity = 32768;  // per (request worker, socket worker) pair
 };
 
 struct ws_tracker_config {
@@ -49,6 +55,7 @@ struct ws_tracker_config {
   protocol_config protocol;
   limits_config limits;
   ws_workers_config workers;
+  ws_channels_config channels;
   config::cleaning_config cleaning;
   config::statistics_config statistics;
   config::access_list_config access_list;

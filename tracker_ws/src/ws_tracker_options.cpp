@@ -1,9 +1,8 @@
 #include "ws_tracker_options.hpp"
 
-#include "tracker/config/common_options.hpp"
-
-
 #include <cstdint>
+
+#include "tracker/config/common_options.hpp"
 
 namespace riptide::ws {
 
@@ -12,6 +11,10 @@ namespace {
 using option = config::option<ws_tracker_config>;
 
 constexpr std::uint64_t one_day_seconds = 86400;
+// A connection remembers the request workers it announced to in a 64-bit mask.
+constexpr std::uint64_t max_workers = 64;
+// All channels together may hold at most this many messages (about 3 GiB at ~200 bytes each).
+constexpr std::uint64_t max_channel_slots = std::uint64_t{1} << 24;
 
 // A real announce with 5 offers is about 7 KB (docs/protocols.md); below 16 KiB real clients
 // break. Above 16 MiB one connection could pin that much memory per message read.
@@ -26,7 +29,11 @@ config::option_table<ws_tracker_config> make_table() {
               "SIGUSR1 reloads the certificate and key for new connections (a bad pair keeps the old one)."},
       {"protocol", "WebTorrent announce and relay rules."},
       {"limits", "Every size, count and time a client can make the tracker spend."},
-      {"workers", "Threads. For now one socket worker owns every connection and every swarm."},
+      {"workers", "Threads. Socket workers own connections (accept, TLS, WebSocket, JSON); request workers\n"
+                  "own the swarms, each a share of the info hashes. The default, one socket worker owning\n"
+                  "the swarms itself, is the fastest on one or two cores."},
+      {"channels", "Bounded queues between socket and request workers (with request_workers > 0); when one\n"
+                   "is full the message is dropped and counted (a disconnect waits for room instead)."},
       {"cleaning", "Removal of expired peers, expired offers and empty torrents."},
       {"statistics", "Periodic summary of the counters in the log."},
       {"access_list", "Which info hashes are served."},
@@ -98,10 +105,22 @@ config::option_table<ws_tracker_config> make_table() {
                       "Must be at least twice protocol.announce_interval_seconds."),
 
       // [workers]
-      option::integer("workers", "socket_workers", "threads", 1, 1,
+      option::integer("workers", "socket_workers", "threads", 1, max_workers,
                       [](auto& c) -> auto& { return c.workers.socket_workers; },
-                      "Threads that own connections. Only 1 for now: that worker also owns every swarm,\n"
-                      "so relays are direct calls (request workers for tracker_ws come next)."),
+                      "Threads that accept connections and own each one for its life (SO_REUSEPORT)."),
+      option::integer("workers", "request_workers", "threads", 0, max_workers,
+                      [](auto& c) -> auto& { return c.workers.request_workers; },
+                      "Threads that own the swarms, each a keyed share of the info hashes.\n"
+                      "0: the single socket worker owns every swarm itself (needs socket_workers = 1)."),
+
+      // [channels]
+      option::integer("channels", "request_queue_capacity", "messages", 16, 1'048'576,
+                      [](auto& c) -> auto& { return c.channels.request_queue_capacity; },
+                      "Requests in flight from one socket worker to one request worker."),
+      option::integer("channels", "response_queue_capacity", "messages", 16, 1'048'576,
+                      [](auto& c) -> auto& { return c.channels.response_queue_capacity; },
+                      "Replies and relays in flight from one request worker to one socket worker\n"
+                      "(an announce with offers makes up to 1 + protocol.max_offers_relayed)."),
 
       // [cleaning]
       option::integer("cleaning", "interval_seconds", "seconds", 1, 3600,
@@ -142,6 +161,16 @@ std::optional<std::string> validate_ws_tracker_config(const ws_tracker_config& c
   if (config.limits.max_sdp_bytes >= config.limits.max_message_bytes) {
     return "limits.max_sdp_bytes (" + std::to_string(config.limits.max_sdp_bytes) +
            ") must be less than limits.max_message_bytes (" + std::to_string(config.limits.max_message_bytes) + ")";
+  }
+  if (config.workers.request_workers == 0 && config.workers.socket_workers != 1) {
+    return "workers.request_workers = 0 (socket worker owns the swarms) needs workers.socket_workers = 1, not " +
+           std::to_string(config.workers.socket_workers);
+  }
+  if (auto problem = config::validate_channel_slots(
+          {config.workers.socket_workers, config.workers.request_workers, config.channels.request_queue_capacity,
+           config.channels.response_queue_capacity},
+          max_channel_slots, "3 GiB")) {
+    return problem;
   }
   return config::validate_access_and_privileges(config.access_list, config.privileges);
 }

@@ -23,7 +23,14 @@ case "$mode" in
     expect_one_line "message limit below 16 KiB" "limits.max_message_bytes" -c "$work/small.toml"
 
     printf '[workers]\nsocket_workers = 2\n' >"$work/workers.toml"
-    expect_one_line "one socket worker for now" "workers.socket_workers" -c "$work/workers.toml"
+    expect_one_line "several socket workers need request workers" \
+      "config error: $work/workers.toml: workers.request_workers = 0 (socket worker owns the swarms) needs workers.socket_workers = 1, not 2" \
+      -c "$work/workers.toml"
+
+    printf '[workers]\nsocket_workers = 64\nrequest_workers = 64\n[channels]\nrequest_queue_capacity = 65536\n' \
+      >"$work/channels.toml"
+    expect_one_line "channels beyond their memory bound" "channels.request_queue_capacity + channels.response_queue_capacity" \
+      -c "$work/channels.toml"
 
     printf '[protocol]\nannounce_interval_seconds = 600\n' >"$work/cross.toml"
     expect_one_line "cross-field rule" "protocol.peer_timeout_seconds" -c "$work/cross.toml"

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <variant>
@@ -20,12 +21,25 @@ namespace riptide::test {
 
 namespace wt = proto::webtorrent;
 
+// The [workers] section of every tracker a test starts. RIPTIDE_TEST_WS_WORKERS="S,R" runs the
+// tests with S socket workers and R request workers (CMakeLists.txt runs them once that way);
+// unset, the default layout (one socket worker owning the swarms).
+inline std::string workers_section() {
+  const char* layout = std::getenv("RIPTIDE_TEST_WS_WORKERS");
+  if (layout == nullptr) return "";
+  const std::string text = layout;
+  const auto comma = text.find(',');
+  REQUIRE(comma != std::string::npos);
+  return "[workers]\nsocket_workers = " + text.substr(0, comma) + "\nrequest_workers = " + text.substr(comma + 1) +
+         "\n";
+}
+
 // Loopback only, a port the kernel picks, no statistics line; `extra` adds sections or keys of
 // sections not named here (TOML forbids a section twice).
 inline std::string ws_config(const std::string& limits = "", const std::string& extra = "") {
   return "[network]\nipv4_address = \"127.0.0.1\"\nipv6_address = \"::1\"\nport = 0\n"
-         "[statistics]\ninterval_seconds = 0\n"
-         "[limits]\n" + limits + "\n" + extra;
+         "[statistics]\ninterval_seconds = 0\n" +
+         workers_section() + "[limits]\n" + limits + "\n" + extra;
 }
 
 inline std::string tracker_ws_path() { return TRACKER_WS_PATH; }

@@ -1,5 +1,9 @@
 // Offer and answer relay between connections.
 
+#include <memory>
+#include <set>
+#include <vector>
+
 #include "ws_integration_support.hpp"
 
 namespace riptide::test {
@@ -54,6 +58,45 @@ TEST_CASE("an offer reaches the other peer and only the matching answer comes ba
       CHECK_FALSE(a.receive(std::chrono::milliseconds(300)));
     }
   }
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("offers reach every other peer and their answers come back, across connections and workers", "[relay]") {
+  // With several socket workers the kernel spreads these connections over them: relays then cross
+  // from one worker's connection to another's (through a request worker when there are some).
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  constexpr std::uint8_t peers = 8;
+  const auto hash = make_id<proto::info_hash>(1);
+  std::vector<std::unique_ptr<ws_test_client>> clients;
+  for (std::uint8_t i = 1; i < peers; ++i) {
+    clients.push_back(std::make_unique<ws_test_client>("127.0.0.1", tracker.port()));
+    clients.back()->send(announce(hash, make_id<proto::peer_id>(i), 100, wt::announce_event::started));
+    expect_message<wt::announce_response>(clients.back()->receive());
+  }
+  ws_test_client offerer("127.0.0.1", tracker.port());
+  const auto offerer_id = make_id<proto::peer_id>(0);
+  wt::announce_message message;
+  message.hash = hash;
+  message.peer = offerer_id;
+  message.left = 100;
+  for (std::uint8_t i = 0; i < peers - 1; ++i) {
+    message.offers.push_back({make_id<proto::offer_id>(i), sdp("offer", "offer " + std::to_string(i))});
+  }
+  offerer.send(wt::encode_announce(message));
+  CHECK(expect_message<wt::announce_response>(offerer.receive()).incomplete == peers);
+
+  // Each other peer gets exactly one of the offers, and answers it.
+  std::set<std::string> offers_seen;
+  for (std::uint8_t i = 1; i < peers; ++i) {
+    const auto relayed = expect_message<wt::offer_relay>(clients[i - 1]->receive());
+    CHECK(relayed.offerer == offerer_id);
+    offers_seen.insert(std::string(relayed.offer.text()));
+    clients[i - 1]->send(answer(hash, make_id<proto::peer_id>(i), offerer_id, relayed.id, "answer " + std::to_string(i)));
+  }
+  CHECK(offers_seen.size() == peers - 1);
+  std::set<proto::peer_id> answerers;
+  for (std::uint8_t i = 1; i < peers; ++i) answerers.insert(expect_message<wt::answer_relay>(offerer.receive()).answerer);
+  CHECK(answerers.size() == peers - 1);
   CHECK(tracker.stop() == 0);
 }
 

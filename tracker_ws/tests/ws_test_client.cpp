@@ -36,6 +36,7 @@ void ws_test_client::start_read() {
   ws_.async_read(buffer_, [this](const boost::system::error_code& error, std::size_t) {
     if (error) {
       ended_ = true;
+      if (error == beast::websocket::error::closed) close_code_ = static_cast<std::uint16_t>(ws_.reason().code);
       return;
     }
     inbox_.push_back(beast::buffers_to_string(buffer_.data()));

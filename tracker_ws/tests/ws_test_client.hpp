@@ -28,6 +28,9 @@ class ws_test_client {
   std::optional<std::string> receive(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // True once the server ended the connection (within `timeout`); messages before it are dropped.
   bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // After wait_closed(): the code of the tracker's close frame, 0 when it sent none (the TCP
+  // connection just ended).
+  std::uint16_t close_code() const { return close_code_; }
   // A clean WebSocket close from our side.
   void close();
 
@@ -40,6 +43,7 @@ class ws_test_client {
   boost::beast::flat_buffer buffer_;
   std::deque<std::string> inbox_;
   bool ended_ = false;
+  std::uint16_t close_code_ = 0;
 };
 
 struct http_result {

@@ -48,4 +48,14 @@ std::optional<std::string> validate_access_and_privileges(const access_list_conf
   return std::nullopt;
 }
 
+std::optional<std::string> validate_channel_slots(const channel_totals& channels, std::uint64_t max_slots,
+                                                  const std::string& approximate_size) {
+  const std::uint64_t slots = channels.socket_workers * channels.request_workers *
+                              (channels.request_queue_capacity + channels.response_queue_capacity);
+  if (slots <= max_slots) return std::nullopt;
+  return "workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
+         "channels.response_queue_capacity) is " + std::to_string(slots) + " messages, more than " +
+         std::to_string(max_slots) + " (about " + approximate_size + "): lower the capacities or the workers";
+}
+
 }  // namespace riptide::config

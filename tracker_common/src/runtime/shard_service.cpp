@@ -9,6 +9,17 @@ shard_service::shard_service(const shard_settings& settings, core::siphash_key h
       next_cleaning_(now + settings.cleaning_interval_seconds),
       counters_(counters) {}
 
+void shard_service::handle(shard_request& request, std::uint32_t now,
+                           std::vector<std::vector<shard_response>>& out) {
+  const std::uint16_t socket_worker = socket_worker_of(request);
+  if (socket_worker >= out.size()) return;  // cannot happen: routes come from our socket workers
+  out[socket_worker].push_back(handle(request, now));
+}
+
+void shard_service::count_dropped_responses(std::uint64_t count) {
+  counters_.add(counter::dropped_response_queue_full, count);
+}
+
 shard_response shard_service::handle(const shard_request& request, std::uint32_t now) {
   if (const auto* announce = std::get_if<announce_request_ipv4>(&request)) {
     announce_response_ipv4 response{announce->route, {}, {}};

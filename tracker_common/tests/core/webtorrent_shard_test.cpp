@@ -55,6 +55,11 @@ info_hash hash_of(std::uint8_t n) {
   return hash;
 }
 
+// A payload the shard carries opaquely: {"p":"<label>"}.
+riptide::proto::webtorrent::json_text payload_of(const std::string& label) {
+  return riptide::proto::webtorrent::json_text::parse_object("{\"p\":\"" + label + "\"}").value();
+}
+
 peer_id peer_of(std::uint32_t n) {
   peer_id id;
   id.bytes.fill(0xaa);
@@ -107,12 +112,12 @@ struct announce_builder {
   // `count` offers with ids first, first + 1, ...; payload "offer <id>".
   announce_builder& offers(std::uint32_t count, std::uint32_t first = 1) {
     for (std::uint32_t i = 0; i < count; ++i) {
-      value.offers.push_back(webtorrent_offer{offer_of(first + i), "offer " + std::to_string(first + i)});
+      value.offers.push_back(webtorrent_offer{offer_of(first + i), payload_of("offer " + std::to_string(first + i))});
     }
     return *this;
   }
-  announce_builder& answer(std::uint32_t to_peer, std::uint32_t offer, std::string payload = "answer") {
-    value.answer = webtorrent_answer{peer_of(to_peer), offer_of(offer), std::move(payload)};
+  announce_builder& answer(std::uint32_t to_peer, std::uint32_t offer, const std::string& label = "answer") {
+    value.answer = webtorrent_answer{peer_of(to_peer), offer_of(offer), payload_of(label)};
     value.left = std::nullopt;  // as the WebTorrent client sends it
     return *this;
   }
@@ -269,7 +274,7 @@ TEST_CASE("webtorrent: offers go to distinct random other peers, never the offer
       // Offer i goes out with its own id and payload.
       const auto id = 100 * round + static_cast<std::uint32_t>(i);
       CHECK(delivery.offer == offer_of(id));
-      CHECK(delivery.payload == "offer " + std::to_string(id));
+      CHECK(delivery.payload == payload_of("offer " + std::to_string(id)));
       CHECK(delivery.target != connection_of(1));
       CHECK(peer_number(delivery.target) >= 2);
       CHECK(peer_number(delivery.target) < 2 + others);
@@ -348,7 +353,7 @@ TEST_CASE("webtorrent: an answer reaches only the offerer, once, within the offe
     CHECK(delivery.hash == hash_of(1));
     CHECK(delivery.from == peer_of(2));
     CHECK(delivery.offer == offer_of(7));
-    CHECK(delivery.payload == "sdp-answer");
+    CHECK(delivery.payload == payload_of("sdp-answer"));
     CHECK(f.shard.totals().pending_offers == 0);
 
     // Replayed: nothing left to answer.
@@ -823,7 +828,8 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
         if (answering) {
           std::uint32_t to = answered->offerer;
           if (pick(6) == 0) to = pick(peer_ids);
-          input.answer = webtorrent_answer{peer_of(to), offer_of(answered->id), "answer " + std::to_string(step)};
+          input.answer =
+              webtorrent_answer{peer_of(to), offer_of(answered->id), payload_of("answer " + std::to_string(step))};
           input.left = std::nullopt;
         } else {
           const std::uint32_t e = pick(12);
@@ -841,7 +847,7 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
           for (std::uint32_t i = 0; i < offer_count; ++i) {
             // Now and then an offer id is reused.
             const std::uint32_t id = pick(10) == 0 && next_offer > 3 ? next_offer - 1 - pick(3) : next_offer++;
-            input.offers.push_back(webtorrent_offer{offer_of(id), "offer " + std::to_string(id)});
+            input.offers.push_back(webtorrent_offer{offer_of(id), payload_of("offer " + std::to_string(id))});
           }
         }
         const webtorrent_announce copy = input;

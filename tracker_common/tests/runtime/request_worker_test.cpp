@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "tracker/runtime/request_worker.hpp"
+#include "tracker/runtime/shard_service.hpp"
+#include "tracker/runtime/worker_counters.hpp"
 
 namespace {
 
@@ -57,9 +59,9 @@ struct worker_fixture {
   runtime::response_inbox socket_worker_1{1, 1024};
   runtime::worker_counters counters;
   std::atomic<bool> stopping{false};
-  runtime::request_worker worker{0, runtime::request_worker_settings{}, core::siphash_key{1, 2}, 42, clock, requests,
-                                 std::vector<runtime::response_inbox*>{&socket_worker_0, &socket_worker_1},
-                                 counters};
+  runtime::request_worker<runtime::shard_service> worker{
+      0,     clock, requests, std::vector<runtime::response_inbox*>{&socket_worker_0, &socket_worker_1},
+      runtime::shard_settings{}, core::siphash_key{1, 2}, std::uint64_t{42}, clock.now_seconds(), counters};
 
   // Sends from socket worker `from` and wakes the request worker, as a socket worker does.
   void send(std::size_t from, std::vector<shard_request>& batch) {

@@ -1,7 +1,9 @@
 // Interop: two clients of the reference WebTorrent tracker package (npm `bittorrent-tracker`,
 // with @roamhq/wrtc for WebRTC) meet through a real tracker_ws: both get announce responses, and
-// their offer/answer exchange through the tracker ends in a connected WebRTC peer on each side.
+// their offer/answer exchange through the tracker ends in a connected WebRTC peer on each side;
+// then a scrape through the same client library sees the seeder and the leecher.
 //   node bittorrent_tracker_client_test.mjs TRACKER_WS NODE_MODULES_PARENT
+// RIPTIDE_TEST_WS_WORKERS="S,R" runs the tracker with S socket workers and R request workers.
 import { spawn } from 'node:child_process';
 import { register, createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -29,8 +31,10 @@ function fail(message) {
 
 const directory = mkdtempSync(join(tmpdir(), 'riptide-interop-'));
 const configPath = join(directory, 'tracker.toml');
+const layout = process.env.RIPTIDE_TEST_WS_WORKERS;
+const workers = layout ? `[workers]\nsocket_workers = ${layout.split(',')[0]}\nrequest_workers = ${layout.split(',')[1]}\n` : '';
 writeFileSync(configPath, '[network]\nipv4_address = "127.0.0.1"\nipv6_address = ""\nport = 0\n' +
-                          '[statistics]\ninterval_seconds = 0\n');
+                          '[statistics]\ninterval_seconds = 0\n' + workers);
 const tracker = spawn(trackerPath, ['-c', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
 
 const port = await new Promise((resolve, reject) => {
@@ -90,10 +94,24 @@ if ((await Promise.race([done, timeout])) === 'timeout') {
 }
 if (!updates.every(Boolean)) fail(`announce responses: ${updates}`);
 
+// Scrape through the library: one seeder and one leecher in the swarm.
+const scraped = new Promise((resolve) => {
+  clients[0].once('scrape', (data) => resolve(data));
+  clients[0].scrape();
+});
+const scrape = await Promise.race([scraped, new Promise((resolve) => setTimeout(() => resolve(null), 10000))]);
+if (scrape === null) {
+  fail('no scrape response within 10 s');
+} else if (scrape.complete !== 1 || scrape.incomplete !== 1 || typeof scrape.downloaded !== 'number') {
+  fail(`scrape counts: ${JSON.stringify(scrape)}`);
+}
+
 for (const client of clients) client.destroy();
 tracker.kill('SIGTERM');
 const exitCode = await new Promise((resolve) => tracker.on('exit', (code) => resolve(code)));
 if (exitCode !== 0) fail('tracker exit code ' + exitCode);
 rmSync(directory, { recursive: true, force: true });
-if (!process.exitCode) console.log('ok: two bittorrent-tracker clients connected over WebRTC through tracker_ws');
+if (!process.exitCode) {
+  console.log(`ok: two bittorrent-tracker clients connected over WebRTC through tracker_ws${layout ? ` (workers ${layout})` : ''}, and scraped it`);
+}
 process.exit(process.exitCode ?? 0);

@@ -61,4 +61,16 @@ std::optional<std::string> validate_listen_addresses(const std::string& ipv4_add
 std::optional<std::string> validate_access_and_privileges(const access_list_config& access_list,
                                                           const privileges_config& privileges);
 
+// The channels between socket and request workers hold at most socket_workers x request_workers x
+// (request + response capacity) messages, which grows fast with the workers: more than
+// `max_slots` (about `approximate_size` of memory) is refused.
+struct channel_totals {
+  std::uint64_t socket_workers = 0;
+  std::uint64_t request_workers = 0;
+  std::uint64_t request_queue_capacity = 0;
+  std::uint64_t response_queue_capacity = 0;
+};
+std::optional<std::string> validate_channel_slots(const channel_totals& channels, std::uint64_t max_slots,
+                                                  const std::string& approximate_size);
+
 }  // namespace riptide::config

@@ -41,6 +41,7 @@
 #include "tracker/core/siphash.hpp"
 #include "tracker/core/swarm.hpp"
 #include "tracker/proto/types.hpp"
+#include "tracker/proto/webtorrent_codec.hpp"
 #include "tracker/proto/webtorrent_types.hpp"
 
 namespace riptide::core {
@@ -68,16 +69,17 @@ struct webtorrent_rules {
   std::uint32_t max_peers_per_torrent = 20'000;
 };
 
-// An offer as the announce carried it; the payload (the offer's JSON text) is opaque here.
+// An offer as the announce carried it; the payload (the offer's JSON object) is opaque here and
+// travels on as it came, so relaying it costs no second parse.
 struct webtorrent_offer {
   proto::offer_id id;
-  std::string payload;
+  proto::webtorrent::json_text payload;
 };
 
 struct webtorrent_answer {
   proto::peer_id to_peer_id;  // the peer that made the offer
   proto::offer_id id;
-  std::string payload;  // the answer's JSON text, opaque here
+  proto::webtorrent::json_text payload;  // the answer's JSON object, opaque here
 };
 
 // One announce message (offers, an answer, or neither), already decoded and checked by the caller.
@@ -114,7 +116,7 @@ struct webtorrent_delivery {
   proto::info_hash hash;
   proto::peer_id from;
   proto::offer_id offer;
-  std::string payload;
+  proto::webtorrent::json_text payload;
 };
 
 struct webtorrent_announce_result {

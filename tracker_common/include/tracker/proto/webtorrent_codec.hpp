@@ -68,6 +68,8 @@ class json_text {
   // nullopt unless `text` is a single JSON object. For the load tester and the tests.
   static std::optional<json_text> parse_object(std::string_view text, std::size_t max_depth = 32);
 
+  json_text() : text_("{}") {}  // the empty object
+
   std::string_view text() const { return text_; }
   std::size_t size() const { return text_.size(); }
   friend bool operator==(const json_text&, const json_text&) = default;

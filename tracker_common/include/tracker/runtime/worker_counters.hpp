@@ -1,12 +1,11 @@
 #pragma once
-// Per-worker counters and gauges. Each worker owns one worker_counters and is the only thread to
-// write it (relaxed atomic stores, no read-modify-write contention); the statistics thread reads
-// every worker's set and sums them. Counters only grow; gauges are current values.
+// The counters and gauges of tracker_udp's workers. Each worker owns one worker_counters and is the
+// only thread to write it; the statistics thread reads every worker's set and sums them.
 
-#include <array>
-#include <atomic>
 #include <cstdint>
 #include <string_view>
+
+#include "tracker/runtime/counter_set.hpp"
 
 namespace riptide::runtime {
 
@@ -48,29 +47,7 @@ enum class gauge : std::size_t {
 std::string_view counter_name(counter which);
 std::string_view gauge_name(gauge which);
 
-class worker_counters {
- public:
-  // Only the owning worker calls add() and set(): a load and a store, not an atomic add, because
-  // nobody else writes.
-  void add(counter which, std::uint64_t amount = 1) {
-    auto& slot = counters_[static_cast<std::size_t>(which)];
-    slot.store(slot.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
-  }
-  void set(gauge which, std::uint64_t value) {
-    gauges_[static_cast<std::size_t>(which)].store(value, std::memory_order_relaxed);
-  }
-
-  std::uint64_t get(counter which) const {
-    return counters_[static_cast<std::size_t>(which)].load(std::memory_order_relaxed);
-  }
-  std::uint64_t get(gauge which) const {
-    return gauges_[static_cast<std::size_t>(which)].load(std::memory_order_relaxed);
-  }
-
- private:
-  // Each worker's set sits on its own cache lines, so workers never share a line.
-  alignas(64) std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(counter::count_)> counters_{};
-  alignas(64) std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(gauge::count_)> gauges_{};
-};
+// tracker_udp's workers: see counter_set.
+using worker_counters = counter_set<counter, gauge>;
 
 }  // namespace riptide::runtime

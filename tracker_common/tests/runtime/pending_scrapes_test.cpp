@@ -1,8 +1,18 @@
 #include <catch2/catch.hpp>
 
-#include "pending_scrapes.hpp"
+#include "tracker/runtime/pending_scrapes.hpp"
 
-using riptide::udp::pending_scrapes;
+namespace {
+
+struct counts {
+  std::uint32_t seeders = 0;
+  std::uint32_t completed = 0;
+  std::uint32_t leechers = 0;
+};
+
+using pending_scrapes = riptide::runtime::pending_scrapes<int, counts, 74>;
+
+}  // namespace
 
 TEST_CASE("a split scrape completes when its last part arrives, in any order", "[pending_scrapes]") {
   pending_scrapes table(4);

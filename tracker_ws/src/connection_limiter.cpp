@@ -1,0 +1,34 @@
+#include "connection_limiter.hpp"
+
+namespace riptide::ws {
+
+connection_slot::connection_slot(connection_limiter& limiter, ws_counters& owner, boost::asio::ip::address address)
+    : limiter_(&limiter), owner_(&owner), address_(std::move(address)) {
+  owner_->set(ws_gauge::open_connections, owner_->get(ws_gauge::open_connections) + 1);
+}
+
+connection_slot::~connection_slot() {
+  if (limiter_ == nullptr) return;  // moved from
+  owner_->set(ws_gauge::open_connections, owner_->get(ws_gauge::open_connections) - 1);
+  limiter_->release(address_);
+}
+
+std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::address& address,
+                                                         ws_counters& owner) {
+  const std::lock_guard lock(mutex_);
+  if (open_connections_ >= max_connections_) return std::nullopt;
+  auto& from_address = per_address_[address];
+  if (from_address >= max_connections_per_ip_) return std::nullopt;  // at least 1: never a new entry
+  ++from_address;
+  ++open_connections_;
+  return connection_slot(*this, owner, address);
+}
+
+void connection_limiter::release(const boost::asio::ip::address& address) {
+  const std::lock_guard lock(mutex_);
+  --open_connections_;
+  const auto found = per_address_.find(address);
+  if (found != per_address_.end() && --found->second == 0) per_address_.erase(found);
+}
+
+}  // namespace riptide::ws

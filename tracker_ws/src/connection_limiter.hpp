@@ -1,0 +1,37 @@
+#pragma once
+// limits.max_connections and limits.max_connections_per_ip across every socket worker. The kernel
+// spreads the connections of one address over the workers' SO_REUSEPORT acceptors, so the counts
+// are shared: a mutex held for one map update per connection opened or closed, which is nothing
+// next to the TCP and WebSocket handshakes around it. Thread safety: every call, any thread.
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+
+#include "connection_slot.hpp"
+#include "ws_counters.hpp"
+
+namespace riptide::ws {
+
+class connection_limiter {
+ public:
+  connection_limiter(std::uint32_t max_connections, std::uint32_t max_connections_per_ip)
+      : max_connections_(max_connections), max_connections_per_ip_(max_connections_per_ip) {}
+
+  // A slot for a new connection from `address`, accepted by the socket worker counting in `owner`,
+  // or nullopt when a limit is reached. The slot gives its place back when destroyed.
+  std::optional<connection_slot> admit(const boost::asio::ip::address& address, ws_counters& owner);
+  void release(const boost::asio::ip::address& address);  // by ~connection_slot
+
+ private:
+  std::mutex mutex_;
+  std::uint32_t max_connections_;
+  std::uint32_t max_connections_per_ip_;
+  std::uint64_t open_connections_ = 0;
+  boost::unordered_flat_map<boost::asio::ip::address, std::uint32_t, std::hash<boost::asio::ip::address>> per_address_;
+};
+
+}  // namespace riptide::ws

@@ -1,0 +1,64 @@
+#pragma once
+// What crosses between tracker_ws's socket workers and the owners of the swarms (request workers,
+// or with workers.request_workers = 0 the only socket worker's own ws_swarm_service).
+//
+// A request names the connection it came from: (socket worker, connection id). Responses are
+// grouped by the socket worker that must send them: the announcer's for its announce response,
+// the target's for a relayed offer or answer, the scraper's for a scrape part. Socket workers
+// decode and encode nothing for the swarms' sake beyond this: the swarm side writes the final JSON
+// text, so a relay to another socket worker's connection is one string handed over.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tracker/core/webtorrent_shard.hpp"
+#include "tracker/proto/webtorrent_codec.hpp"
+
+namespace riptide::ws {
+
+struct ws_announce_request {
+  core::webtorrent_announce input;  // input.connection: the announcer
+  bool reply = true;                // false for an answer message, which the reference tracker does not answer
+};
+
+// The hashes of one scrape that live in one shard; `index` is the hash's place in the reply.
+struct ws_scrape_request {
+  core::connection_ref connection;  // the scraper
+  std::uint64_t pending_id = 0;     // the entry in its socket worker's pending_scrapes
+  struct hash_at {
+    std::uint8_t index = 0;
+    proto::info_hash hash;
+  };
+  std::vector<hash_at> hashes;
+};
+
+// A connection closed: its peers leave this shard's swarms at once.
+struct ws_disconnect_request {
+  core::connection_ref connection;
+};
+
+using ws_request = std::variant<ws_announce_request, ws_scrape_request, ws_disconnect_request>;
+
+// One text message for one connection of the receiving socket worker.
+struct ws_outbound_message {
+  std::uint64_t connection_id = 0;
+  std::string text;
+};
+
+struct ws_scrape_part {
+  std::uint64_t pending_id = 0;
+  struct file_at {
+    std::uint8_t index = 0;
+    proto::webtorrent::scrape_file file;
+  };
+  std::vector<file_at> files;
+};
+
+using ws_response = std::variant<ws_outbound_message, ws_scrape_part>;
+
+// Responses made while handling requests, one batch per socket worker.
+using ws_response_batches = std::vector<std::vector<ws_response>>;
+
+}  // namespace riptide::ws
