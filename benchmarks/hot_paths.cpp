@@ -1,5 +1,7 @@
 // Microbenchmarks of the hot paths, outside ctest (a benchmark prints figures; it asserts nothing):
 //   - the BEP 15 codec: decoding an announce, encoding an announce reply of 50 peers
+//   - the WebTorrent codec: decoding an announce with 5 offers of 1 KB SDP (load_test ws's
+//     default), decoding an answer, encoding a relayed offer
 //   - a shard: announces of a fixed population (re-announces: lookup + selection), new peers
 //   - peer selection alone, on a swarm of 1000
 //   - memory: heap bytes per peer of the swarm data after the population is in (mallinfo2)
@@ -18,6 +20,7 @@
 
 #include "tracker/core/torrent_shard.hpp"
 #include "tracker/proto/udp_codec.hpp"
+#include "tracker/proto/webtorrent_codec.hpp"
 #include "workload.hpp"
 
 namespace {
@@ -95,6 +98,39 @@ int main(int argc, char** argv) {
     reply.clear();
     sink += proto::udp::encode_announce_response({proto::transaction_id{1}, 1800, 10, 5},
                                                  std::span<const proto::ipv4_endpoint>(fifty), reply);
+  });
+
+  // --- the WebTorrent codec ---
+  namespace wt = proto::webtorrent;
+  const std::string sdp_text(1000, 's');
+  const auto sdp = [&](const char* type) {
+    return *wt::json_text::parse_object(std::string(R"({"type":")") + type + R"(","sdp":")" + sdp_text + R"("})");
+  };
+  wt::announce_message announce;
+  announce.hash = load_test::torrent_info_hash(1, 42);
+  announce.peer.bytes.fill(0xa5);
+  announce.left = 100;
+  announce.numwant = 5;
+  for (std::uint8_t i = 0; i < 5; ++i) {
+    wt::announce_offer offer{{}, sdp("offer")};
+    offer.id.bytes.fill(static_cast<std::uint8_t>(0x90 + i));
+    announce.offers.push_back(std::move(offer));
+  }
+  const std::string announce_text = wt::encode_announce(announce);
+  wt::announce_message answer;
+  answer.hash = announce.hash;
+  answer.peer.bytes.fill(0x5a);
+  answer.answer = wt::announce_answer{announce.peer, announce.offers[0].id, sdp("answer")};
+  const std::string answer_text = wt::encode_announce(answer);
+  const wt::decode_limits limits;
+  char label[64];
+  std::snprintf(label, sizeof label, "webtorrent: decode a %zu-byte announce", announce_text.size());
+  measure(label, 200'000, [&](std::size_t) { sink += wt::decode_client_message(announce_text, limits).index(); });
+  std::snprintf(label, sizeof label, "webtorrent: decode a %zu-byte answer", answer_text.size());
+  measure(label, 500'000, [&](std::size_t) { sink += wt::decode_client_message(answer_text, limits).index(); });
+  const wt::offer_relay relay{announce.hash, announce.peer, announce.offers[0].id, announce.offers[0].offer};
+  measure("webtorrent: encode a relayed offer", 500'000, [&](std::size_t) {
+    sink += wt::encode_offer_relay(relay).size();
   });
 
   // --- a shard holding the whole population ---

@@ -15,7 +15,7 @@ namespace riptide::ws {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-void start_connection(boost::asio::ip::tcp::socket socket, connection_slot slot, ws_socket_worker& worker,
+void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker& worker,
                       std::shared_ptr<boost::asio::ssl::context> tls) {
   if (tls) {
     tls_stream stream(std::move(socket), *tls);
@@ -104,7 +104,7 @@ void ws_http_session<Stream>::on_write(const boost::system::error_code& error, s
     stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) {});
   } else {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    stream_.socket().shutdown(tcp_socket::shutdown_send, ignored);
   }
 }
 

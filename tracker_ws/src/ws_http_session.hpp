@@ -21,7 +21,7 @@ namespace riptide::ws {
 class ws_socket_worker;
 
 // Starts serving an accepted connection: TLS when `tls` is set, plain otherwise.
-void start_connection(boost::asio::ip::tcp::socket socket, connection_slot slot, ws_socket_worker& worker,
+void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker& worker,
                       std::shared_ptr<boost::asio::ssl::context> tls);
 
 template <typename Stream>

@@ -16,7 +16,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-ws_listener::ws_listener(asio::io_context& io, ws_socket_worker& worker) : acceptor_(io), retry_timer_(io), worker_(worker) {}
+ws_listener::ws_listener(asio::io_context& io, ws_socket_worker& worker)
+    : acceptor_(io.get_executor()), retry_timer_(io), worker_(worker) {}
 
 std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& address, std::uint16_t port,
                                                           bool first) {
@@ -30,7 +31,7 @@ std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& ad
   // nobody holds it (closed at once), so a second tracker started by mistake fails loudly. The
   // other socket workers then join the first one's port.
   if (port != 0 && first) {
-    tcp::acceptor probe(acceptor_.get_executor());
+    tcp_acceptor probe(acceptor_.get_executor());
     probe.open(endpoint.protocol(), error);
     if (!error && ip.is_v6()) probe.set_option(asio::ip::v6_only(true), error);
     if (!error) probe.bind(endpoint, error);
@@ -55,12 +56,12 @@ void ws_listener::close() {
 }
 
 void ws_listener::do_accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& error, tcp::socket socket) {
+  acceptor_.async_accept([this](const boost::system::error_code& error, tcp_socket socket) {
     on_accept(error, std::move(socket));
   });
 }
 
-void ws_listener::on_accept(const boost::system::error_code& error, tcp::socket socket) {
+void ws_listener::on_accept(const boost::system::error_code& error, tcp_socket socket) {
   if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (error) {
     // EMFILE and the like: accepting again at once would spin on the same error. Pause briefly;

@@ -8,6 +8,8 @@
 #include <string>
 #include <variant>
 
+#include "ws_streams.hpp"
+
 namespace riptide::ws {
 
 class ws_socket_worker;
@@ -25,9 +27,9 @@ class ws_listener {
 
  private:
   void do_accept();
-  void on_accept(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
+  void on_accept(const boost::system::error_code& error, tcp_socket socket);
 
-  boost::asio::ip::tcp::acceptor acceptor_;
+  tcp_acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;  // after a failed accept (EMFILE): pause, never spin
   ws_socket_worker& worker_;
 };

@@ -1,7 +1,6 @@
 #include "ws_session.hpp"
 
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream_base.hpp>
 
@@ -66,9 +65,10 @@ void ws_session<Stream>::on_read(const boost::system::error_code& error, std::si
     close_now();
     return;
   }
-  const std::string text = beast::buffers_to_string(buffer_.data());
+  // A flat_buffer holds the message in one piece: decoded in place, without a copy.
+  const auto data = buffer_.data();
+  worker_.handle_message(*this, std::string_view(static_cast<const char*>(data.data()), data.size()));
   buffer_.consume(buffer_.size());
-  worker_.handle_message(*this, text);
   if (!closed_) do_read();
 }
 
@@ -114,7 +114,7 @@ template <typename Stream>
 void ws_session<Stream>::close_now() {
   detach();
   boost::system::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).socket().shutdown(tcp_socket::shutdown_both, ignored);
   beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 

@@ -240,28 +240,37 @@ void ws_socket_worker::route(std::uint32_t shard, ws_request request) {
   if (shard >= routed_.size()) return;  // cannot happen: the router has routed_.size() shards
   auto& batches = std::holds_alternative<ws_disconnect_request>(request) ? disconnects_ : routed_;
   batches[shard].push_back(std::move(request));
-  if (flush_scheduled_) return;
-  flush_scheduled_ = true;
-  boost::asio::post(*io_, [this] { flush_requests(); });
-}
-
-void ws_socket_worker::flush_requests() {
-  flush_scheduled_ = false;
-  const std::uint32_t now = services_.clock.now_seconds();
   if (swarms_.inline_service) {
-    // One thread owns every swarm: apply the batch here, then hand out what it made. Sessions
-    // closed by those sends route their disconnects into a new batch.
-    std::vector<ws_request> batch;
-    batch.swap(disconnects_[0]);
-    for (ws_request& request : routed_[0]) batch.push_back(std::move(request));
-    routed_[0].clear();
-    for (ws_request& request : batch) swarms_.inline_service->handle(request, now, inline_responses_);
-    swarms_.inline_service->publish_gauges();
-    std::vector<ws_response> responses;
-    responses.swap(inline_responses_[0]);
-    for (ws_response& response : responses) handle_response(response);
+    // This thread owns every swarm: apply at once, so a message is answered within the handler
+    // that read it, without another turn of the event loop. A request routed while applying (a
+    // send that closes a slow reader detaches it) waits for the loop in apply_inline().
+    if (!applying_inline_) apply_inline();
     return;
   }
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  boost::asio::post(*io_, [this] { flush_to_request_workers(); });
+}
+
+void ws_socket_worker::apply_inline() {
+  applying_inline_ = true;
+  const std::uint32_t now = services_.clock.now_seconds();
+  while (!disconnects_[0].empty() || !routed_[0].empty()) {
+    applying_.swap(disconnects_[0]);
+    for (ws_request& request : routed_[0]) applying_.push_back(std::move(request));
+    routed_[0].clear();
+    for (ws_request& request : applying_) swarms_.inline_service->handle(request, now, inline_responses_);
+    applying_.clear();
+    swarms_.inline_service->publish_gauges();
+    handing_out_.swap(inline_responses_[0]);
+    for (ws_response& response : handing_out_) handle_response(response);
+    handing_out_.clear();
+  }
+  applying_inline_ = false;
+}
+
+void ws_socket_worker::flush_to_request_workers() {
+  flush_scheduled_ = false;
   for (std::size_t shard = 0; shard < routed_.size(); ++shard) {
     auto& channel = swarms_.request_inboxes[shard]->from(id_);
     const bool had_work = !disconnects_[shard].empty() || !routed_[shard].empty();
@@ -336,11 +345,11 @@ void ws_socket_worker::schedule_housekeeping() {
     const std::uint32_t now = services_.clock.now_seconds();
     counters_.add(ws_counter::expired_pending_scrapes, pending_scrapes_.expire(now, pending_scrape_max_age_seconds));
     if (swarms_.inline_service) swarms_.inline_service->clean_if_due(now);
-    // Disconnects still waiting for room in a full channel.
+    // Disconnects still waiting for room in a full channel (never with the inline service).
     for (const auto& waiting : disconnects_) {
-      if (!waiting.empty() && !flush_scheduled_) {
+      if (!waiting.empty() && !flush_scheduled_ && !swarms_.inline_service) {
         flush_scheduled_ = true;
-        boost::asio::post(*io_, [this] { flush_requests(); });
+        boost::asio::post(*io_, [this] { flush_to_request_workers(); });
       }
     }
     schedule_housekeeping();

@@ -6,8 +6,9 @@
 // ws_swarm_service. What comes back (replies, relays from any shard, scrape parts) arrives on its
 // response inbox and goes to the connection it names.
 //
-// Requests are batched: the first one routed schedules a flush that runs after the handlers
-// already queued, so one read burst becomes one channel send and one wake-up per request worker.
+// With request workers, requests are batched: the first one routed schedules a flush that runs
+// after the handlers already queued, so one read burst becomes one channel send and one wake-up
+// per request worker. With its own swarm service, a request is applied at once.
 // A connection's requests to one shard keep their order (one channel per pair), and its
 // disconnect, which must not be lost, waits for room when a channel is full.
 //
@@ -115,7 +116,8 @@ class ws_socket_worker {
   void handle_announce(ws_connection& session, proto::webtorrent::announce_message message);
   void handle_scrape(ws_connection& session, const proto::webtorrent::scrape_message& message);
   void route(std::uint32_t shard, ws_request request);
-  void flush_requests();
+  void apply_inline();
+  void flush_to_request_workers();
   void wait_for_responses();
   void drain_responses();
   void handle_response(ws_response& response);
@@ -138,9 +140,12 @@ class ws_socket_worker {
   std::vector<std::vector<ws_request>> routed_;       // [shard]: requests of the current batch
   std::vector<std::vector<ws_request>> disconnects_;  // [shard]: waiting for room in a full channel
   ws_response_batches inline_responses_;              // inline layout: what the service made
+  std::vector<ws_request> applying_;                  // inline layout: scratch of apply_inline()
+  std::vector<ws_response> handing_out_;              // inline layout: scratch of apply_inline()
   std::vector<ws_response> response_batch_;           // drained from the response inbox
   scrape_table pending_scrapes_;
-  bool flush_scheduled_ = false;
+  bool flush_scheduled_ = false;  // channels: a flush is posted
+  bool applying_inline_ = false;  // inline: apply_inline() is running
   bool saying_goodbye_ = false;  // stop(): closing every session
   bool destroying_ = false;      // the destructor: sessions detach without routing anything
 
