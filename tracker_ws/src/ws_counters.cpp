@@ -33,6 +33,11 @@ std::string format_stats_json(const ws_counters& t) {
       << t.get(c::dropped_request_queue_full) << ",\"response_queue_full\":" << t.get(c::dropped_response_queue_full)
       << ",\"pending_scrapes_full\":" << t.get(c::dropped_pending_scrapes_full)
       << ",\"expired_scrapes\":" << t.get(c::expired_pending_scrapes) << "}"
+      << ",\"limits\":{\"oversized_messages\":" << t.get(c::oversized_messages)
+      << ",\"handshake_timeouts\":" << t.get(c::handshake_timeouts) << ",\"idle_timeouts\":" << t.get(c::idle_timeouts)
+      << ",\"offers_over_limit\":" << t.get(c::offers_over_limit) << ",\"oversized_offers\":"
+      << t.get(c::oversized_offers) << ",\"invalid_offers\":" << t.get(c::invalid_offers)
+      << ",\"too_many_torrents\":" << t.get(c::too_many_torrents) << "}"
       << ",\"totals\":{\"connections_accepted\":" << t.get(c::connections_accepted)
       << ",\"websocket_sessions\":" << t.get(c::websocket_sessions) << ",\"http_requests\":" << t.get(c::http_requests)
       << ",\"peers_removed_by_cleaning\":" << t.get(c::peers_removed_by_cleaning)
@@ -52,7 +57,10 @@ std::string format_stats_line(const ws_counters& t) {
       << " answers=" << t.get(c::answers_relayed) << " | dropped answers=" << t.get(c::answers_dropped)
       << " slow_readers=" << t.get(c::slow_readers_dropped) << " connections_refused="
       << t.get(c::connections_refused) << " queue_full=" << t.get(c::dropped_request_queue_full) << "/"
-      << t.get(c::dropped_response_queue_full);
+      << t.get(c::dropped_response_queue_full) << " | limits oversized=" << t.get(c::oversized_messages)
+      << " timeouts=" << t.get(c::handshake_timeouts) << "/" << t.get(c::idle_timeouts)
+      << " offers_skipped=" << t.get(c::offers_over_limit) + t.get(c::oversized_offers) + t.get(c::invalid_offers)
+      << " too_many_torrents=" << t.get(c::too_many_torrents);
   return out.str();
 }
 

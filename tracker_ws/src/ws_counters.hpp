@@ -32,6 +32,14 @@ enum class ws_counter : std::size_t {
   dropped_response_queue_full,   // a channel to a socket worker was full
   dropped_pending_scrapes_full,  // too many split scrapes waiting for their parts
   expired_pending_scrapes,       // a split scrape whose parts did not all come back
+  // Limits hit (those above count theirs already: connections_refused, slow_readers_dropped).
+  oversized_messages,            // limits.max_message_bytes: the connection was closed
+  handshake_timeouts,            // limits.handshake_timeout_seconds: TLS, HTTP or WebSocket handshake
+  idle_timeouts,                 // limits.idle_timeout_seconds: no answer to the ping
+  offers_over_limit,             // offers past limits.max_offers in one announce: ignored
+  oversized_offers,              // offers longer than limits.max_sdp_bytes: skipped
+  invalid_offers,                // entries of `offers` that are not an offer: skipped
+  too_many_torrents,             // announces refused by limits.max_torrents_per_connection
   count_
 };
 

@@ -48,7 +48,10 @@ void ws_http_session<Stream>::run() {
 
 template <typename Stream>
 void ws_http_session<Stream>::on_handshake(const boost::system::error_code& error) {
-  if (error) return fail(error, "tls handshake");
+  if (error) {
+    if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
+    return fail(error, "tls handshake");
+  }
   do_read();
 }
 
@@ -60,7 +63,10 @@ void ws_http_session<Stream>::do_read() {
 
 template <typename Stream>
 void ws_http_session<Stream>::on_read(const boost::system::error_code& error, std::size_t) {
-  if (error) return fail(error, "http read");
+  if (error) {
+    if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
+    return fail(error, "http read");
+  }
   if (beast::websocket::is_upgrade(parser_.get())) {
     std::make_shared<ws_session<Stream>>(std::move(stream_), std::move(slot_), worker_, std::move(tls_))
         ->run(parser_.release());

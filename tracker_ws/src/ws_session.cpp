@@ -1,6 +1,8 @@
 #include "ws_session.hpp"
 
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/websocket/error.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream_base.hpp>
 
@@ -41,7 +43,10 @@ void ws_session<Stream>::run(beast::http::request<beast::http::empty_body> upgra
 
 template <typename Stream>
 void ws_session<Stream>::on_accept(const boost::system::error_code& error) {
-  if (error) return fail(error, "websocket accept");
+  if (error) {
+    if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
+    return fail(error, "websocket accept");
+  }
   if (closed_) return;
   connection_id_ = worker_.attach(*this);
   do_read();
@@ -56,6 +61,8 @@ template <typename Stream>
 void ws_session<Stream>::on_read(const boost::system::error_code& error, std::size_t) {
   if (error) {
     // Closed, too large, timed out or reset: the peers of this connection leave at once.
+    if (error == websocket::error::message_too_big) worker_.counters().add(ws_counter::oversized_messages);
+    if (error == beast::error::timeout) worker_.counters().add(ws_counter::idle_timeouts);
     detach();
     return fail(error, "websocket read");
   }

@@ -176,10 +176,15 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
     session.leave_torrent(message.hash);
   } else if (!session.hold_torrent(message.hash, config_.limits.max_torrents_per_connection)) {
     counters_.add(ws_counter::refused_announces);
+    counters_.add(ws_counter::too_many_torrents);
     const auto reason = core::failure_reason(core::webtorrent_announce_status::too_many_torrents_on_connection);
     session.send(wt::encode_failure({std::string(reason), wt::message_action::announce, message.hash}));
     return;
   }
+
+  counters_.add(ws_counter::offers_over_limit, message.offers_dropped);
+  counters_.add(ws_counter::oversized_offers, message.offers_oversized);
+  counters_.add(ws_counter::invalid_offers, message.offers_invalid);
 
   ws_announce_request request;
   request.reply = !is_answer;  // the reference tracker sends no response to an answer

@@ -89,10 +89,43 @@ TEST_CASE("a connection announcing more than max_torrents_per_connection torrent
   const auto failure = expect_message<wt::failure_reply>(client.receive());
   CHECK(failure.hash == third);
   CHECK(failure.action == wt::message_action::announce);
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("too_many_torrents":1)"));
   // Another connection has its own budget.
   ws_test_client other("127.0.0.1", tracker.port());
   other.send(announce(third, make_id<proto::peer_id>(2), 0));
   CHECK(expect_message<wt::announce_response>(other.receive()).complete == 1);
+  // Leaving a torrent with `stopped` frees its place (the torrents may live on different shards:
+  // the connection's socket worker keeps this count).
+  client.send(announce(make_id<proto::info_hash>(0), peer, 0, wt::announce_event::stopped));
+  expect_message<wt::announce_response>(client.receive());
+  client.send(announce(third, peer, 0));
+  CHECK(expect_message<wt::announce_response>(client.receive()).complete == 2);
+}
+
+TEST_CASE("offers past max_offers, longer than max_sdp_bytes or malformed are skipped and counted", "[announce]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_offers = 2\nmax_sdp_bytes = 300\n"));
+  const auto hash = make_id<proto::info_hash>(5);
+  ws_test_client target("127.0.0.1", tracker.port());
+  target.send(announce(hash, make_id<proto::peer_id>(1), 100));
+  expect_message<wt::announce_response>(target.receive());
+
+  // Entries: one not an offer, one too long, then three good ones of which two fit max_offers.
+  wt::announce_message message;
+  message.hash = hash;
+  message.peer = make_id<proto::peer_id>(2);
+  message.left = 100;
+  message.offers.push_back({make_id<proto::offer_id>(9), sdp("offer", std::string(400, 'z'))});
+  for (std::uint8_t id = 10; id < 13; ++id) message.offers.push_back({make_id<proto::offer_id>(id), sdp("offer", "x")});
+  std::string text = wt::encode_announce(message);
+  const auto offers_at = text.find(R"("offers":[)");
+  REQUIRE(offers_at != std::string::npos);
+  text.insert(offers_at + 10, R"({"offer_id":"short"},)");
+  ws_test_client offerer("127.0.0.1", tracker.port());
+  offerer.send(text);
+  expect_message<wt::announce_response>(offerer.receive());
+  // One other peer: one of the kept offers reaches it.
+  CHECK(expect_message<wt::offer_relay>(target.receive()).offer == sdp("offer", "x"));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("offers_over_limit":1,"oversized_offers":1,"invalid_offers":1)"));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ TEST_CASE("a message larger than max_message_bytes closes the connection", "[con
   ws_test_client client("127.0.0.1", tracker.port());
   client.send(R"({"action":"scrape","pad":")" + std::string(20000, 'x') + "\"}");
   CHECK(client.wait_closed());
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("oversized_messages":1)"));
 
   // A message just under the limit is served.
   ws_test_client other("127.0.0.1", tracker.port());
@@ -26,6 +27,7 @@ TEST_CASE("connections beyond max_connections_per_ip are refused", "[connection]
   ws_test_client first("127.0.0.1", tracker.port());
   ws_test_client second("127.0.0.1", tracker.port());
   CHECK_THROWS_AS(ws_test_client("127.0.0.1", tracker.port()), boost::system::system_error);
+  CHECK(stats_show("::1", tracker.port(), R"("connections_refused":1)"));
   // Another address has its own budget.
   ws_test_client over_ipv6("::1", tracker.port());
   // A closed connection frees its slot.
@@ -171,6 +173,7 @@ TEST_CASE("a connection that never finishes its HTTP request is closed after han
   CHECK(error);
   CHECK(waited >= std::chrono::milliseconds(500));
   CHECK(waited < std::chrono::seconds(5));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("handshake_timeouts":1)"));
 }
 
 TEST_CASE("an idle connection is pinged, and closed if it never answers", "[connection]") {
@@ -186,6 +189,7 @@ TEST_CASE("an idle connection is pinged, and closed if it never answers", "[conn
   answering.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
   CHECK(expect_message<wt::announce_response>(answering.receive()).complete == 1);
   CHECK(silent.wait_closed(std::chrono::milliseconds(500)));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("idle_timeouts":1)"));
 }
 
 }  // namespace

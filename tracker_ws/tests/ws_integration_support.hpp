@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <optional>
 #include <string>
 #include <variant>
@@ -89,6 +91,21 @@ inline std::string answer(const proto::info_hash& hash, const proto::peer_id& an
   message.left = 100;
   message.answer = wt::announce_answer{offerer, offer, sdp("answer", sdp_text)};
   return wt::encode_announce(message);
+}
+
+// Polls GET /stats until its JSON contains `needle`, e.g. R"("idle_timeouts":1)": a counter is
+// written by the thread that saw the event, which may run a moment after the client noticed it.
+inline bool stats_show(const std::string& host, std::uint16_t port, const std::string& needle,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string body;
+  do {
+    body = http_get(host, port, "/stats").body;
+    if (body.find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  UNSCOPED_INFO("stats: " << body);
+  return false;
 }
 
 // The message decoded as T; fails the test otherwise.
