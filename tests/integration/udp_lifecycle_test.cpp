@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "process_inspection.hpp"
 #include "udp_integration_support.hpp"
 
 namespace riptide::test {
@@ -97,42 +98,6 @@ TEST_CASE("lifecycle: a port in use is one line on stderr naming the address, an
   CHECK(result.standard_output.find("ready") == std::string::npos);
 }
 
-// The value of a "Name:\t..." line of /proc/PID/status (the first field), or "" if absent.
-std::string status_field(pid_t pid, const std::string& name) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(name + ":", 0) != 0) continue;
-    std::istringstream fields(line.substr(name.size() + 1));
-    std::string first;
-    fields >> first;
-    return first;
-  }
-  return {};
-}
-
-// Sets an environment variable for the processes started while it lives, and restores it.
-class scoped_environment {
- public:
-  scoped_environment(const char* name, const std::string& value) : name_(name) {
-    if (const char* previous = std::getenv(name)) previous_ = previous;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~scoped_environment() {
-    if (previous_) {
-      ::setenv(name_, previous_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  scoped_environment(const scoped_environment&) = delete;
-  scoped_environment& operator=(const scoped_environment&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> previous_;
-};
-
 TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the tracker still serves",
           "[udp][lifecycle]") {
   // Dropping privileges needs them first: CI and the developers' machines run as root. Elsewhere
@@ -145,11 +110,7 @@ TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the
   REQUIRE(::mkdtemp(directory_template) != nullptr);
   const std::string chroot_directory = directory_template;
 
-  // Under AddressSanitizer the leak check at exit reads /proc, which the empty chroot does not
-  // have: it would turn a clean stop into exit status 1. Only this tracker runs without it.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  const scoped_environment no_leak_check("ASAN_OPTIONS",
-                                         std::string(asan != nullptr ? asan : "") + ":detect_leaks=0");
+  const auto no_leak_check = without_leak_check();  // the empty chroot has no /proc
   tracker_config config;
   config.set_bool("privileges", "drop", true);
   config.set_string("privileges", "chroot_path", chroot_directory);

@@ -1,0 +1,59 @@
+#pragma once
+// For the tests that look at a tracker process from outside (privilege drop): its
+// /proc/PID/status fields, and an environment variable set for the processes a test starts.
+// Header-only.
+
+#include <sys/types.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace riptide::test {
+
+// The value of a "Name:\t..." line of /proc/PID/status (the first field), or "" if absent.
+inline std::string status_field(pid_t pid, const std::string& name) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(name + ":", 0) != 0) continue;
+    std::istringstream fields(line.substr(name.size() + 1));
+    std::string first;
+    fields >> first;
+    return first;
+  }
+  return {};
+}
+
+// Sets an environment variable for the processes started while it lives, and restores it.
+class scoped_environment {
+ public:
+  scoped_environment(const char* name, const std::string& value) : name_(name) {
+    if (const char* previous = std::getenv(name)) previous_ = previous;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~scoped_environment() {
+    if (previous_) {
+      ::setenv(name_, previous_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  scoped_environment(const scoped_environment&) = delete;
+  scoped_environment& operator=(const scoped_environment&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> previous_;
+};
+
+// Under AddressSanitizer the leak check at exit reads /proc, which an empty chroot does not have:
+// it would turn a clean stop into exit status 1. A tracker started while this lives runs without it.
+inline scoped_environment without_leak_check() {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  return scoped_environment("ASAN_OPTIONS", std::string(asan != nullptr ? asan : "") + ":detect_leaks=0");
+}
+
+}  // namespace riptide::test
