@@ -106,21 +106,14 @@ TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the
     WARN("not root: privilege drop not tested");
     return;
   }
-  char directory_template[] = "/tmp/riptide-chroot-XXXXXX";
-  REQUIRE(::mkdtemp(directory_template) != nullptr);
-  const std::string chroot_directory = directory_template;
-
+  const temporary_chroot root;
   const auto no_leak_check = without_leak_check();  // the empty chroot has no /proc
   tracker_config config;
   config.set_bool("privileges", "drop", true);
-  config.set_string("privileges", "chroot_path", chroot_directory);
+  config.set_string("privileges", "chroot_path", root.path());
   config.set_string("privileges", "user", "nobody");
   tracker_process tracker(tracker_executable(), config.text());
-
-  const std::string nobody = std::to_string(65534);
-  CHECK(status_field(tracker.pid(), "Uid") == nobody);
-  CHECK(status_field(tracker.pid(), "Gid") == nobody);
-  CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(tracker.pid()) + "/root") == chroot_directory);
+  check_dropped_to_nobody(tracker.pid(), root.path());
 
   udp_test_client client(client_address(address_family::ipv4, 0), tracker.port());
   client.connect();
@@ -130,7 +123,6 @@ TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the
     for (const std::string& line : tracker.log_lines()) UNSCOPED_INFO(line);
   }
   CHECK(status == 0);
-  ::rmdir(chroot_directory.c_str());
 }
 
 }  // namespace

@@ -4,7 +4,10 @@
 // Header-only.
 
 #include <sys/types.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -54,6 +57,32 @@ class scoped_environment {
 inline scoped_environment without_leak_check() {
   const char* asan = std::getenv("ASAN_OPTIONS");
   return scoped_environment("ASAN_OPTIONS", std::string(asan != nullptr ? asan : "") + ":detect_leaks=0");
+}
+
+// An empty directory under /tmp for a tracker to chroot into; removed at the end.
+class temporary_chroot {
+ public:
+  temporary_chroot() {
+    char directory_template[] = "/tmp/riptide-chroot-XXXXXX";
+    REQUIRE(::mkdtemp(directory_template) != nullptr);
+    path_ = directory_template;
+  }
+  ~temporary_chroot() { ::rmdir(path_.c_str()); }
+  temporary_chroot(const temporary_chroot&) = delete;
+  temporary_chroot& operator=(const temporary_chroot&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The process runs as nobody (uid and gid 65534), chrooted into `root`.
+inline void check_dropped_to_nobody(pid_t pid, const std::string& root) {
+  const std::string nobody = std::to_string(65534);
+  CHECK(status_field(pid, "Uid") == nobody);
+  CHECK(status_field(pid, "Gid") == nobody);
+  CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/root") == root);
 }
 
 }  // namespace riptide::test

@@ -4,7 +4,6 @@
 
 #include <boost/system/system_error.hpp>
 #include <csignal>
-#include <filesystem>
 
 #include "process_inspection.hpp"
 #include "ws_integration_support.hpp"
@@ -105,25 +104,17 @@ TEST_CASE("privileges are dropped once the acceptors are bound, and the tracker 
     WARN("not root: privilege drop not tested");
     return;
   }
-  char directory_template[] = "/tmp/riptide-chroot-XXXXXX";
-  REQUIRE(::mkdtemp(directory_template) != nullptr);
-  const std::string chroot_directory = directory_template;
-  {
-    const auto no_leak_check = without_leak_check();  // the empty chroot has no /proc
-    tracker_process tracker(tracker_ws_path(),
-                            ws_config("", "[privileges]\ndrop = true\nuser = \"nobody\"\nchroot_path = \"" +
-                                              chroot_directory + "\"\n"));
-    const std::string nobody = std::to_string(65534);
-    CHECK(status_field(tracker.pid(), "Uid") == nobody);
-    CHECK(status_field(tracker.pid(), "Gid") == nobody);
-    CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(tracker.pid()) + "/root") == chroot_directory);
+  const temporary_chroot root;
+  const auto no_leak_check = without_leak_check();  // the empty chroot has no /proc
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("", "[privileges]\ndrop = true\nuser = \"nobody\"\nchroot_path = \"" +
+                                            root.path() + "\"\n"));
+  check_dropped_to_nobody(tracker.pid(), root.path());
 
-    ws_test_client client("127.0.0.1", tracker.port());
-    client.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
-    CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
-    CHECK(tracker.stop() == 0);
-  }
-  ::rmdir(chroot_directory.c_str());
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
+  CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
+  CHECK(tracker.stop() == 0);
 }
 
 TEST_CASE("SIGUSR1 reloads the access list", "[lifecycle]") {
