@@ -9,14 +9,13 @@
 #include <thread>
 #include <vector>
 
+#include "load_phases.hpp"
 #include "udp_load_report.hpp"
 #include "udp_load_worker.hpp"
 #include "workload.hpp"
 
 namespace riptide::load_test {
 namespace {
-
-using clock = std::chrono::steady_clock;
 
 // Warm-up announces every peer once; if the tracker does not answer, the run goes on to measure
 // (and reports what it gets) rather than hanging.
@@ -76,41 +75,13 @@ int run_udp_load(const udp_load_config& config, bool json_summary) {
   std::vector<std::thread> threads;
   for (auto& worker : workers) threads.emplace_back([&worker] { worker->run(); });
 
-  const auto started = clock::now();
-  live_totals previous = sum_live(workers);
-  auto previous_time = started;
-  const auto report = [&](const char* phase) {
-    const auto now = clock::now();
-    const live_totals current = sum_live(workers);
-    print_progress(phase, std::chrono::duration<double>(now - started).count(), current, previous,
-                   std::chrono::duration<double>(now - previous_time).count());
-    previous = current;
-    previous_time = now;
-  };
-
-  if (config.peers.warmup) {
-    while (control.threads_warmed_up.load() < config.run.threads) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      if (clock::now() - previous_time >= std::chrono::seconds(1)) report("warmup");
-      if (clock::now() - started > warmup_limit) {
-        std::fprintf(stderr, "load_test: warm-up incomplete after %lld s; measuring anyway\n",
-                     static_cast<long long>(warmup_limit.count()));
-        break;
-      }
-    }
-    control.phase.store(load_phase::measure, std::memory_order_release);
-  }
-
-  const auto measure_start = clock::now();
-  const auto measure_end = measure_start + std::chrono::seconds(config.run.duration_seconds);
-  previous = sum_live(workers);
-  previous_time = measure_start;
-  while (clock::now() < measure_end) {
-    std::this_thread::sleep_until(std::min(measure_end, previous_time + std::chrono::seconds(1)));
-    report("measure");
-  }
+  const auto window = run_load_phases(
+      load_phase_settings{config.peers.warmup, warmup_limit, config.run.duration_seconds},
+      [&] { return sum_live(workers); },
+      [&] { return control.threads_warmed_up.load() >= config.run.threads; },
+      [&] { control.phase.store(load_phase::measure, std::memory_order_release); }, print_progress);
   control.phase.store(load_phase::drain, std::memory_order_release);
-  const double measured_seconds = std::chrono::duration<double>(clock::now() - measure_start).count();
+  const double measured_seconds = window.seconds;
 
   // Threads leave the drain once nothing is in flight, at most one request timeout later.
   for (std::thread& thread : threads) thread.join();

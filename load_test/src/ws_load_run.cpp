@@ -9,13 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "load_phases.hpp"
 #include "ws_load_report.hpp"
 #include "ws_load_worker.hpp"
 
 namespace riptide::load_test {
 namespace {
-
-using clock = std::chrono::steady_clock;
 
 // Each connection is a descriptor; the rest is stdio, epoll and the like.
 constexpr rlim_t spare_descriptors = 64;
@@ -81,42 +80,14 @@ int run_ws_load(const ws_load_config& config, bool json_summary) {
   std::vector<std::thread> threads;
   for (auto& worker : workers) threads.emplace_back([&worker] { worker->run(); });
 
-  const auto started = clock::now();
-  ws_counts previous = sum_live(workers);
-  auto previous_time = started;
-  const auto report = [&](const char* name) {
-    const auto now = clock::now();
-    const ws_counts current = sum_live(workers);
-    print_progress(name, std::chrono::duration<double>(now - started).count(), current, previous,
-                   std::chrono::duration<double>(now - previous_time).count());
-    previous = current;
-    previous_time = now;
-  };
-
   // Warm-up: every connection connected and had its first announce answered (or failed).
-  const auto warmup_limit = std::chrono::seconds(config.run.warmup_timeout_seconds);
-  while (sum_live(workers).warmed < config.run.connections) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (clock::now() - previous_time >= std::chrono::seconds(1)) report("warmup");
-    if (clock::now() - started > warmup_limit) {
-      std::fprintf(stderr, "load_test: warm-up incomplete after %u s; measuring anyway\n",
-                   config.run.warmup_timeout_seconds);
-      break;
-    }
-  }
-
-  phase.store(ws_phase::measure, std::memory_order_relaxed);
-  const auto measure_start = clock::now();
-  const ws_counts at_start = sum_live(workers);
-  const auto measure_end = measure_start + std::chrono::seconds(config.run.duration_seconds);
-  previous = at_start;
-  previous_time = measure_start;
-  while (clock::now() < measure_end) {
-    std::this_thread::sleep_until(std::min(measure_end, previous_time + std::chrono::seconds(1)));
-    report("measure");
-  }
-  const ws_counts at_end = sum_live(workers);
-  const double measured_seconds = std::chrono::duration<double>(clock::now() - measure_start).count();
+  const auto window = run_load_phases(
+      load_phase_settings{true, std::chrono::seconds(config.run.warmup_timeout_seconds), config.run.duration_seconds},
+      [&] { return sum_live(workers); }, [&] { return sum_live(workers).warmed >= config.run.connections; },
+      [&] { phase.store(ws_phase::measure, std::memory_order_relaxed); }, print_progress);
+  const ws_counts& at_start = window.at_start;
+  const ws_counts& at_end = window.at_end;
+  const double measured_seconds = window.seconds;
   for (auto& worker : workers) worker->stop();
   for (std::thread& thread : threads) thread.join();
 
