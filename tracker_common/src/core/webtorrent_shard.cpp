@@ -237,6 +237,7 @@ void webtorrent_shard::relay_offers(torrent& swarm_torrent, webtorrent_announce&
   }
 
   const std::uint32_t expires_at = saturating_add(now, rules_.offer_lifetime_seconds);
+  result.deliveries.reserve(result.deliveries.size() + count);
   for (std::uint32_t i = 0; i < count; ++i) {
     std::uint32_t position = begin + chosen_[i];
     if (self_inside && position >= self.position) ++position;  // skip the announcer

@@ -1,5 +1,6 @@
 #include "tracker/proto/webtorrent_codec.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <exception>
@@ -313,6 +314,7 @@ std::optional<announce_event> event_from(const json::value& value) {
 }
 
 void read_offers(const json::array& entries, const decode_limits& limits, announce_message& message) {
+  message.offers.reserve(std::min(entries.size(), limits.max_offers));
   for (const json::value& entry : entries) {
     const json::object* object = entry.if_object();
     const json::value* offer = object ? field(*object, "offer") : nullptr;
