@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "tracker/runtime/access_list_holder.hpp"
@@ -33,6 +34,72 @@ std::string printable(const std::string& address, bool ipv6, std::uint16_t port)
   if (host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::") host = "::1";
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+ws_swarm_settings swarm_settings_of(const ws_tracker_config& config) {
+  ws_swarm_settings settings;
+  settings.rules.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
+  settings.rules.offer_lifetime_seconds = config.protocol.offer_lifetime_seconds;
+  settings.rules.max_offers_relayed = config.protocol.max_offers_relayed;
+  settings.rules.max_torrents_per_connection = config.limits.max_torrents_per_connection;
+  settings.announce_interval_seconds = config.protocol.announce_interval_seconds;
+  settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
+  return settings;
+}
+
+struct listening_on {
+  std::uint16_t port = 0;
+  std::vector<bound_address> addresses;
+};
+
+// Every socket worker listens on both families, all on one port: with port 0 the first acceptor
+// picks it and the others follow. That port may already be taken in the other family (a TCP
+// client's ephemeral port, another process): then every acceptor is dropped and the kernel asked
+// again, a few times. Returns the port and addresses, or one line of error.
+std::variant<listening_on, std::string> listen_everywhere(
+    const ws_tracker_config& config, const std::vector<std::unique_ptr<ws_socket_worker>>& socket_workers) {
+  constexpr int max_bind_attempts = 20;
+  const bool secure = config.tls.enabled;
+  const std::pair<const char*, const std::string*> families[] = {
+      {secure ? "wss4" : "ws4", &config.network.ipv4_address}, {secure ? "wss6" : "ws6", &config.network.ipv6_address}};
+  listening_on result;
+  std::string bind_error;
+  for (int attempt = 0; attempt < max_bind_attempts; ++attempt) {
+    result = {config.network.port, {}};
+    bind_error.clear();
+    for (const auto& worker : socket_workers) worker->close_listeners();
+    for (const auto& [name, address] : families) {
+      if (address->empty() || !bind_error.empty()) continue;
+      for (const auto& worker : socket_workers) {
+        auto bound = worker->listen(*address, result.port, worker == socket_workers.front());
+        if (auto* error = std::get_if<std::string>(&bound)) {
+          bind_error = *error;
+          break;
+        }
+        result.port = std::get<std::uint16_t>(bound);
+      }
+      if (bind_error.empty()) {
+        result.addresses.push_back(
+            {name, printable(*address, address == &config.network.ipv6_address, result.port)});
+      }
+    }
+    const bool kernel_chose_port = config.network.port == 0 && !result.addresses.empty();
+    if (bind_error.empty() || !kernel_chose_port) break;
+  }
+  if (!bind_error.empty()) return bind_error;
+  return result;
+}
+
+// SIGUSR1: the certificate and key again, for new connections; a bad pair keeps the old one.
+void reload_tls(const tls_config& tls, const std::vector<std::unique_ptr<ws_socket_worker>>& socket_workers) {
+  auto loaded = load_tls_context(tls.certificate_chain_path, tls.private_key_path);
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    runtime::log_error("TLS reload failed, keeping the previous certificate: ", *error);
+    return;
+  }
+  const auto context = std::get<std::shared_ptr<boost::asio::ssl::context>>(std::move(loaded));
+  for (const auto& worker : socket_workers) worker->replace_tls_context(context);
+  runtime::log_info("TLS certificate reloaded");
 }
 
 }  // namespace
@@ -70,13 +137,7 @@ int run(const ws_tracker_config& config) {
   const auto counters = runtime::make_each<ws_counters>(socket_worker_count + request_worker_count);
   const auto counter_pointers = runtime::pointers_to(counters);
 
-  ws_swarm_settings swarm_settings;
-  swarm_settings.rules.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
-  swarm_settings.rules.offer_lifetime_seconds = config.protocol.offer_lifetime_seconds;
-  swarm_settings.rules.max_offers_relayed = config.protocol.max_offers_relayed;
-  swarm_settings.rules.max_torrents_per_connection = config.limits.max_torrents_per_connection;
-  swarm_settings.announce_interval_seconds = config.protocol.announce_interval_seconds;
-  swarm_settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
+  const ws_swarm_settings swarm_settings = swarm_settings_of(config);
 
   std::vector<std::unique_ptr<ws_request_worker>> request_workers;
   for (std::size_t i = 0; i < request_worker_count; ++i) {
@@ -102,43 +163,13 @@ int run(const ws_tracker_config& config) {
                                                                 tls));
   }
 
-  // Every socket worker listens on both families, all on one port: with port 0 the first acceptor
-  // picks it and the others follow. That port may already be taken in the other family (a TCP
-  // client's ephemeral port, another process): then every acceptor is dropped and the kernel asked
-  // again, a few times.
-  constexpr int max_bind_attempts = 20;
-  std::uint16_t port = config.network.port;
-  std::vector<bound_address> bound;
-  std::string bind_error;
-  const bool secure = config.tls.enabled;
-  const std::pair<const char*, const std::string*> families[] = {
-      {secure ? "wss4" : "ws4", &config.network.ipv4_address}, {secure ? "wss6" : "ws6", &config.network.ipv6_address}};
-  for (int attempt = 0; attempt < max_bind_attempts; ++attempt) {
-    port = config.network.port;
-    bound.clear();
-    bind_error.clear();
-    for (auto& worker : socket_workers) worker->close_listeners();
-    for (const auto& [name, address] : families) {
-      if (address->empty() || !bind_error.empty()) continue;
-      for (auto& worker : socket_workers) {
-        auto result = worker->listen(*address, port, worker == socket_workers.front());
-        if (auto* error = std::get_if<std::string>(&result)) {
-          bind_error = *error;
-          break;
-        }
-        port = std::get<std::uint16_t>(result);
-      }
-      if (bind_error.empty()) {
-        bound.push_back({name, printable(*address, address == &config.network.ipv6_address, port)});
-      }
-    }
-    const bool kernel_chose_port = config.network.port == 0 && !bound.empty();
-    if (bind_error.empty() || !kernel_chose_port) break;
-  }
-  if (!bind_error.empty()) {
-    std::fprintf(stderr, "tracker_ws: %s\n", bind_error.c_str());
+  const auto listening = listen_everywhere(config, socket_workers);
+  if (auto* error = std::get_if<std::string>(&listening)) {
+    std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
     return 1;
   }
+  const auto& [port, bound] = std::get<listening_on>(listening);
+  const bool secure = config.tls.enabled;
 
   if (auto error = runtime::drop_privileges(config.privileges)) {
     std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
@@ -159,16 +190,7 @@ int run(const ws_tracker_config& config) {
 
   for (;;) {
     if (runtime::wait_for_process_signal() == runtime::process_signal::stop) break;
-    if (config.tls.enabled) {
-      auto reloaded_tls = load_tls_context(config.tls.certificate_chain_path, config.tls.private_key_path);
-      if (auto* error = std::get_if<std::string>(&reloaded_tls)) {
-        runtime::log_error("TLS reload failed, keeping the previous certificate: ", *error);
-      } else {
-        const auto reloaded = std::get<std::shared_ptr<boost::asio::ssl::context>>(std::move(reloaded_tls));
-        for (auto& worker : socket_workers) worker->replace_tls_context(reloaded);
-        runtime::log_info("TLS certificate reloaded");
-      }
-    }
+    if (config.tls.enabled) reload_tls(config.tls, socket_workers);
     runtime::reload_access_list(*access_list);
   }
 
