@@ -293,7 +293,7 @@ void udp_socket_worker::route_requests() {
     const std::size_t offered = batch.size();
     const std::size_t sent = request_inboxes_[shard]->from(id_).send(batch);
     counters_.add(counter::dropped_request_queue_full, offered - sent);
-    request_inboxes_[shard]->notify();
+    if (sent > 0) request_inboxes_[shard]->notify();  // a wake-up for nothing would only spin the worker
   }
 }
 

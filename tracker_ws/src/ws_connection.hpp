@@ -29,19 +29,22 @@ class ws_connection {
   void use_shard(std::uint32_t shard) { shards_used_ |= std::uint64_t{1} << (shard % 64); }
   std::uint64_t shards_used() const { return shards_used_; }
 
-  // limits.max_torrents_per_connection, over every shard: the torrents this connection announced
-  // (and did not leave with `stopped`). False when `hash` is new and `limit` are held already.
-  bool hold_torrent(const proto::info_hash& hash, std::size_t limit) {
+  // limits.max_torrents_per_connection, over every shard: the torrents this connection announced,
+  // with the peer id it announced first in each (the shard refuses another on the same
+  // connection). False when `hash` is new and `limit` are held already. Only a `stopped` from
+  // that same peer id gives the place back: a stopped with a made-up peer id removes nothing
+  // from the swarm, so it frees nothing here either.
+  bool hold_torrent(const proto::info_hash& hash, const proto::peer_id& peer, std::size_t limit) {
     for (const auto& held : torrents_) {
-      if (held == hash) return true;
+      if (held.hash == hash) return true;
     }
     if (torrents_.size() >= limit) return false;
-    torrents_.push_back(hash);
+    torrents_.push_back({hash, peer});
     return true;
   }
-  void leave_torrent(const proto::info_hash& hash) {
+  void leave_torrent(const proto::info_hash& hash, const proto::peer_id& peer) {
     for (auto& held : torrents_) {
-      if (held != hash) continue;
+      if (held.hash != hash || held.peer != peer) continue;
       held = torrents_.back();
       torrents_.pop_back();
       return;
@@ -56,7 +59,11 @@ class ws_connection {
   std::uint64_t connection_id_ = 0;  // 0 until the handshake succeeds
   proto::address_family family_ = proto::address_family::ipv4;
   std::uint64_t shards_used_ = 0;
-  std::vector<proto::info_hash> torrents_;
+  struct held_torrent {
+    proto::info_hash hash;
+    proto::peer_id peer;
+  };
+  std::vector<held_torrent> torrents_;
 };
 
 }  // namespace riptide::ws

@@ -27,7 +27,7 @@ std::string format_stats_json(const ws_counters& t) {
       << ",\"scrape\":" << t.get(c::scrapes) << ",\"invalid\":" << t.get(c::invalid_messages)
       << ",\"refused\":" << t.get(c::refused_announces) << "}"
       << ",\"relayed\":{\"offers\":" << t.get(c::offers_relayed) << ",\"answers\":" << t.get(c::answers_relayed) << "}"
-      << ",\"dropped\":{\"answers\":" << t.get(c::answers_dropped) << ",\"relays_to_closed\":"
+      << ",\"dropped\":{\"answers\":" << t.get(c::answers_dropped) << ",\"to_closed_connections\":"
       << t.get(c::messages_to_closed) << ",\"slow_readers\":" << t.get(c::slow_readers_dropped)
       << ",\"connections_refused\":" << t.get(c::connections_refused) << ",\"request_queue_full\":"
       << t.get(c::dropped_request_queue_full) << ",\"response_queue_full\":" << t.get(c::dropped_response_queue_full)

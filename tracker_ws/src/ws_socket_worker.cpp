@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cerrno>
+#include <system_error>
 #include <utility>
 
 #include "tracker/runtime/log.hpp"
@@ -19,8 +21,10 @@ namespace {
 constexpr std::uint32_t pending_scrape_max_age_seconds = 5;
 // Scrapes waiting for their parts, per socket worker.
 constexpr std::size_t max_pending_scrapes = 4096;
-// Responses taken from the inbox at once.
+// Responses taken from the inbox at once, and batches of them per wake-up, after which the other
+// handlers (reads, writes, timers) get their turn.
 constexpr std::size_t response_batch_size = 256;
+constexpr std::size_t max_response_batches_per_wake = 16;
 // How long a graceful stop waits for the close handshakes.
 constexpr auto goodbye_timeout = std::chrono::seconds(1);
 
@@ -49,10 +53,17 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
       tls_(std::move(tls)),
       routed_(swarms_.inline_service ? 1 : swarms_.request_inboxes.size()),
       disconnects_(routed_.size()),
+      waiting_disconnects_(routed_.size()),
       inline_responses_(swarms_.inline_service ? 1 : 0),
       response_batch_(response_batch_size),
       pending_scrapes_(max_pending_scrapes),
       io_(std::make_unique<boost::asio::io_context>(1)) {
+  if (swarms_.responses != nullptr) {
+    // The descriptor object closes what it holds: it gets a copy of the inbox's eventfd.
+    const int wake_fd = ::dup(swarms_.responses->wake_fd());
+    if (wake_fd < 0) throw std::system_error(errno, std::generic_category(), "dup of the response eventfd");
+    response_wake_.emplace(*io_, wake_fd);
+  }
   session_limits_.max_message_bytes = config.limits.max_message_bytes;
   session_limits_.max_outbound_messages = config.limits.max_outbound_messages;
   session_limits_.handshake_timeout = std::chrono::seconds(config.limits.handshake_timeout_seconds);
@@ -92,7 +103,6 @@ void ws_socket_worker::run() {
   schedule_housekeeping();
   if (id_ == 0) schedule_statistics();  // one line for the whole tracker
   if (swarms_.responses != nullptr) {
-    response_wake_.emplace(*io_, ::dup(swarms_.responses->wake_fd()));
     wait_for_responses();
   }
   io_->run();
@@ -130,6 +140,7 @@ std::uint64_t ws_socket_worker::attach(ws_connection& session) {
   const std::uint64_t id = next_connection_id_++;
   sessions_.emplace(id, &session);
   counters_.add(ws_counter::websocket_sessions);
+  if (saying_goodbye_) session.say_goodbye();  // its handshake finished after stop()
   return id;
 }
 
@@ -173,8 +184,8 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   }
 
   if (message.event == wt::announce_event::stopped) {
-    session.leave_torrent(message.hash);
-  } else if (!session.hold_torrent(message.hash, config_.limits.max_torrents_per_connection)) {
+    session.leave_torrent(message.hash, message.peer);
+  } else if (!session.hold_torrent(message.hash, message.peer, config_.limits.max_torrents_per_connection)) {
     counters_.add(ws_counter::refused_announces);
     counters_.add(ws_counter::too_many_torrents);
     const auto reason = core::failure_reason(core::webtorrent_announce_status::too_many_torrents_on_connection);
@@ -278,14 +289,38 @@ void ws_socket_worker::flush_to_request_workers() {
   flush_scheduled_ = false;
   for (std::size_t shard = 0; shard < routed_.size(); ++shard) {
     auto& channel = swarms_.request_inboxes[shard]->from(id_);
-    const bool had_work = !disconnects_[shard].empty() || !routed_[shard].empty();
-    // Disconnects first, and kept when they do not fit: a lost one would leave the connection's
-    // peers in the swarm until they expire.
-    channel.send_what_fits(disconnects_[shard]);
-    const std::size_t offered = routed_[shard].size();
-    counters_.add(ws_counter::dropped_request_queue_full, offered - channel.send(routed_[shard]));
-    if (had_work) swarms_.request_inboxes[shard]->notify();
+    std::size_t sent = 0;
+    // Order per shard: disconnects left over from earlier flushes (their connections route nothing
+    // any more), then this batch's requests, then this batch's disconnects, which must not overtake
+    // their own connection's last requests. A disconnect is never dropped: what does not fit waits.
+    sent += channel.send_what_fits(waiting_disconnects_[shard]);
+    sent += channel.send_what_fits(routed_[shard]);
+    sent += channel.send_what_fits(disconnects_[shard]);
+    for (ws_request& unsent : disconnects_[shard]) waiting_disconnects_[shard].push_back(std::move(unsent));
+    disconnects_[shard].clear();
+    refuse_unsent(routed_[shard]);
+    if (sent > 0) swarms_.request_inboxes[shard]->notify();
   }
+}
+
+void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
+  counters_.add(ws_counter::dropped_request_queue_full, unsent.size());
+  for (ws_request& request : unsent) {
+    // The client hears that the tracker is busy rather than nothing (an answer expects no reply).
+    if (auto* announce = std::get_if<ws_announce_request>(&request)) {
+      if (announce->reply) {
+        send_to(announce->input.connection.connection_id,
+                wt::encode_failure({"tracker busy, announce again later", wt::message_action::announce,
+                                    announce->input.hash}));
+      }
+    } else if (auto* scrape = std::get_if<ws_scrape_request>(&request)) {
+      if (pending_scrapes_.close(scrape->pending_id)) {
+        send_to(scrape->connection.connection_id,
+                wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
+      }
+    }
+  }
+  unsent.clear();
 }
 
 void ws_socket_worker::wait_for_responses() {
@@ -300,14 +335,16 @@ void ws_socket_worker::wait_for_responses() {
 }
 
 void ws_socket_worker::drain_responses() {
-  for (;;) {
+  for (std::size_t round = 0; round < max_response_batches_per_wake; ++round) {
     const std::size_t count = swarms_.responses->receive(response_batch_.data(), response_batch_.size());
-    if (count == 0) break;
     for (std::size_t i = 0; i < count; ++i) {
       handle_response(response_batch_[i]);
       response_batch_[i] = ws_response{};
     }
+    if (count < response_batch_.size()) return;  // drained
   }
+  // Request workers keep producing: give reads, writes and timers a turn, and come back.
+  swarms_.responses->notify();
 }
 
 void ws_socket_worker::handle_response(ws_response& response) {
@@ -351,7 +388,7 @@ void ws_socket_worker::schedule_housekeeping() {
     counters_.add(ws_counter::expired_pending_scrapes, pending_scrapes_.expire(now, pending_scrape_max_age_seconds));
     if (swarms_.inline_service) swarms_.inline_service->clean_if_due(now);
     // Disconnects still waiting for room in a full channel (never with the inline service).
-    for (const auto& waiting : disconnects_) {
+    for (const auto& waiting : waiting_disconnects_) {
       if (!waiting.empty() && !flush_scheduled_ && !swarms_.inline_service) {
         flush_scheduled_ = true;
         boost::asio::post(*io_, [this] { flush_to_request_workers(); });

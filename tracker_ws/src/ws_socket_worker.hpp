@@ -118,6 +118,8 @@ class ws_socket_worker {
   void route(std::uint32_t shard, ws_request request);
   void apply_inline();
   void flush_to_request_workers();
+  // Requests a full channel could not take: counted, and their clients told the tracker is busy.
+  void refuse_unsent(std::vector<ws_request>& unsent);
   void wait_for_responses();
   void drain_responses();
   void handle_response(ws_response& response);
@@ -138,7 +140,8 @@ class ws_socket_worker {
   boost::unordered_flat_map<std::uint64_t, ws_connection*> sessions_;  // WebSocket sessions by id
   std::uint64_t next_connection_id_ = 1;
   std::vector<std::vector<ws_request>> routed_;       // [shard]: requests of the current batch
-  std::vector<std::vector<ws_request>> disconnects_;  // [shard]: waiting for room in a full channel
+  std::vector<std::vector<ws_request>> disconnects_;  // [shard]: of the current batch
+  std::vector<std::vector<ws_request>> waiting_disconnects_;  // [shard]: did not fit a full channel
   ws_response_batches inline_responses_;              // inline layout: what the service made
   std::vector<ws_request> applying_;                  // inline layout: scratch of apply_inline()
   std::vector<ws_response> handing_out_;              // inline layout: scratch of apply_inline()

@@ -44,9 +44,12 @@ struct ws_workers_config {
   std::uint32_t request_workers = 0;  // threads owning swarms; 0: the one socket worker owns them
 };
 
+// A message in a channel can be as large as limits.max_message_bytes (an announce with offers, a
+// relayed offer): the capacities are kept small enough that a flood aimed at one request worker
+// stays within tens of MiB per pair.
 struct ws_channels_config {
-  std::uint32_t request_queue_capacity = 8192;    // per (socket worker, request worker) pair
-  std::uint32_t response_queue_capacity = 32768;  // per (request worker, socket worker) pair
+  std::uint32_t request_queue_capacity = 1024;   // per (socket worker, request worker) pair
+  std::uint32_t response_queue_capacity = 8192;  // per (request worker, socket worker) pair
 };
 
 struct ws_tracker_config {

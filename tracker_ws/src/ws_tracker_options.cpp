@@ -13,7 +13,8 @@ using option = config::option<ws_tracker_config>;
 constexpr std::uint64_t one_day_seconds = 86400;
 // A connection remembers the request workers it announced to in a 64-bit mask.
 constexpr std::uint64_t max_workers = 64;
-// All channels together may hold at most this many messages (about 3 GiB at ~200 bytes each).
+// All channels together may hold at most this many messages: the queues' own slots, about 200
+// bytes each (3 GiB at the most), before what the messages carry.
 constexpr std::uint64_t max_channel_slots = std::uint64_t{1} << 24;
 
 // A real announce with 5 offers is about 7 KB (docs/protocols.md); below 16 KiB real clients
@@ -116,11 +117,14 @@ config::option_table<ws_tracker_config> make_table() {
       // [channels]
       option::integer("channels", "request_queue_capacity", "messages", 16, 1'048'576,
                       [](auto& c) -> auto& { return c.channels.request_queue_capacity; },
-                      "Requests in flight from one socket worker to one request worker."),
+                      "Requests in flight from one socket worker to one request worker. A request holds\n"
+                      "up to its message (an announce with offers: a few KB, at most\n"
+                      "limits.max_message_bytes), so this bounds the memory a flood can pin."),
       option::integer("channels", "response_queue_capacity", "messages", 16, 1'048'576,
                       [](auto& c) -> auto& { return c.channels.response_queue_capacity; },
                       "Replies and relays in flight from one request worker to one socket worker\n"
-                      "(an announce with offers makes up to 1 + protocol.max_offers_relayed)."),
+                      "(an announce with offers makes up to 1 + protocol.max_offers_relayed; a relay\n"
+                      "carries one offer or answer, at most limits.max_sdp_bytes)."),
 
       // [cleaning]
       option::integer("cleaning", "interval_seconds", "seconds", 1, 3600,

@@ -89,11 +89,16 @@ TEST_CASE("a connection announcing more than max_torrents_per_connection torrent
   const auto failure = expect_message<wt::failure_reply>(client.receive());
   CHECK(failure.hash == third);
   CHECK(failure.action == wt::message_action::announce);
-  CHECK(stats_show("127.0.0.1", tracker.port(), R"("too_many_torrents":1)"));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("too_many_torrents":1)"));  // (a second one follows)
   // Another connection has its own budget.
   ws_test_client other("127.0.0.1", tracker.port());
   other.send(announce(third, make_id<proto::peer_id>(2), 0));
   CHECK(expect_message<wt::announce_response>(other.receive()).complete == 1);
+  // A `stopped` under a made-up peer id removes nothing, so it frees no place either.
+  client.send(announce(make_id<proto::info_hash>(0), make_id<proto::peer_id>(99), 0, wt::announce_event::stopped));
+  expect_message<wt::announce_response>(client.receive());
+  client.send(announce(third, peer, 0));
+  CHECK(expect_message<wt::failure_reply>(client.receive()).hash == third);
   // Leaving a torrent with `stopped` frees its place (the torrents may live on different shards:
   // the connection's socket worker keeps this count).
   client.send(announce(make_id<proto::info_hash>(0), peer, 0, wt::announce_event::stopped));

@@ -26,7 +26,8 @@ TEST_CASE("a split scrape completes when its last part arrives, in any order", "
   CHECK(complete->results[0].seeders == 1);
   CHECK(complete->results[1].seeders == 2);
   CHECK(complete->results[2].seeders == 3);
-  table.close(*id);
+  CHECK(table.close(*id));
+  CHECK_FALSE(table.close(*id));  // closed already
   CHECK(table.open_count() == 0);
 }
 

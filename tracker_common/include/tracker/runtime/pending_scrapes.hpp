@@ -74,13 +74,15 @@ class pending_scrapes {
     return found->missing == 0 ? found : nullptr;
   }
 
-  void close(std::uint64_t id) {
+  // Frees the entry; false when `id` was not open (already closed, or stale).
+  bool close(std::uint64_t id) {
     entry* found = lookup(id);
-    if (found == nullptr) return;
+    if (found == nullptr) return false;
     found->in_use = false;
     ++found->generation;  // late parts for this id are now stale
     free_slots_.push_back(static_cast<std::uint16_t>(id & 0xffff));
     --open_count_;
+    return true;
   }
 
   // Closes entries older than `max_age_seconds`; returns how many.

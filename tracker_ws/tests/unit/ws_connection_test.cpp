@@ -1,0 +1,51 @@
+// What a socket worker keeps per connection: the shards it used and the torrents it holds.
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "ws_connection.hpp"
+
+namespace riptide::ws {
+namespace {
+
+class recording_connection final : public ws_connection {
+ public:
+  void send(std::string message) override { sent.push_back(std::move(message)); }
+  void say_goodbye() override {}
+  std::vector<std::string> sent;
+};
+
+template <typename Id>
+Id id_of(std::uint8_t seed) {
+  Id id;
+  id.bytes.fill(seed);
+  return id;
+}
+
+TEST_CASE("a connection holds at most `limit` torrents; only its own stopped frees one", "[connection]") {
+  recording_connection connection;
+  const auto peer = id_of<proto::peer_id>(1);
+  CHECK(connection.hold_torrent(id_of<proto::info_hash>(1), peer, 2));
+  CHECK(connection.hold_torrent(id_of<proto::info_hash>(2), peer, 2));
+  CHECK(connection.hold_torrent(id_of<proto::info_hash>(1), peer, 2));  // held already
+  CHECK(connection.hold_torrent(id_of<proto::info_hash>(1), id_of<proto::peer_id>(7), 2));  // same torrent
+  CHECK_FALSE(connection.hold_torrent(id_of<proto::info_hash>(3), peer, 2));
+
+  connection.leave_torrent(id_of<proto::info_hash>(1), id_of<proto::peer_id>(7));  // not the peer it holds
+  CHECK_FALSE(connection.hold_torrent(id_of<proto::info_hash>(3), peer, 2));
+  connection.leave_torrent(id_of<proto::info_hash>(1), peer);
+  CHECK(connection.hold_torrent(id_of<proto::info_hash>(3), peer, 2));
+}
+
+TEST_CASE("a connection remembers the shards it announced to", "[connection]") {
+  recording_connection connection;
+  CHECK(connection.shards_used() == 0);
+  connection.use_shard(0);
+  connection.use_shard(5);
+  connection.use_shard(5);
+  CHECK(connection.shards_used() == ((std::uint64_t{1} << 0) | (std::uint64_t{1} << 5)));
+}
+
+}  // namespace
+}  // namespace riptide::ws
