@@ -9,8 +9,8 @@
 // With request workers, requests are batched: the first one routed schedules a flush that runs
 // after the handlers already queued, so one read burst becomes one channel send and one wake-up
 // per request worker. With its own swarm service, a request is applied at once.
-// A connection's requests to one shard keep their order (one channel per pair), and its
-// disconnect, which must not be lost, waits for room when a channel is full.
+// A connection's requests to one shard keep their order (one channel per pair), its disconnect
+// follows them, and a disconnect, which must not be lost, waits for room when a channel is full.
 //
 // Thread safety: everything here is touched by the worker's thread only, except the constructor,
 // listen() (before run()), run(), stop() and replace_tls_context() (any thread: they post).
