@@ -3,10 +3,10 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "report_format.hpp"
+
 namespace riptide::load_test {
 namespace {
-
-double per_second(std::uint64_t count, double seconds) { return seconds > 0 ? static_cast<double>(count) / seconds : 0; }
 
 std::uint64_t total_replies(const measured_results& results) {
   return results.replies[0] + results.replies[1] + results.replies[2];
@@ -15,12 +15,6 @@ std::uint64_t total_replies(const measured_results& results) {
 double average_peers(const measured_results& results) {
   const std::uint64_t announces = results.replies[static_cast<std::size_t>(request_kind::announce)];
   return announces > 0 ? static_cast<double>(results.announce_peers) / static_cast<double>(announces) : 0;
-}
-
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f", value);
-  return text;
 }
 
 }  // namespace
@@ -38,9 +32,7 @@ std::string format_summary_text(const udp_load_config& config, const udp_load_su
           std::to_string(total_replies(r)) + "  error replies " + std::to_string(r.error_replies) + "  malformed " +
           std::to_string(r.malformed) + "  lost " + std::to_string(r.lost) + "  late " + std::to_string(r.late) + "\n";
   text += "  peers/announce " + number(average_peers(r)) + "\n";
-  text += "  latency us   p50 " + std::to_string(r.latency_us.percentile(0.5)) + "  p99 " +
-          std::to_string(r.latency_us.percentile(0.99)) + "  p99.9 " + std::to_string(r.latency_us.percentile(0.999)) +
-          "  max " + std::to_string(r.latency_us.max()) + "\n";
+  text += "  latency us   " + latency_percentiles(r.latency_us) + "\n";
   if (!r.first_error.empty()) text += "  first error reply: " + r.first_error + "\n";
   if (!r.first_malformed.empty()) text += "  first malformed reply: " + r.first_malformed + "\n";
   return text;

@@ -204,13 +204,14 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
 
   void on_read(const error_code& ec) {
     if (ec) return broken();
-    const std::string text = beast::buffers_to_string(buffer_.data());
+    // Decoded in place; handle() copies only what it keeps.
+    const auto data = buffer_.data();
+    handle(std::string_view(static_cast<const char*>(data.data()), data.size()));
     buffer_.consume(buffer_.size());
-    handle(text);
     do_read();
   }
 
-  void handle(const std::string& text) {
+  void handle(std::string_view text) {
     namespace wt = proto::webtorrent;
     auto decoded = wt::decode_tracker_message(text);
     auto* message = std::get_if<wt::tracker_message>(&decoded);

@@ -3,21 +3,14 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "report_format.hpp"
+
 namespace riptide::load_test {
 namespace {
 
-double per_second(std::uint64_t count, double seconds) { return seconds > 0 ? static_cast<double>(count) / seconds : 0; }
-
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f", value);
-  return text;
-}
-
 std::string latency_line(const char* name, const latency_histogram& h) {
-  return std::string("  ") + name + " latency us  p50 " + std::to_string(h.percentile(0.5)) + "  p99 " +
-         std::to_string(h.percentile(0.99)) + "  p99.9 " + std::to_string(h.percentile(0.999)) + "  max " +
-         std::to_string(h.max()) + "  (" + std::to_string(h.count()) + " samples)\n";
+  return std::string("  ") + name + " latency us  " + latency_percentiles(h) + "  (" + std::to_string(h.count()) +
+         " samples)\n";
 }
 
 }  // namespace

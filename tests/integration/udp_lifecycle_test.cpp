@@ -8,11 +8,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <cstdlib>
-#include <filesystem>
-#include <optional>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "process_inspection.hpp"

@@ -163,9 +163,11 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
   if (auto problem = config::validate_listen_addresses(config.network.ipv4_address, config.network.ipv6_address)) {
     return problem;
   }
-  if (config.workers.request_workers == 0 && config.workers.socket_workers != 1) {
-    return "workers.request_workers = 0 (socket worker owns the torrents) needs workers.socket_workers = 1, not " +
-           std::to_string(config.workers.socket_workers);
+  if (auto problem = config::validate_worker_layout(
+          {config.workers.socket_workers, config.workers.request_workers, config.channels.request_queue_capacity,
+           config.channels.response_queue_capacity},
+          "torrents", max_channel_slots, "6 GiB")) {
+    return problem;
   }
   // A peer that announces on time must never expire between two announces.
   if (config.swarm.peer_timeout_seconds <= config.swarm.announce_interval_seconds) {
@@ -184,12 +186,6 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
   if (config.channels.response_queue_capacity < config.protocol.receive_batch) {
     return "channels.response_queue_capacity (" + std::to_string(config.channels.response_queue_capacity) +
            ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
-  }
-  if (auto problem = config::validate_channel_slots(
-          {config.workers.socket_workers, config.workers.request_workers, config.channels.request_queue_capacity,
-           config.channels.response_queue_capacity},
-          max_channel_slots, "6 GiB")) {
-    return problem;
   }
   // Every scrape of a receive batch may be waiting for its parts at once.
   if (config.protocol.max_pending_scrapes < config.protocol.receive_batch) {

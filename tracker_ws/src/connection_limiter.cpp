@@ -9,8 +9,8 @@ connection_slot::connection_slot(connection_limiter& limiter, ws_counters& owner
 
 connection_slot::~connection_slot() {
   if (limiter_ == nullptr) return;  // moved from
+  limiter_->release(address_);  // first: a reader that sees the gauge drop finds the place free
   owner_->set(ws_gauge::open_connections, owner_->get(ws_gauge::open_connections) - 1);
-  limiter_->release(address_);
 }
 
 std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::address& address,

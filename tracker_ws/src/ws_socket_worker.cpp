@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <system_error>
@@ -183,9 +184,13 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
     return;
   }
 
-  if (message.event == wt::announce_event::stopped) {
+  // With one shard, the shard's own per-connection index enforces max_torrents_per_connection
+  // exactly; with several, none of them sees the others, so the socket worker counts.
+  const bool count_here = !swarms_.inline_service;
+  if (count_here && message.event == wt::announce_event::stopped) {
     session.leave_torrent(message.hash, message.peer);
-  } else if (!session.hold_torrent(message.hash, message.peer, config_.limits.max_torrents_per_connection)) {
+  } else if (count_here &&
+             !session.hold_torrent(message.hash, message.peer, config_.limits.max_torrents_per_connection)) {
     counters_.add(ws_counter::refused_announces);
     counters_.add(ws_counter::too_many_torrents);
     const auto reason = core::failure_reason(core::webtorrent_announce_status::too_many_torrents_on_connection);
@@ -277,7 +282,6 @@ void ws_socket_worker::apply_inline() {
     routed_[0].clear();
     for (ws_request& request : applying_) swarms_.inline_service->handle(request, now, inline_responses_);
     applying_.clear();
-    swarms_.inline_service->publish_gauges();
     handing_out_.swap(inline_responses_[0]);
     for (ws_response& response : handing_out_) handle_response(response);
     handing_out_.clear();
@@ -374,10 +378,16 @@ void ws_socket_worker::send_to(std::uint64_t connection_id, std::string text) {
   target->second->send(std::move(text));
 }
 
+ws_counters& ws_socket_worker::tracker_totals(ws_counters& total) const {
+  // The inline service's gauges are brought up to date when read, not after every message.
+  if (swarms_.inline_service) swarms_.inline_service->publish_gauges();
+  sum_ws_counters(services_.all_counters, total);
+  return total;
+}
+
 std::string ws_socket_worker::stats_json() const {
   ws_counters total;
-  sum_ws_counters(services_.all_counters, total);
-  return format_stats_json(total);
+  return format_stats_json(tracker_totals(total));
 }
 
 void ws_socket_worker::schedule_housekeeping() {
@@ -388,11 +398,11 @@ void ws_socket_worker::schedule_housekeeping() {
     counters_.add(ws_counter::expired_pending_scrapes, pending_scrapes_.expire(now, pending_scrape_max_age_seconds));
     if (swarms_.inline_service) swarms_.inline_service->clean_if_due(now);
     // Disconnects still waiting for room in a full channel (never with the inline service).
-    for (const auto& waiting : waiting_disconnects_) {
-      if (!waiting.empty() && !flush_scheduled_ && !swarms_.inline_service) {
-        flush_scheduled_ = true;
-        boost::asio::post(*io_, [this] { flush_to_request_workers(); });
-      }
+    const bool disconnects_waiting = std::any_of(waiting_disconnects_.begin(), waiting_disconnects_.end(),
+                                                 [](const auto& waiting) { return !waiting.empty(); });
+    if (disconnects_waiting && !flush_scheduled_) {
+      flush_scheduled_ = true;
+      boost::asio::post(*io_, [this] { flush_to_request_workers(); });
     }
     schedule_housekeeping();
   });
@@ -404,8 +414,7 @@ void ws_socket_worker::schedule_statistics() {
   statistics_timer_->async_wait([this](const boost::system::error_code& error) {
     if (error) return;
     ws_counters total;
-    sum_ws_counters(services_.all_counters, total);
-    runtime::log_info("statistics: ", format_stats_line(total));
+    runtime::log_info("statistics: ", format_stats_line(tracker_totals(total)));
     schedule_statistics();
   });
 }

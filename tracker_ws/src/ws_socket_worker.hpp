@@ -126,6 +126,8 @@ class ws_socket_worker {
   void send_to(std::uint64_t connection_id, std::string text);
   void schedule_housekeeping();
   void schedule_statistics();
+  // Every worker's counters and gauges added into `total` (a fresh set); returns it.
+  ws_counters& tracker_totals(ws_counters& total) const;
 
   std::uint16_t id_;
   ws_tracker_config config_;

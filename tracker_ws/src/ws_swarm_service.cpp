@@ -41,6 +41,9 @@ void ws_swarm_service::announce(ws_announce_request& request, std::uint32_t now,
   auto result = shard_.announce(std::move(request.input), now, random_);
   if (!result.accepted()) {
     counters_.add(ws_counter::refused_announces);
+    if (result.status == core::webtorrent_announce_status::too_many_torrents_on_connection) {
+      counters_.add(ws_counter::too_many_torrents);
+    }
     if (replies != nullptr) {
       replies->push_back(ws_outbound_message{
           announcer.connection_id, wt::encode_failure({std::string(core::failure_reason(result.status)),

@@ -42,8 +42,6 @@ class ws_swarm_service {
 
   void count_dropped_responses(std::uint64_t count) { counters_.add(ws_counter::dropped_response_queue_full, count); }
 
-  const core::webtorrent_shard& shard() const { return shard_; }
-
  private:
   void announce(ws_announce_request& request, std::uint32_t now, ws_response_batches& out);
   void scrape(const ws_scrape_request& request, ws_response_batches& out);

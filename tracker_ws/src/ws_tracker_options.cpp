@@ -166,14 +166,10 @@ std::optional<std::string> validate_ws_tracker_config(const ws_tracker_config& c
     return "limits.max_sdp_bytes (" + std::to_string(config.limits.max_sdp_bytes) +
            ") must be less than limits.max_message_bytes (" + std::to_string(config.limits.max_message_bytes) + ")";
   }
-  if (config.workers.request_workers == 0 && config.workers.socket_workers != 1) {
-    return "workers.request_workers = 0 (socket worker owns the swarms) needs workers.socket_workers = 1, not " +
-           std::to_string(config.workers.socket_workers);
-  }
-  if (auto problem = config::validate_channel_slots(
+  if (auto problem = config::validate_worker_layout(
           {config.workers.socket_workers, config.workers.request_workers, config.channels.request_queue_capacity,
            config.channels.response_queue_capacity},
-          max_channel_slots, "3 GiB")) {
+          "swarms", max_channel_slots, "3 GiB")) {
     return problem;
   }
   return config::validate_access_and_privileges(config.access_list, config.privileges);

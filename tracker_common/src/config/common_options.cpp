@@ -48,10 +48,14 @@ std::optional<std::string> validate_access_and_privileges(const access_list_conf
   return std::nullopt;
 }
 
-std::optional<std::string> validate_channel_slots(const channel_totals& channels, std::uint64_t max_slots,
-                                                  const std::string& approximate_size) {
-  const std::uint64_t slots = channels.socket_workers * channels.request_workers *
-                              (channels.request_queue_capacity + channels.response_queue_capacity);
+std::optional<std::string> validate_worker_layout(const worker_layout& layout, const std::string& owned,
+                                                  std::uint64_t max_slots, const std::string& approximate_size) {
+  if (layout.request_workers == 0 && layout.socket_workers != 1) {
+    return "workers.request_workers = 0 (socket worker owns the " + owned +
+           ") needs workers.socket_workers = 1, not " + std::to_string(layout.socket_workers);
+  }
+  const std::uint64_t slots = layout.socket_workers * layout.request_workers *
+                              (layout.request_queue_capacity + layout.response_queue_capacity);
   if (slots <= max_slots) return std::nullopt;
   return "workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
          "channels.response_queue_capacity) is " + std::to_string(slots) + " messages, more than " +

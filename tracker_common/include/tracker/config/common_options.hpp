@@ -61,16 +61,18 @@ std::optional<std::string> validate_listen_addresses(const std::string& ipv4_add
 std::optional<std::string> validate_access_and_privileges(const access_list_config& access_list,
                                                           const privileges_config& privileges);
 
-// The channels between socket and request workers hold at most socket_workers x request_workers x
-// (request + response capacity) messages, which grows fast with the workers: more than
-// `max_slots` (about `approximate_size` of memory) is refused.
-struct channel_totals {
+// Socket workers and request workers, and the channels between them. request_workers = 0 means
+// the one socket worker owns `owned` itself ("torrents", "swarms"), so socket_workers must be 1.
+// The channels hold at most socket_workers x request_workers x (request + response capacity)
+// messages, which grows fast with the workers: more than `max_slots` (about `approximate_size` of
+// memory) is refused.
+struct worker_layout {
   std::uint64_t socket_workers = 0;
   std::uint64_t request_workers = 0;
   std::uint64_t request_queue_capacity = 0;
   std::uint64_t response_queue_capacity = 0;
 };
-std::optional<std::string> validate_channel_slots(const channel_totals& channels, std::uint64_t max_slots,
-                                                  const std::string& approximate_size);
+std::optional<std::string> validate_worker_layout(const worker_layout& layout, const std::string& owned,
+                                                  std::uint64_t max_slots, const std::string& approximate_size);
 
 }  // namespace riptide::config

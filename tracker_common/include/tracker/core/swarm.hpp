@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "tracker/core/endpoint_hash.hpp"
+#include "tracker/core/peer_event.hpp"
 #include "tracker/core/position_index.hpp"
 
 namespace riptide::core {
@@ -67,9 +68,6 @@ struct peer_entry {
   Endpoint endpoint;
   coarse_time expires_at = 0;
 };
-
-// What an announce asks of a swarm, already checked by the caller.
-enum class peer_event : std::uint8_t { none, started, completed, stopped, paused };
 
 template <typename Endpoint>
 struct swarm_announce {

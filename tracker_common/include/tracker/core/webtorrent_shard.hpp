@@ -38,8 +38,8 @@
 #include <vector>
 
 #include "tracker/core/endpoint_hash.hpp"
+#include "tracker/core/peer_event.hpp"
 #include "tracker/core/siphash.hpp"
-#include "tracker/core/swarm.hpp"
 #include "tracker/proto/types.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
 #include "tracker/proto/webtorrent_types.hpp"

@@ -36,7 +36,7 @@ class pair_channel {
   // Producer thread only. Sends the longest prefix of `batch` that fits and empties `batch`;
   // returns how many were sent.
   std::size_t send(std::vector<T>& batch) {
-    const std::size_t count = send_what_fits(batch);
+    const std::size_t count = enqueue_prefix(batch);
     batch.clear();
     return count;
   }
@@ -44,16 +44,7 @@ class pair_channel {
   // Producer thread only. Sends the longest prefix of `batch` that fits and removes it from
   // `batch`, which keeps what did not fit (for messages that must not be lost, sent again later).
   std::size_t send_what_fits(std::vector<T>& batch) {
-    const std::size_t queued = size_.load(std::memory_order_acquire);
-    const std::size_t room = queued < capacity_ ? capacity_ - queued : 0;
-    std::size_t count = batch.size() < room ? batch.size() : room;
-    // Within the bound, enqueue_bulk may take a fresh block when earlier ones are not yet free:
-    // the count above, not moodycamel's block pool, is what bounds the channel.
-    if (count > 0 && queue_.enqueue_bulk(token_, std::make_move_iterator(batch.begin()), count)) {
-      size_.fetch_add(count, std::memory_order_release);
-    } else {
-      count = 0;
-    }
+    const std::size_t count = enqueue_prefix(batch);
     batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(count));
     return count;
   }
@@ -66,6 +57,18 @@ class pair_channel {
   }
 
  private:
+  // Moves the longest prefix of `batch` that fits into the queue; returns its length.
+  std::size_t enqueue_prefix(std::vector<T>& batch) {
+    const std::size_t queued = size_.load(std::memory_order_acquire);
+    const std::size_t room = queued < capacity_ ? capacity_ - queued : 0;
+    const std::size_t count = batch.size() < room ? batch.size() : room;
+    // Within the bound, enqueue_bulk may take a fresh block when earlier ones are not yet free:
+    // the count above, not moodycamel's block pool, is what bounds the channel.
+    if (count == 0 || !queue_.enqueue_bulk(token_, std::make_move_iterator(batch.begin()), count)) return 0;
+    size_.fetch_add(count, std::memory_order_release);
+    return count;
+  }
+
   std::size_t capacity_;
   moodycamel::ConcurrentQueue<T> queue_;
   moodycamel::ProducerToken token_;

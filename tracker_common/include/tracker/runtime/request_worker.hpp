@@ -73,7 +73,7 @@ class request_worker {
       const std::size_t offered = responses.size();
       const std::size_t sent = outputs_[i]->from(id_).send(responses);
       if (sent < offered) service_.count_dropped_responses(offered - sent);
-      outputs_[i]->notify();
+      if (sent > 0) outputs_[i]->notify();
     }
   }
 
