@@ -7,14 +7,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"
-"$root/scripts/install-deps.sh"
-for package in clang-14 libclang-rt-14-dev; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    as_root=()
-    [[ "$(id -u)" != 0 ]] && as_root=(sudo)
-    "${as_root[@]}" apt-get install -y -qq "$package" >/dev/null
-  fi
-done
+RIPTIDE_FUZZ_DEPS=1 "$root/scripts/install-deps.sh"
 
 fuzzers=(udp_request_fuzzer udp_response_fuzzer webtorrent_message_fuzzer access_list_fuzzer udp_config_fuzzer)
 cd "$root"

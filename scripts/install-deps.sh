@@ -16,6 +16,10 @@ packages=(
 if [[ "${RIPTIDE_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(opentracker linux-perf)
 fi
+# Extra packages for the fuzz targets (scripts/fuzz.sh): clang 14 and its libFuzzer runtime.
+if [[ "${RIPTIDE_FUZZ_DEPS:-0}" == 1 ]]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -15,6 +15,8 @@
 
 #include <toml.hpp>
 
+#include "tracker/proto/utf8.hpp"
+
 namespace riptide::config {
 
 std::string option_spec::full_name() const { return std::string(section) + "." + std::string(key); }
@@ -369,39 +371,6 @@ std::string render_markdown(std::span<const section_spec> sections, std::span<co
   return out;
 }
 
-// The offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong forms,
-// no surrogates, nothing past U+10FFFF), or nullopt when all of `text` is.
-std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t minimum = 0;
-    std::uint32_t code_point = 0;
-    if (byte < 0x80) {
-      ++i;
-      continue;
-    } else if ((byte & 0xe0) == 0xc0) {
-      length = 2, minimum = 0x80, code_point = byte & 0x1fU;
-    } else if ((byte & 0xf0) == 0xe0) {
-      length = 3, minimum = 0x800, code_point = byte & 0x0fU;
-    } else if ((byte & 0xf8) == 0xf0) {
-      length = 4, minimum = 0x10000, code_point = byte & 0x07U;
-    } else {
-      return i;
-    }
-    if (i + length > text.size()) return i;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return i;
-      code_point = (code_point << 6) | (next & 0x3fU);
-    }
-    if (code_point < minimum || code_point > 0x10ffff || (code_point >= 0xd800 && code_point <= 0xdfff)) return i;
-    i += length;
-  }
-  return std::nullopt;
-}
-
 std::optional<config_error> parse_toml(std::string_view text, std::string_view source_name,
                                        std::span<const section_spec> sections, std::span<const option_spec> options,
                                        std::vector<std::optional<option_value>>& found) {
@@ -409,7 +378,7 @@ std::optional<config_error> parse_toml(std::string_view text, std::string_view s
   // TOML files are UTF-8. Checked here, before toml11 sees the text: toml11 3.7.1 (Debian 12)
   // reads past its buffer on invalid UTF-8 in literal strings (toml11 issue #199, fixed upstream
   // after 3.7.1; found here by fuzz/udp_config_fuzzer).
-  if (const auto bad = first_invalid_utf8(text)) {
+  if (const auto bad = proto::first_invalid_utf8(text)) {
     const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n');
     return make_error(std::string(source_name) + ":" + std::to_string(line), "not valid UTF-8 (TOML files are UTF-8)");
   }

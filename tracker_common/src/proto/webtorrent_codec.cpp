@@ -8,6 +8,8 @@
 
 #include <boost/json.hpp>
 
+#include "tracker/proto/utf8.hpp"
+
 namespace riptide::proto::webtorrent {
 
 // The only way, besides json_text::parse_object, to make a json_text: from a parsed object.
@@ -45,29 +47,6 @@ void append_escaped_ascii(std::string& out, std::uint8_t c) {
   } else {
     out += static_cast<char>(c);
   }
-}
-
-// The length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most
-// U+10FFFF) at the start of `text`, or 0 if there is none.
-std::size_t utf8_sequence_length(std::string_view text) {
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(text[i]); };
-  const auto continuation = [&](std::size_t i) { return i < text.size() && (byte(i) & 0xc0) == 0x80; };
-  const std::uint8_t b0 = byte(0);
-  if (b0 < 0x80) return 1;
-  if (b0 >= 0xc2 && b0 <= 0xdf) return continuation(1) ? 2 : 0;
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if (b0 == 0xe0 && byte(1) < 0xa0) return 0;  // overlong
-    if (b0 == 0xed && byte(1) > 0x9f) return 0;  // surrogate
-    return 3;
-  }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if (b0 == 0xf0 && byte(1) < 0x90) return 0;  // overlong
-    if (b0 == 0xf4 && byte(1) > 0x8f) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
 }
 
 // Free text as a JSON string. Invalid UTF-8 becomes U+FFFD: a WebSocket text frame must be valid
