@@ -1,8 +1,9 @@
 #pragma once
 // What the socket worker sees of a WebSocket connection, whatever its transport (ws:// or wss://):
-// an id, an address family, the shards it has announced to, a bounded send and a goodbye.
-// Worker thread only.
+// an id, an address family, the shards it has announced to, a bounded send, a goodbye, and the
+// keep-alive state the worker checks once a second. Worker thread only.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +21,31 @@ class ws_connection {
   // The tracker stops: sends a close frame ("going away") after what is queued, and detaches once
   // the client answers it (or the connection fails).
   virtual void say_goodbye() = 0;
+  // Keep-alive: sends a ping; drops the connection (no close handshake with a silent client).
+  virtual void ping() = 0;
+  virtual void time_out() = 0;
+
+  // limits.idle_timeout_seconds, as Beast's keep-alive pings did it: a connection silent for half
+  // the timeout gets one ping, and one silent for all of it is dropped. `heard()` costs a store
+  // per read; the worker's once-a-second check turns it into a time, so silence is measured from
+  // the first check after the last frame: never more than the truth, at most a second less.
+  enum class idle_verdict { fine, ping, expired };
+  void heard() { heard_ = true; }
+  idle_verdict check_idle(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
+    if (heard_) {
+      heard_ = false;
+      pinged_ = false;
+      silent_since_ = now;
+      return idle_verdict::fine;
+    }
+    const auto silence = now - silent_since_;
+    if (silence >= timeout) return idle_verdict::expired;
+    if (!pinged_ && silence >= timeout / 2) {
+      pinged_ = true;
+      return idle_verdict::ping;
+    }
+    return idle_verdict::fine;
+  }
 
   std::uint64_t connection_id() const { return connection_id_; }
   proto::address_family family() const { return family_; }
@@ -64,6 +90,9 @@ class ws_connection {
     proto::peer_id peer;
   };
   std::vector<held_torrent> torrents_;
+  std::chrono::steady_clock::time_point silent_since_ = std::chrono::steady_clock::now();
+  bool heard_ = false;
+  bool pinged_ = false;
 };
 
 }  // namespace riptide::ws

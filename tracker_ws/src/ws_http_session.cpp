@@ -4,8 +4,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <string_view>
 #include <type_traits>
 
+#include "websocket_handshake.hpp"
 #include "ws_session.hpp"
 #include "ws_session_fail.hpp"
 #include "ws_socket_worker.hpp"
@@ -14,6 +16,10 @@ namespace riptide::ws {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+
+namespace {
+constexpr std::string_view server_name = "riptide tracker_ws";
+}  // namespace
 
 void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker& worker,
                       std::shared_ptr<boost::asio::ssl::context> tls) {
@@ -67,16 +73,17 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
     if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
     return fail(error, "http read");
   }
-  if (beast::websocket::is_upgrade(parser_.get())) {
-    std::make_shared<ws_session<Stream>>(std::move(stream_), std::move(slot_), worker_, std::move(tls_))
-        ->run(parser_.release());
+  const auto& request = parser_.get();
+  if (beast::websocket::is_upgrade(request)) {
+    auto response = answer_upgrade(request, server_name);
+    upgrading_ = response.result() == http::status::switching_protocols;
+    do_write(std::move(response));
     return;
   }
   worker_.counters().add(ws_counter::http_requests);
-  const auto& request = parser_.get();
   http::response<http::string_body> response;
   response.version(request.version());
-  response.set(http::field::server, "riptide tracker_ws");
+  response.set(http::field::server, server_name);
   response.keep_alive(false);
   if (request.method() == http::verb::get && request.target() == "/health") {
     response.result(http::status::ok);
@@ -105,6 +112,14 @@ void ws_http_session<Stream>::do_write(http::response<http::string_body> respons
 template <typename Stream>
 void ws_http_session<Stream>::on_write(const boost::system::error_code& error, std::size_t) {
   if (error) return fail(error, "http write");
+  if (upgrading_) {
+    // The 101 is out: the connection speaks WebSocket from here, starting with whatever the
+    // client sent after its request.
+    const auto leftover = buffer_.data();
+    std::make_shared<ws_session<Stream>>(std::move(stream_), std::move(slot_), worker_, std::move(tls_))
+        ->run(std::string_view(static_cast<const char*>(leftover.data()), leftover.size()));
+    return;
+  }
   if constexpr (std::is_same_v<Stream, tls_stream>) {
     // close_notify, still under the handshake deadline; the session ends when it completes.
     stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) {});

@@ -1,6 +1,7 @@
 #pragma once
 // The first request of a connection, over `Stream` (plain_stream or tls_stream, whose TLS
-// handshake is done first): a WebSocket upgrade becomes a ws_session; GET /health and GET /stats
+// handshake is done first): a WebSocket upgrade is answered (websocket_handshake.hpp) and, once
+// the 101 is written, the connection becomes a ws_session; GET /health and GET /stats
 // are answered in HTTP; anything else gets 404. One request per connection (Connection: close).
 // The whole of it, TLS handshake included, must finish within limits.handshake_timeout_seconds.
 // Worker thread only.
@@ -49,6 +50,7 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stre
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
   connection_slot slot_;
   ws_socket_worker& worker_;
+  bool upgrading_ = false;  // the response being written is a 101
 };
 
 extern template class ws_http_session<plain_stream>;

@@ -1,23 +1,46 @@
 #include "ws_session.hpp"
 
+#include <algorithm>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/websocket/error.hpp>
-#include <boost/beast/websocket/ssl.hpp>
-#include <boost/beast/websocket/stream_base.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/container/static_vector.hpp>
+#include <iterator>
+#include <type_traits>
 
 #include "ws_session_fail.hpp"
 #include "ws_socket_worker.hpp"
 
 namespace riptide::ws {
 
+namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace websocket = proto::websocket;
+using frame_kind = websocket::frame_event::kind;
+
+namespace {
+
+// What the session reads and writes: the socket itself for ws:// (the TCP stream's timer layer
+// served the handshake deadline and is not needed after it), the TLS stream for wss://.
+template <typename Stream>
+auto& transport(Stream& stream) {
+  if constexpr (std::is_same_v<Stream, plain_stream>) {
+    return stream.socket();
+  } else {
+    return stream;
+  }
+}
+
+}  // namespace
 
 template <typename Stream>
 ws_session<Stream>::ws_session(Stream stream, connection_slot slot, ws_socket_worker& worker,
-                               std::shared_ptr<boost::asio::ssl::context> tls)
-    : tls_(std::move(tls)), ws_(std::move(stream)), slot_(std::move(slot)), worker_(worker) {
+                               std::shared_ptr<asio::ssl::context> tls)
+    : tls_(std::move(tls)),
+      stream_(std::move(stream)),
+      reader_(worker.session_limits().max_message_bytes),
+      slot_(std::move(slot)),
+      worker_(worker) {
   family_ = slot_.address().is_v6() ? proto::address_family::ipv6 : proto::address_family::ipv4;
 }
 
@@ -25,110 +48,188 @@ template <typename Stream>
 ws_session<Stream>::~ws_session() { detach(); }
 
 template <typename Stream>
-void ws_session<Stream>::run(beast::http::request<beast::http::empty_body> upgrade) {
-  const auto& limits = worker_.session_limits();
-  // The websocket stream keeps its own timers: the TCP stream's must not fire as well.
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = limits.handshake_timeout;
-  timeouts.idle_timeout = limits.idle_timeout;
-  timeouts.keep_alive_pings = true;  // a ping at half the idle timeout; silence for all of it closes
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& response) { response.set(beast::http::field::server, "riptide tracker_ws"); }));
-  ws_.read_message_max(limits.max_message_bytes);
-  ws_.text(true);
-  ws_.async_accept(upgrade, beast::bind_front_handler(&ws_session<Stream>::on_accept, this->shared_from_this()));
-}
-
-template <typename Stream>
-void ws_session<Stream>::on_accept(const boost::system::error_code& error) {
-  if (error) {
-    if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
-    return fail(error, "websocket accept");
-  }
-  if (closed_) return;
+void ws_session<Stream>::run(std::string_view already_read) {
+  beast::get_lowest_layer(stream_).expires_never();  // the handshake deadline is over
   connection_id_ = worker_.attach(*this);
+  // Frames a client sent right behind its request (it should have waited for the 101).
+  while (!already_read.empty()) {
+    const auto space = reader_.prepare();
+    const std::size_t n = std::min(space.size(), already_read.size());
+    std::copy_n(already_read.data(), n, space.data());
+    reader_.commit(n);
+    already_read.remove_prefix(n);
+    if (!handle_frames()) return;
+  }
   do_read();
 }
 
 template <typename Stream>
 void ws_session<Stream>::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session<Stream>::on_read, this->shared_from_this()));
+  const auto space = reader_.prepare();
+  transport(stream_).async_read_some(asio::buffer(space.data(), space.size()),
+                                     beast::bind_front_handler(&ws_session::on_read, this->shared_from_this()));
 }
 
 template <typename Stream>
-void ws_session<Stream>::on_read(const boost::system::error_code& error, std::size_t) {
+void ws_session<Stream>::on_read(const boost::system::error_code& error, std::size_t bytes) {
+  if (socket_closed_) return;
   if (error) {
-    // Closed, too large, timed out or reset: the peers of this connection leave at once.
-    if (error == websocket::error::message_too_big) worker_.counters().add(ws_counter::oversized_messages);
-    if (error == beast::error::timeout) worker_.counters().add(ws_counter::idle_timeouts);
-    detach();
-    return fail(error, "websocket read");
-  }
-  if (closed_) return;
-  if (!ws_.got_text()) {
-    // The protocol is JSON text; a binary frame is a client we cannot serve.
+    // Closed without a close frame, reset, or TLS failed: the peers of this connection leave.
+    fail(error, "websocket read");
     close_now();
     return;
   }
-  // A flat_buffer holds the message in one piece: decoded in place, without a copy.
-  const auto data = buffer_.data();
-  worker_.handle_message(*this, std::string_view(static_cast<const char*>(data.data()), data.size()));
-  buffer_.consume(buffer_.size());
-  if (!closed_) do_read();
+  heard();
+  reader_.commit(bytes);
+  if (handle_frames()) do_read();
+}
+
+template <typename Stream>
+bool ws_session<Stream>::handle_frames() {
+  for (;;) {
+    const auto event = reader_.next();
+    switch (event.what) {
+      case frame_kind::need_more:
+        return true;
+      case frame_kind::text:
+        // In place: the payload lives in the reader's buffer until the next read.
+        if (!close_queued_) worker_.handle_message(*this, event.payload);
+        if (socket_closed_) return false;
+        break;
+      case frame_kind::ping:
+        queue_frame(websocket::opcode::pong, std::string(event.payload));
+        break;
+      case frame_kind::pong:
+        break;
+      case frame_kind::close:
+        close_received_ = true;
+        if (close_queued_) {
+          // The answer to ours; if our close frame is still being written, on_write ends it.
+          if (writing_.empty()) close_gracefully();
+        } else {
+          // Echo the client's code (RFC 6455, 5.5.1); a close without one is answered without one.
+          start_closing(event.code == websocket::close_code::no_status ? 0 : event.code);
+        }
+        return false;
+      case frame_kind::fail:
+        if (event.code == websocket::close_code::message_too_big) worker_.counters().add(ws_counter::oversized_messages);
+        start_closing(event.code);
+        return false;
+    }
+  }
 }
 
 template <typename Stream>
 void ws_session<Stream>::send(std::string message) {
-  if (closed_) return;
-  if (outbound_.size() >= worker_.session_limits().max_outbound_messages) {
+  if (detached_ || close_queued_) return;
+  if (outbound_.size() + writing_.size() >= worker_.session_limits().max_outbound_messages) {
     worker_.counters().add(ws_counter::slow_readers_dropped);
     close_now();
     return;
   }
-  outbound_.push_back(std::move(message));
-  if (outbound_.size() == 1) do_write();
+  queue_frame(websocket::opcode::text, std::move(message));
 }
 
 template <typename Stream>
-void ws_session<Stream>::say_goodbye() {
-  if (closed_) return;
-  // Beast sends the close frame after a write in progress; the pending read then ends with
-  // `closed` when the client's close frame arrives, which detaches.
-  ws_.async_close(websocket::close_code::going_away,
-                  [self = this->shared_from_this()](const boost::system::error_code&) { self->detach(); });
+void ws_session<Stream>::queue_frame(websocket::opcode op, std::string payload) {
+  if (close_queued_ || socket_closed_) return;  // nothing may follow a close frame
+  outbound_frame frame{std::move(payload), {}, 0, op == websocket::opcode::close};
+  frame.header_bytes = static_cast<std::uint8_t>(websocket::write_frame_header(op, frame.payload.size(), frame.header));
+  outbound_.push_back(std::move(frame));
+  if (writing_.empty()) do_write();
 }
 
 template <typename Stream>
 void ws_session<Stream>::do_write() {
-  ws_.async_write(boost::asio::buffer(outbound_.front()),
-                  beast::bind_front_handler(&ws_session<Stream>::on_write, this->shared_from_this()));
+  const auto count = static_cast<std::ptrdiff_t>(std::min(outbound_.size(), max_frames_per_write));
+  std::move(outbound_.begin(), outbound_.begin() + count, std::back_inserter(writing_));
+  outbound_.erase(outbound_.begin(), outbound_.begin() + count);
+  boost::container::static_vector<asio::const_buffer, 2 * max_frames_per_write> buffers;
+  for (const auto& frame : writing_) {
+    buffers.emplace_back(frame.header.data(), frame.header_bytes);
+    if (!frame.payload.empty()) buffers.emplace_back(frame.payload.data(), frame.payload.size());
+  }
+  asio::async_write(transport(stream_), buffers,
+                    beast::bind_front_handler(&ws_session::on_write, this->shared_from_this()));
 }
 
 template <typename Stream>
 void ws_session<Stream>::on_write(const boost::system::error_code& error, std::size_t) {
+  if (socket_closed_) return;
   if (error) {
-    detach();
-    return fail(error, "websocket write");
+    fail(error, "websocket write");
+    close_now();
+    return;
   }
-  if (closed_) return;
-  outbound_.pop_front();
+  const bool wrote_close = !writing_.empty() && writing_.back().closes;
+  writing_.clear();
+  if (wrote_close) {
+    // Our close answered theirs, or ended a violation: the server closes TCP first (RFC 6455,
+    // 7.1.1). After a goodbye, the client's echo (or the close timer) ends the connection.
+    if (close_received_) {
+      close_gracefully();
+    } else if (detached_) {
+      close_now();
+    }
+    return;
+  }
   if (!outbound_.empty()) do_write();
+}
+
+template <typename Stream>
+void ws_session<Stream>::say_goodbye() { start_closing(websocket::close_code::going_away, true); }
+
+template <typename Stream>
+void ws_session<Stream>::ping() {
+  if (!detached_) queue_frame(websocket::opcode::ping, {});
+}
+
+template <typename Stream>
+void ws_session<Stream>::time_out() { close_now(); }
+
+template <typename Stream>
+void ws_session<Stream>::start_closing(std::uint16_t code, bool stay_attached) {
+  if (close_queued_ || socket_closed_) return;
+  if (!stay_attached) detach();
+  std::string payload;
+  if (code != 0) payload = {static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
+  queue_frame(websocket::opcode::close, std::move(payload));
+  close_queued_ = true;
+  close_timer_.emplace(beast::get_lowest_layer(stream_).get_executor());
+  close_timer_->expires_after(close_timeout);
+  close_timer_->async_wait([self = this->shared_from_this()](const boost::system::error_code& error) {
+    if (!error) self->close_now();
+  });
 }
 
 template <typename Stream>
 void ws_session<Stream>::close_now() {
   detach();
+  if (socket_closed_) return;
+  socket_closed_ = true;
   boost::system::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(tcp_socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  auto& socket = beast::get_lowest_layer(stream_).socket();
+  socket.shutdown(tcp_socket::shutdown_both, ignored);
+  socket.close(ignored);
+  if (close_timer_) close_timer_->cancel();
+}
+
+template <typename Stream>
+void ws_session<Stream>::close_gracefully() {
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    if (socket_closed_ || shutting_down_) return;
+    detach();
+    shutting_down_ = true;  // the close timer, armed when closing began, bounds this
+    stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) { self->close_now(); });
+  } else {
+    close_now();
+  }
 }
 
 template <typename Stream>
 void ws_session<Stream>::detach() {
-  if (closed_) return;
-  closed_ = true;
+  if (detached_) return;
+  detached_ = true;
   if (connection_id_ != 0) worker_.detach(*this);
 }
 

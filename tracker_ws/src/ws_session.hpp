@@ -1,22 +1,34 @@
 #pragma once
-// One WebSocket connection (text frames) over `Stream` (plain_stream or tls_stream): run ->
-// on_accept -> do_read -> on_read -> do_write -> on_write. Every message read goes to the worker;
-// what the worker sends here waits in a bounded queue, and a reader too slow to keep it under
-// limits.max_outbound_messages is disconnected. Worker thread only; the worker's connection table
-// holds a plain pointer from attach() until detach(), which happens on the first error or close,
-// before the object is gone.
+// One WebSocket connection over `Stream` (plain_stream or tls_stream), after the handshake:
+// run -> do_read -> on_read -> do_write -> on_write. The framing is proto::websocket's: each read
+// lands in the connection's frame_reader and may carry several messages, each handed to the worker
+// in place; what the worker sends waits in a bounded queue and leaves in gathered writes (up to
+// max_frames_per_write frames per system call). A reader too slow to keep the queue under
+// limits.max_outbound_messages is disconnected. Pings are answered here; idle connections are
+// pinged and dropped by the worker's once-a-second check (ws_connection::check_idle), so a
+// connection needs no timer of its own.
+//
+// Closing: a violation of the protocol gets a close frame with its code; a client's close frame
+// is echoed; in both cases the TCP connection is closed once that frame is written (after the
+// TLS close_notify exchange for an echo over wss://), or after close_timeout if the client does
+// not read. say_goodbye() sends "going away" and waits for the
+// client's echo. The connection leaves its swarms (detach) as soon as either side starts closing.
+//
+// Worker thread only; the worker's connection table holds a plain pointer from attach() until
+// detach(), which happens before the object is gone.
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
-#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "connection_slot.hpp"
+#include "tracker/proto/websocket_frames.hpp"
 #include "ws_connection.hpp"
 #include "ws_streams.hpp"
 
@@ -33,26 +45,55 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
              std::shared_ptr<boost::asio::ssl::context> tls);
   ~ws_session() override;
 
-  void run(boost::beast::http::request<boost::beast::http::empty_body> upgrade);
+  // The 101 response is written; `already_read` is what the client sent after its request.
+  void run(std::string_view already_read);
   void send(std::string message) override;
   void say_goodbye() override;
+  void ping() override;
+  void time_out() override;
 
  private:
-  void on_accept(const boost::system::error_code& error);
+  struct outbound_frame {
+    std::string payload;
+    std::array<std::uint8_t, proto::websocket::max_server_header_bytes> header;
+    std::uint8_t header_bytes;
+    bool closes;  // a close frame: nothing follows it
+  };
+
+  // Frames gathered into one write; a frame is a header and a payload buffer.
+  static constexpr std::size_t max_frames_per_write = 16;
+  // How long a close frame may take to be written and answered before the TCP connection goes.
+  static constexpr auto close_timeout = std::chrono::seconds(2);
+
   void do_read();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
+  // Handles what the reader has; false once the connection stops reading.
+  bool handle_frames();
+  void queue_frame(proto::websocket::opcode op, std::string payload);
   void do_write();
   void on_write(const boost::system::error_code& error, std::size_t bytes);
+  // Queues a close frame with `code` and stops taking messages; the connection leaves its swarms
+  // unless `stay_attached` (the goodbye, which the worker is iterating over).
+  void start_closing(std::uint16_t code, bool stay_attached = false);
   void close_now();  // drops the TCP connection; pending operations end with operation_aborted
+  // After the close handshake: TLS says close_notify first (what a TLS client waits for), then
+  // close_now(); plain TCP closes at once.
+  void close_gracefully();
   void detach();     // leaves the worker's table and every swarm; once
 
-  std::shared_ptr<boost::asio::ssl::context> tls_;  // before ws_: destroyed after it
-  boost::beast::websocket::stream<Stream> ws_;
-  boost::beast::flat_buffer buffer_;
-  std::deque<std::string> outbound_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: destroyed after it
+  Stream stream_;
+  proto::websocket::frame_reader reader_;
+  std::vector<outbound_frame> outbound_;  // queued, not written yet
+  std::vector<outbound_frame> writing_;   // in the write in flight (their buffers are in use)
+  std::optional<boost::asio::steady_timer> close_timer_;  // only once closing starts
   connection_slot slot_;
   ws_socket_worker& worker_;
-  bool closed_ = false;
+  bool detached_ = false;
+  bool close_queued_ = false;    // our close frame is queued or sent: no more messages
+  bool close_received_ = false;  // the client's close frame came: the TCP connection ends next
+  bool socket_closed_ = false;
+  bool shutting_down_ = false;   // TLS: close_notify under way
 };
 
 extern template class ws_session<plain_stream>;

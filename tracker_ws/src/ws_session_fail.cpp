@@ -3,7 +3,6 @@
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/websocket/error.hpp>
 
 #include "tracker/runtime/log.hpp"
 
@@ -14,7 +13,7 @@ void fail(const boost::system::error_code& error, const char* what) {
   namespace beast = boost::beast;
   if (error == asio::error::operation_aborted || error == asio::error::eof ||
       error == asio::error::connection_reset || error == asio::error::broken_pipe ||
-      error == beast::websocket::error::closed || error == beast::http::error::end_of_stream ||
+      error == beast::http::error::end_of_stream ||
       error == beast::error::timeout) {
     return;
   }

@@ -58,7 +58,9 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
       inline_responses_(swarms_.inline_service ? 1 : 0),
       response_batch_(response_batch_size),
       pending_scrapes_(max_pending_scrapes),
-      io_(std::make_unique<boost::asio::io_context>(1)) {
+      // Every socket, acceptor and descriptor of this io_context is used by its thread alone (the
+      // other threads only post): the per-descriptor locks of the reactor are not needed.
+      io_(std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)) {
   if (swarms_.responses != nullptr) {
     // The descriptor object closes what it holds: it gets a copy of the inbox's eventfd.
     const int wake_fd = ::dup(swarms_.responses->wake_fd());
@@ -390,6 +392,23 @@ std::string ws_socket_worker::stats_json() const {
   return format_stats_json(tracker_totals(total));
 }
 
+void ws_socket_worker::check_idle_connections() {
+  const auto now = std::chrono::steady_clock::now();
+  idle_expired_.clear();
+  for (const auto& [id, session] : sessions_) {
+    switch (session->check_idle(now, session_limits_.idle_timeout)) {
+      case ws_connection::idle_verdict::fine: break;
+      case ws_connection::idle_verdict::ping: session->ping(); break;
+      case ws_connection::idle_verdict::expired: idle_expired_.push_back(session); break;
+    }
+  }
+  // Outside the loop: a connection that times out leaves the table.
+  for (auto* session : idle_expired_) {
+    counters_.add(ws_counter::idle_timeouts);
+    session->time_out();
+  }
+}
+
 void ws_socket_worker::schedule_housekeeping() {
   housekeeping_timer_->expires_after(std::chrono::seconds(1));
   housekeeping_timer_->async_wait([this](const boost::system::error_code& error) {
@@ -397,6 +416,7 @@ void ws_socket_worker::schedule_housekeeping() {
     const std::uint32_t now = services_.clock.now_seconds();
     counters_.add(ws_counter::expired_pending_scrapes, pending_scrapes_.expire(now, pending_scrape_max_age_seconds));
     if (swarms_.inline_service) swarms_.inline_service->clean_if_due(now);
+    check_idle_connections();
     // Disconnects still waiting for room in a full channel (never with the inline service).
     const bool disconnects_waiting = std::any_of(waiting_disconnects_.begin(), waiting_disconnects_.end(),
                                                  [](const auto& waiting) { return !waiting.empty(); });

@@ -125,6 +125,8 @@ class ws_socket_worker {
   void handle_response(ws_response& response);
   void send_to(std::uint64_t connection_id, std::string text);
   void schedule_housekeeping();
+  // limits.idle_timeout_seconds for every connection (ws_connection::check_idle): once a second.
+  void check_idle_connections();
   void schedule_statistics();
   // Every worker's counters and gauges added into `total` (a fresh set); returns it.
   ws_counters& tracker_totals(ws_counters& total) const;
@@ -148,6 +150,7 @@ class ws_socket_worker {
   std::vector<ws_request> applying_;                  // inline layout: scratch of apply_inline()
   std::vector<ws_response> handing_out_;              // inline layout: scratch of apply_inline()
   std::vector<ws_response> response_batch_;           // drained from the response inbox
+  std::vector<ws_connection*> idle_expired_;          // scratch of check_idle_connections()
   scrape_table pending_scrapes_;
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running

@@ -1,4 +1,5 @@
-// What a socket worker keeps per connection: the shards it used and the torrents it holds.
+// What a socket worker keeps per connection: the shards it used, the torrents it holds, and its
+// keep-alive state.
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -13,6 +14,8 @@ class recording_connection final : public ws_connection {
  public:
   void send(std::string message) override { sent.push_back(std::move(message)); }
   void say_goodbye() override {}
+  void ping() override {}
+  void time_out() override {}
   std::vector<std::string> sent;
 };
 
@@ -45,6 +48,25 @@ TEST_CASE("a connection remembers the shards it announced to", "[connection]") {
   connection.use_shard(5);
   connection.use_shard(5);
   CHECK(connection.shards_used() == ((std::uint64_t{1} << 0) | (std::uint64_t{1} << 5)));
+}
+
+TEST_CASE("a silent connection is pinged at half the idle timeout and expires at all of it", "[connection]") {
+  using verdict = ws_connection::idle_verdict;
+  using std::chrono::seconds;
+  recording_connection connection;
+  const auto start = std::chrono::steady_clock::now();
+  const auto timeout = seconds(10);
+  // Silence counts from construction (the handshake).
+  CHECK(connection.check_idle(start + seconds(4), timeout) == verdict::fine);
+  CHECK(connection.check_idle(start + seconds(5), timeout) == verdict::ping);
+  CHECK(connection.check_idle(start + seconds(6), timeout) == verdict::fine);  // one ping only
+  // A frame (the pong) starts the silence again at the next check.
+  connection.heard();
+  CHECK(connection.check_idle(start + seconds(7), timeout) == verdict::fine);
+  CHECK(connection.check_idle(start + seconds(11), timeout) == verdict::fine);
+  CHECK(connection.check_idle(start + seconds(12), timeout) == verdict::ping);  // a new ping
+  CHECK(connection.check_idle(start + seconds(16), timeout) == verdict::fine);
+  CHECK(connection.check_idle(start + seconds(17), timeout) == verdict::expired);
 }
 
 }  // namespace

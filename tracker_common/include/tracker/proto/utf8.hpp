@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -41,6 +42,26 @@ inline std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
     i += length;
   }
   return std::nullopt;
+}
+
+// Whether all of `text` is well-formed. Runs of ASCII, which is what WebTorrent messages are
+// almost entirely (JSON, SDP), are skipped eight bytes at a time.
+inline bool is_valid_utf8(std::string_view text) {
+  constexpr std::uint64_t high_bits = 0x8080808080808080ull;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i + 8 <= text.size()) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & high_bits) != 0) break;
+      i += 8;
+    }
+    if (i == text.size()) break;
+    const std::size_t length = utf8_sequence_length(text.substr(i));
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
 }
 
 }  // namespace riptide::proto

@@ -1,0 +1,51 @@
+// The WebSocket opening handshake, without sockets: the accept key of RFC 6455's example, and the
+// answers to good and bad upgrade requests.
+
+#include "websocket_handshake.hpp"
+
+#include <catch2/catch.hpp>
+
+namespace riptide::ws {
+namespace {
+
+namespace http = boost::beast::http;
+
+http::request<http::empty_body> upgrade_request(std::string_view version, std::string_view key) {
+  http::request<http::empty_body> request{http::verb::get, "/announce", 11};
+  request.set(http::field::host, "tracker.example");
+  request.set(http::field::upgrade, "websocket");
+  request.set(http::field::connection, "Upgrade");
+  if (!version.empty()) request.set(http::field::sec_websocket_version, version);
+  if (!key.empty()) request.set(http::field::sec_websocket_key, key);
+  return request;
+}
+
+TEST_CASE("the accept key of RFC 6455 section 1.3", "[handshake]") {
+  CHECK(websocket_accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+TEST_CASE("a version 13 upgrade gets 101 with the accept key and no extension", "[handshake]") {
+  http::request<http::empty_body> request = upgrade_request("13", "dGhlIHNhbXBsZSBub25jZQ==");
+  request.set(http::field::sec_websocket_extensions, "permessage-deflate; client_max_window_bits");
+  const auto response = answer_upgrade(request, "riptide tracker_ws");
+  CHECK(response.result() == http::status::switching_protocols);
+  CHECK(response[http::field::sec_websocket_accept] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  CHECK(response[http::field::upgrade] == "websocket");
+  CHECK(response[http::field::connection] == "Upgrade");
+  CHECK(response[http::field::server] == "riptide tracker_ws");
+  CHECK(response.count(http::field::sec_websocket_extensions) == 0);
+}
+
+TEST_CASE("another version gets 426 naming 13; a missing or overlong key gets 400", "[handshake]") {
+  const auto old_version = answer_upgrade(upgrade_request("8", "dGhlIHNhbXBsZSBub25jZQ=="), "riptide");
+  CHECK(old_version.result() == http::status::upgrade_required);
+  CHECK(old_version[http::field::sec_websocket_version] == "13");
+  CHECK(answer_upgrade(upgrade_request("", "dGhlIHNhbXBsZSBub25jZQ=="), "riptide").result() ==
+        http::status::upgrade_required);
+  CHECK(answer_upgrade(upgrade_request("13", ""), "riptide").result() == http::status::bad_request);
+  CHECK(answer_upgrade(upgrade_request("13", std::string(25, 'k')), "riptide").result() == http::status::bad_request);
+  CHECK_FALSE(answer_upgrade(upgrade_request("13", ""), "riptide").keep_alive());
+}
+
+}  // namespace
+}  // namespace riptide::ws

@@ -1,0 +1,189 @@
+// WebSocket framing over a real socket, with frames made by hand (a library client cannot send
+// the broken ones): fragments and pings, every violation and the close code it earns, the close
+// handshake, and handshakes the tracker must refuse.
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <istream>
+
+#include "ws_integration_support.hpp"
+
+namespace riptide::test {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct server_frame {
+  std::uint8_t byte0 = 0;  // FIN, RSV, opcode
+  std::string payload;
+  std::uint8_t opcode() const { return byte0 & 0x0f; }
+  std::uint16_t close_code() const {
+    REQUIRE(payload.size() >= 2);
+    return static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) | static_cast<std::uint8_t>(payload[1]));
+  }
+};
+
+// A client frame: FIN unless `more`, masked unless told otherwise, with the shortest length.
+std::string frame(std::uint8_t op, const std::string& payload, bool more = false, bool masked = true) {
+  std::string out;
+  out += static_cast<char>((more ? 0 : 0x80) | op);
+  const std::uint8_t mask_bit = masked ? 0x80 : 0;
+  if (payload.size() < 126) {
+    out += static_cast<char>(mask_bit | payload.size());
+  } else {
+    REQUIRE(payload.size() <= 0xffff);
+    out += static_cast<char>(mask_bit | 126);
+    out += static_cast<char>(payload.size() >> 8);
+    out += static_cast<char>(payload.size() & 0xff);
+  }
+  if (!masked) return out + payload;
+  const std::uint8_t key[4] = {0x11, 0x9e, 0x5a, 0xc3};
+  for (const std::uint8_t k : key) out += static_cast<char>(k);
+  for (std::size_t i = 0; i < payload.size(); ++i) out += static_cast<char>(payload[i] ^ key[i % 4]);
+  return out;
+}
+
+// One TCP connection to the tracker that does the WebSocket handshake itself, then sends bytes
+// and reads frames as they are. Reads give up after 5 s (SO_RCVTIMEO): a test waits, never hangs.
+class raw_websocket {
+ public:
+  raw_websocket(std::uint16_t port, const std::string& version = "13") : socket_(io_) {
+    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+    timeval timeout{5, 0};
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    send("GET /announce HTTP/1.1\r\nHost: tracker\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: " + version + "\r\n"
+         "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n");
+    asio::read_until(socket_, buffer_, "\r\n\r\n");
+    std::istream head(&buffer_);
+    std::string line;
+    while (std::getline(head, line) && line != "\r") response_head_ += line + "\n";
+  }
+
+  const std::string& response_head() const { return response_head_; }
+  void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+
+  server_frame read_frame() {
+    server_frame result;
+    const std::string header = read_exactly(2);
+    result.byte0 = static_cast<std::uint8_t>(header[0]);
+    REQUIRE((static_cast<std::uint8_t>(header[1]) & 0x80) == 0);  // a server never masks
+    std::size_t length = static_cast<std::uint8_t>(header[1]) & 0x7f;
+    if (length >= 126) {
+      const std::string extended = read_exactly(length == 126 ? 2 : 8);
+      length = 0;
+      for (const char c : extended) length = (length << 8) | static_cast<std::uint8_t>(c);
+    }
+    result.payload = read_exactly(length);
+    return result;
+  }
+
+  // True once the tracker has closed the TCP connection (EOF or reset, not the read timeout).
+  bool closed_by_tracker() {
+    char byte = 0;
+    boost::system::error_code error;
+    const std::size_t n = asio::read(socket_, asio::buffer(&byte, 1), error);
+    return n == 0 && (error == asio::error::eof || error == asio::error::connection_reset);
+  }
+
+ private:
+  std::string read_exactly(std::size_t bytes) {
+    std::string out(bytes, '\0');
+    std::size_t have = std::min(bytes, buffer_.size());
+    buffer_.sgetn(out.data(), static_cast<std::streamsize>(have));
+    if (have < bytes) asio::read(socket_, asio::buffer(out.data() + have, bytes - have));
+    return out;
+  }
+
+  asio::io_context io_;
+  tcp::socket socket_;
+  asio::streambuf buffer_;
+  std::string response_head_;
+};
+
+constexpr std::uint8_t text_op = 1, binary_op = 2, close_op = 8, ping_op = 9, pong_op = 10, continuation_op = 0;
+
+TEST_CASE("the handshake is answered with the accept key and no extension", "[framing]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  raw_websocket client(tracker.port());
+  CHECK(client.response_head().rfind("HTTP/1.1 101", 0) == 0);
+  CHECK(client.response_head().find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") != std::string::npos);
+  CHECK(client.response_head().find("permessage-deflate") == std::string::npos);
+  // A version other than 13 gets 426, which names 13.
+  raw_websocket old(tracker.port(), "8");
+  CHECK(old.response_head().rfind("HTTP/1.1 426", 0) == 0);
+  CHECK(old.response_head().find("Sec-WebSocket-Version: 13") != std::string::npos);
+}
+
+TEST_CASE("a fragmented announce with a ping between its fragments: pong first, then the reply", "[framing]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  raw_websocket client(tracker.port());
+  const std::string message = announce(make_id<proto::info_hash>(3), make_id<proto::peer_id>(4), 0);
+  const std::size_t half = message.size() / 2;
+  client.send(frame(text_op, message.substr(0, half), true) + frame(ping_op, "still here") +
+              frame(continuation_op, message.substr(half, 5), true) + frame(continuation_op, message.substr(half + 5)));
+  const auto pong = client.read_frame();
+  CHECK(pong.byte0 == (0x80 | pong_op));
+  CHECK(pong.payload == "still here");
+  const auto reply = client.read_frame();
+  CHECK(reply.byte0 == (0x80 | text_op));
+  CHECK(expect_message<wt::announce_response>(reply.payload).complete == 1);
+}
+
+TEST_CASE("protocol violations close the connection with their code", "[framing]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_message_bytes = 16384\nmax_sdp_bytes = 8192\n"));
+  struct violation {
+    const char* what;
+    std::string bytes;
+    std::uint16_t code;
+  };
+  const std::string valid_json = R"({"action":"scrape"})";
+  const violation violations[] = {
+      {"an unmasked frame", frame(text_op, valid_json, false, false), 1002},
+      {"a binary message", frame(binary_op, valid_json), 1003},
+      {"text that is not UTF-8", frame(text_op, "{\"action\":\"scrape\",\"x\":\"\xc3\x28\"}"), 1007},
+      {"a reserved opcode", frame(3, valid_json), 1002},
+      {"a continuation with no message", frame(continuation_op, valid_json), 1002},
+      {"a fragmented ping", frame(ping_op, "p", true), 1002},
+      // Only the header of a 64 KiB frame: refused before any of its payload is sent.
+      {"a frame over max_message_bytes", std::string("\x81\xfe\xff\xff\x01\x02\x03\x04", 8), 1009},
+  };
+  for (const auto& [what, bytes, code] : violations) {
+    INFO(what);
+    raw_websocket client(tracker.port());
+    client.send(bytes);
+    const auto close = client.read_frame();
+    CHECK(close.opcode() == close_op);
+    CHECK(close.close_code() == code);
+    CHECK(client.closed_by_tracker());
+  }
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("oversized_messages":1)"));
+}
+
+TEST_CASE("a client's close frame is echoed with its code, then the tracker closes TCP", "[framing]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  raw_websocket client(tracker.port());
+  client.send(frame(close_op, std::string("\x0f\xa0", 2) + "done"));  // 4000
+  const auto echo = client.read_frame();
+  CHECK(echo.opcode() == close_op);
+  CHECK(echo.close_code() == 4000);
+  CHECK(client.closed_by_tracker());
+
+  // A close without a code is answered without one.
+  raw_websocket quiet(tracker.port());
+  quiet.send(frame(close_op, ""));
+  const auto bare = quiet.read_frame();
+  CHECK(bare.opcode() == close_op);
+  CHECK(bare.payload.empty());
+  CHECK(quiet.closed_by_tracker());
+}
+
+}  // namespace
+}  // namespace riptide::test
