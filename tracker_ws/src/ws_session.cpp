@@ -1,6 +1,7 @@
 #include "ws_session.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -97,6 +98,11 @@ bool ws_session<Stream>::handle_frames() {
         if (socket_closed_) return false;
         break;
       case frame_kind::ping:
+        // A client that pings without reading the pongs is a slow reader like any other.
+        if (queue_full()) {
+          drop_slow_reader();
+          return false;
+        }
         queue_frame(websocket::opcode::pong, std::string(event.payload));
         break;
       case frame_kind::pong:
@@ -122,12 +128,19 @@ bool ws_session<Stream>::handle_frames() {
 template <typename Stream>
 void ws_session<Stream>::send(std::string message) {
   if (detached_ || close_queued_) return;
-  if (outbound_.size() + writing_.size() >= worker_.session_limits().max_outbound_messages) {
-    worker_.counters().add(ws_counter::slow_readers_dropped);
-    close_now();
-    return;
-  }
+  if (queue_full()) return drop_slow_reader();
   queue_frame(websocket::opcode::text, std::move(message));
+}
+
+template <typename Stream>
+bool ws_session<Stream>::queue_full() const {
+  return outbound_.size() + writing_.size() >= worker_.session_limits().max_outbound_messages;
+}
+
+template <typename Stream>
+void ws_session<Stream>::drop_slow_reader() {
+  worker_.counters().add(ws_counter::slow_readers_dropped);
+  close_now();
 }
 
 template <typename Stream>
@@ -169,7 +182,7 @@ void ws_session<Stream>::on_write(const boost::system::error_code& error, std::s
     if (close_received_) {
       close_gracefully();
     } else if (detached_) {
-      close_now();
+      discard_until_eof();  // a violation
     }
     return;
   }
@@ -215,10 +228,31 @@ void ws_session<Stream>::close_now() {
 }
 
 template <typename Stream>
+void ws_session<Stream>::discard_until_eof() {
+  // The client may still be sending (the rest of a refused message): closing with unread bytes
+  // would reset the connection and could lose the close frame. Half-close, then read and drop
+  // until the client closes too, or until the close timer does.
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().shutdown(tcp_socket::shutdown_send, ignored);
+  discard_more();
+}
+
+template <typename Stream>
+void ws_session<Stream>::discard_more() {
+  thread_local std::array<char, 4096> discarded;  // nobody reads it: every session may share it
+  beast::get_lowest_layer(stream_).socket().async_read_some(
+      asio::buffer(discarded), [self = this->shared_from_this()](const boost::system::error_code& error, std::size_t) {
+        if (self->socket_closed_) return;
+        if (error) return self->close_now();
+        self->discard_more();
+      });
+}
+
+template <typename Stream>
 void ws_session<Stream>::close_gracefully() {
   if constexpr (std::is_same_v<Stream, tls_stream>) {
     if (socket_closed_ || shutting_down_) return;
-    detach();
+    // Still attached after a goodbye: the worker's stop waits for this session until it is done.
     shutting_down_ = true;  // the close timer, armed when closing began, bounds this
     stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) { self->close_now(); });
   } else {

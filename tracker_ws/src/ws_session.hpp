@@ -8,10 +8,11 @@
 // pinged and dropped by the worker's once-a-second check (ws_connection::check_idle), so a
 // connection needs no timer of its own.
 //
-// Closing: a violation of the protocol gets a close frame with its code; a client's close frame
-// is echoed; in both cases the TCP connection is closed once that frame is written (after the
-// TLS close_notify exchange for an echo over wss://), or after close_timeout if the client does
-// not read. say_goodbye() sends "going away" and waits for the
+// Closing: a client's close frame is echoed, and the TCP connection closed once the echo is
+// written (after the TLS close_notify exchange over wss://); a violation of the protocol gets a
+// close frame with its code, then a half-close, and what the client still sends is read and
+// dropped until it closes too (closing with unread bytes would reset the connection and could
+// lose the frame). Either way close_timeout ends a client that does not cooperate. say_goodbye() sends "going away" and waits for the
 // client's echo. The connection leaves its swarms (detach) as soon as either side starts closing.
 //
 // Worker thread only; the worker's connection table holds a plain pointer from attach() until
@@ -75,6 +76,11 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   // Queues a close frame with `code` and stops taking messages; the connection leaves its swarms
   // unless `stay_attached` (the goodbye, which the worker is iterating over).
   void start_closing(std::uint16_t code, bool stay_attached = false);
+  bool queue_full() const;  // limits.max_outbound_messages frames queued or being written
+  void drop_slow_reader();
+  // After the close frame for a violation: half-closes and drops what the client still sends.
+  void discard_until_eof();
+  void discard_more();
   void close_now();  // drops the TCP connection; pending operations end with operation_aborted
   // After the close handshake: TLS says close_notify first (what a TLS client waits for), then
   // close_now(); plain TCP closes at once.

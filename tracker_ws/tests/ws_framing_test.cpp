@@ -54,10 +54,15 @@ std::string frame(std::uint8_t op, const std::string& payload, bool more = false
 // and reads frames as they are. Reads give up after 5 s (SO_RCVTIMEO): a test waits, never hangs.
 class raw_websocket {
  public:
-  raw_websocket(std::uint16_t port, const std::string& version = "13") : socket_(io_) {
+  // `receive_buffer` > 0: SO_RCVBUF, set before connecting (a client slow to read).
+  explicit raw_websocket(std::uint16_t port, const std::string& version = "13", int receive_buffer = 0)
+      : socket_(io_) {
+    socket_.open(tcp::v4());
+    if (receive_buffer > 0) socket_.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
     socket_.connect({asio::ip::make_address("127.0.0.1"), port});
     timeval timeout{5, 0};
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     send("GET /announce HTTP/1.1\r\nHost: tracker\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: " + version + "\r\n"
          "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n");
@@ -69,6 +74,11 @@ class raw_websocket {
 
   const std::string& response_head() const { return response_head_; }
   void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  bool try_send(const std::string& bytes) {
+    boost::system::error_code error;
+    asio::write(socket_, asio::buffer(bytes), error);
+    return !error;
+  }
 
   server_frame read_frame() {
     server_frame result;
@@ -85,12 +95,17 @@ class raw_websocket {
     return result;
   }
 
-  // True once the tracker has closed the TCP connection (EOF or reset, not the read timeout).
-  bool closed_by_tracker() {
+  // How the next read ends when the tracker sends nothing more: eof (an orderly close),
+  // connection_reset, or a timeout if it keeps the connection open.
+  boost::system::error_code read_end() {
     char byte = 0;
     boost::system::error_code error;
-    const std::size_t n = asio::read(socket_, asio::buffer(&byte, 1), error);
-    return n == 0 && (error == asio::error::eof || error == asio::error::connection_reset);
+    asio::read(socket_, asio::buffer(&byte, 1), error);
+    return error;
+  }
+  bool closed_by_tracker() {
+    const auto error = read_end();
+    return error == asio::error::eof || error == asio::error::connection_reset;
   }
 
  private:
@@ -154,6 +169,9 @@ TEST_CASE("protocol violations close the connection with their code", "[framing]
       {"a fragmented ping", frame(ping_op, "p", true), 1002},
       // Only the header of a 64 KiB frame: refused before any of its payload is sent.
       {"a frame over max_message_bytes", std::string("\x81\xfe\xff\xff\x01\x02\x03\x04", 8), 1009},
+      // The same with most of its payload behind it, which the tracker never reads.
+      {"a frame over max_message_bytes, payload following",
+       std::string("\x81\xfe\xff\xff\x01\x02\x03\x04", 8) + std::string(60000, 'x'), 1009},
   };
   for (const auto& [what, bytes, code] : violations) {
     INFO(what);
@@ -162,9 +180,23 @@ TEST_CASE("protocol violations close the connection with their code", "[framing]
     const auto close = client.read_frame();
     CHECK(close.opcode() == close_op);
     CHECK(close.close_code() == code);
-    CHECK(client.closed_by_tracker());
+    // An orderly close (FIN), even with bytes the tracker never read.
+    CHECK(client.read_end() == asio::error::eof);
   }
-  CHECK(stats_show("127.0.0.1", tracker.port(), R"("oversized_messages":1)"));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("oversized_messages":2)"));
+}
+
+TEST_CASE("a client that pings without reading the pongs is dropped as a slow reader", "[framing]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_outbound_messages = 4\n"));
+  raw_websocket client(tracker.port(), "13", 4096);
+  std::string pings;
+  for (int i = 0; i < 500; ++i) pings += frame(ping_op, std::string(125, 'p'));
+  // Once the kernel buffers hold all the pongs they can, they queue in the tracker: at 4 it drops
+  // the connection, and the next writes fail. (Bounded: at most 2,000 x 65 KB.)
+  bool open = true;
+  for (int i = 0; i < 2000 && open; ++i) open = client.try_send(pings);
+  CHECK_FALSE(open);
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("slow_readers":1)"));
 }
 
 TEST_CASE("a client's close frame is echoed with its code, then the tracker closes TCP", "[framing]") {

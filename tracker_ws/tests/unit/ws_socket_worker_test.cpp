@@ -1,0 +1,80 @@
+// A socket worker without sockets: messages handed to it as a session would, its channel to a
+// request worker that nobody drains, and what it sends back to the connection.
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tracker/proto/webtorrent_codec.hpp"
+#include "ws_connection.hpp"
+#include "ws_socket_worker.hpp"
+
+namespace riptide::ws {
+namespace {
+
+namespace wt = proto::webtorrent;
+
+class recording_connection final : public ws_connection {
+ public:
+  void attach_to(ws_socket_worker& worker) { connection_id_ = worker.attach(*this); }
+  void send(std::string message) override { sent.push_back(std::move(message)); }
+  void say_goodbye() override {}
+  void ping() override {}
+  void time_out() override {}
+  std::vector<std::string> sent;
+};
+
+std::string announce_text(std::uint8_t peer) {
+  wt::announce_message message;
+  message.hash.bytes.fill(7);
+  message.peer.bytes.fill(peer);
+  message.left = 0;
+  return wt::encode_announce(message);
+}
+
+TEST_CASE("requests a full channel refuses are counted and told the tracker is busy", "[socket_worker]") {
+  ws_tracker_config config;
+  config.workers.request_workers = 1;
+  config.channels.request_queue_capacity = 16;
+  auto access_list = std::get<std::unique_ptr<runtime::access_list_holder>>(
+      runtime::access_list_holder::create(config.access_list));
+  const runtime::tracker_clock clock;
+  const core::shard_router router(core::siphash_key{1, 2}, 1);
+  connection_limiter limiter(100, 100);
+  ws_request_inbox requests(1, config.channels.request_queue_capacity);  // no request worker drains it
+  ws_response_inbox responses(1, 64);
+  ws_counters counters;
+  recording_connection connection;  // outlives the worker, which holds a pointer to it
+  ws_swarm_access swarms;
+  swarms.request_inboxes = {&requests};
+  swarms.responses = &responses;
+  ws_socket_worker worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {&counters}},
+                          std::move(swarms), counters, nullptr);
+  connection.attach_to(worker);
+
+  // One read's worth of 20 announces: one batch, flushed once run() starts; 16 fit the channel.
+  for (std::uint8_t i = 0; i < 20; ++i) worker.handle_message(connection, announce_text(i));
+  worker.stop();  // after the flush; the goodbye then waits out its deadline (1 s)
+  worker.run();
+
+  CHECK(counters.get(ws_counter::dropped_request_queue_full) == 4);
+  REQUIRE(connection.sent.size() == 4);
+  proto::info_hash hash;
+  hash.bytes.fill(7);
+  for (const auto& text : connection.sent) {
+    auto decoded = wt::decode_tracker_message(text);
+    REQUIRE(std::holds_alternative<wt::tracker_message>(decoded));
+    const auto* failure = std::get_if<wt::failure_reply>(&std::get<wt::tracker_message>(decoded));
+    REQUIRE(failure != nullptr);
+    CHECK(failure->reason == "tracker busy, announce again later");
+    CHECK(failure->action == wt::message_action::announce);
+    CHECK(failure->hash == hash);
+  }
+  // The 16 that fit are in the channel, in order.
+  ws_request taken[32];
+  CHECK(requests.receive(taken, 32, 0) == 16);
+}
+
+}  // namespace
+}  // namespace riptide::ws
