@@ -159,12 +159,17 @@ def tail(path: Path, lines: int = 15) -> str:
 # /proc
 
 
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of every thread of pid, in clock ticks."""
+def cpu_ticks_split(pid: int) -> tuple[int, int]:
+    """(utime, stime) of every thread of pid, in clock ticks."""
     with open(f"/proc/{pid}/stat", "rb") as f:
         text = f.read().decode()
     fields = text[text.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
-    return int(fields[11]) + int(fields[12])  # fields 14 and 15
+    return int(fields[11]), int(fields[12])  # fields 14 and 15
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of every thread of pid, in clock ticks."""
+    return sum(cpu_ticks_split(pid))
 
 
 def status_kib(pid: int, key: str) -> int:
@@ -412,6 +417,7 @@ class LoadRun:
     load_cpu: float | None  # load_test's, over the same window; None when cpu_window is the whole run
     server_cpu_whole_run: float  # server CPU seconds per wall second over the whole load_test run
     cpu_window: str  # "measured" (the measured phase from its 2nd second) or "whole run"
+    server_kernel_share: float | None  # of the server's CPU over cpu_window, the part in the kernel (stime)
 
     def cpu_fields(self) -> dict:
         """The CPU entries of a result, in percent (100: one core)."""
@@ -420,6 +426,7 @@ class LoadRun:
             "cpu_window": self.cpu_window,
             "cpu_percent_whole_run": self.server_cpu_whole_run * 100,
             "load_cpu_percent": None if self.load_cpu is None else self.load_cpu * 100,
+            "server_kernel_percent": None if self.server_kernel_share is None else self.server_kernel_share * 100,
         }
 
 
@@ -435,8 +442,8 @@ def run_load_test(server: Server, protocol: str, load_config: Path, args, logs: 
     load_argv = ["taskset", "-c", args.load_cores, str(args.load_test), protocol, "-c", str(load_config), "--json"]
     stdout_path = logs / f"{tag}.load_test.stdout"
     stderr_path = logs / f"{tag}.load_test.stderr"
-    # (monotonic, server ticks, load_test ticks, server VmRSS KiB)
-    samples: list[tuple[float, int, int, int]] = []
+    # (monotonic, server ticks, load_test ticks, server VmRSS KiB, server kernel ticks)
+    samples: list[tuple[float, int, int, int, int]] = []
 
     with open(stdout_path, "wb") as out:
         start_wall = time.monotonic()
@@ -468,9 +475,13 @@ def run_load_test(server: Server, protocol: str, load_config: Path, args, logs: 
 
     whole_util = (end_ticks - start_ticks) / CLOCK_TICKS / max(end_wall - start_wall, 1e-9)
     util, load_util, cpu_window = cpu_over_samples(samples, whole_util)
+    kernel_share = None
+    if cpu_window == "measured" and samples[-1][1] > samples[0][1]:
+        kernel_share = (samples[-1][4] - samples[0][4]) / (samples[-1][1] - samples[0][1])
     return LoadRun(report=report, stderr_path=stderr_path, baseline_rss_kib=baseline_kib,
                    loaded_rss_kib=samples[-1][3] if samples else peak_kib, peak_rss_kib=peak_kib,
-                   server_cpu=util, load_cpu=load_util, server_cpu_whole_run=whole_util, cpu_window=cpu_window)
+                   server_cpu=util, load_cpu=load_util, server_cpu_whole_run=whole_util, cpu_window=cpu_window,
+                   server_kernel_share=kernel_share)
 
 
 def read_load_report(stdout_path: Path, server_name: str) -> dict:
@@ -482,7 +493,8 @@ def read_load_report(stdout_path: Path, server_name: str) -> dict:
         raise BenchError(f"load_test against {server_name} printed no JSON summary ({stdout_path})")
 
 
-def cpu_over_samples(samples: list[tuple[float, int, int, int]], whole_util: float) -> tuple[float, float | None, str]:
+def cpu_over_samples(samples: list[tuple[float, int, int, int, int]],
+                     whole_util: float) -> tuple[float, float | None, str]:
     """(server CPU, load_test CPU, window) in CPU seconds per wall second between the first and the
     last progress sample; (whole_util, None, "whole run") when they span less than half a second."""
     if len(samples) >= 2 and samples[-1][0] - samples[0][0] >= 0.5:
@@ -494,7 +506,7 @@ def cpu_over_samples(samples: list[tuple[float, int, int, int]], whole_util: flo
 
 
 def _record_progress(load: subprocess.Popen, pid: int, stderr_path: Path,
-                     samples: list[tuple[float, int, int, int]], verbose: bool) -> None:
+                     samples: list[tuple[float, int, int, int, int]], verbose: bool) -> None:
     """Copies load_test's stderr to stderr_path (and to ours when verbose), sampling the server's
     and load_test's CPU and the server's VmRSS at every progress line of the measured phase."""
     with open(stderr_path, "w") as err:
@@ -502,7 +514,9 @@ def _record_progress(load: subprocess.Popen, pid: int, stderr_path: Path,
             line = raw.decode(errors="replace")
             if MEASURE_LINE.match(line):
                 try:
-                    samples.append((time.monotonic(), cpu_ticks(pid), cpu_ticks(load.pid), status_kib(pid, "VmRSS")))
+                    user, kernel = cpu_ticks_split(pid)
+                    samples.append((time.monotonic(), user + kernel, cpu_ticks(load.pid), status_kib(pid, "VmRSS"),
+                                    kernel))
                 except (OSError, ValueError, BenchError):
                     pass
             err.write(line)

@@ -26,6 +26,10 @@ Metrics per measurement:
                       load_test's first and last per-second progress lines of the measured phase
                       (so the warm-up and the first second are left out); over the whole load_test
                       run when the measured phase is shorter than 2 s. 100 % is one core.
+  of it kernel %      the part of that CPU time spent in the kernel (stime): system calls, TCP
+                      on loopback (including the receiving side, which loopback runs in the
+                      sender's context), waking the load generator and sleeping. Both servers pay
+                      it for every message; it bounds the ratio a faster server can show.
   msgs/CPU-s          msgs/s / (CPU % / 100): messages per second of server CPU.
   p50, p99 µs         announce latency (announce sent to its response), from load_test.
   peak RSS            VmHWM of the server after the run.
@@ -246,6 +250,7 @@ COLUMNS = [
     ("latency_us_p50", "p50 µs", "{:,.0f}"),
     ("latency_us_p99", "p99 µs", "{:,.0f}"),
     ("cpu_percent", "server CPU %", "{:.1f}"),
+    ("server_kernel_percent", "of it kernel %", "{:.0f}"),
     ("messages_per_cpu_second", "msgs/CPU-s", "{:,.0f}"),
     ("peak_rss_mib", "peak RSS MiB", "{:.1f}"),
     ("bytes_per_connection", "RSS B/conn", "{:,.0f}"),
@@ -527,6 +532,7 @@ def run(args, argv: list[str]) -> int:
         ] + extras_header_lines(args, "tracker_ws")
         notes = (f"{cpu_note}; msgs/s = every message sent and received by load_test (sent: announce, answer, "
                  "scrape; received: announce response, relayed offer, relayed answer, scrape response); "
+                 "of it kernel % = the share of the server's CPU spent in the kernel (stime); "
                  "msgs/CPU-s = msgs/s ÷ server CPU; p50/p99 = announce latency; RSS B/conn = (RSS with every "
                  "connection open, at the last second of the measured phase − RSS before the load) / connections.")
 
