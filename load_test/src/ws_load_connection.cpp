@@ -1,17 +1,24 @@
 #include "ws_load_connection.hpp"
 
+#include <array>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/container/static_vector.hpp>
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
+#include "tracker/proto/websocket_frames.hpp"
+#include "tracker/proto/websocket_handshake.hpp"
+#include "tracker/runtime/stream_transport.hpp"
 #include "ws_load_messages.hpp"
 #include "ws_load_worker.hpp"
 
@@ -20,19 +27,25 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace http = beast::http;
+namespace websocket = proto::websocket;
 using tcp = asio::ip::tcp;
 using clock = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
 
-using plain_stream = websocket::stream<beast::tcp_stream>;
-using tls_stream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+// Bound to the worker's io_context by type: no executor copied through a virtual table per operation.
+using worker_executor = asio::io_context::executor_type;
+using plain_stream = beast::basic_stream<tcp, worker_executor>;
+using tls_stream = beast::ssl_stream<plain_stream>;
+using worker_timer = asio::basic_waitable_timer<clock, asio::wait_traits<clock>, worker_executor>;
 
 constexpr auto connect_timeout = std::chrono::seconds(10);
 // Requests waiting for a reply, per connection, kept for timing; older ones are forgotten.
 constexpr std::size_t max_pending_timings = 1024;
 // tracker_ws accepts at least 64 KiB; a reply carrying one 16 KB offer is well below.
 constexpr std::size_t max_reply_bytes = 256 * 1024;
+// Queued frames sent in one gathered write.
+constexpr std::size_t max_frames_per_write = 16;
 
 template <typename Stream>
 class ws_load_connection : public std::enable_shared_from_this<ws_load_connection<Stream>> {
@@ -41,8 +54,9 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
   ws_load_connection(ws_load_worker& worker, std::uint32_t index, StreamArgs&&... stream_args)
       : worker_(worker),
         index_(index),
-        ws_(std::forward<StreamArgs>(stream_args)...),
-        timer_(worker.io()),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        timer_(worker.io().get_executor()),
+        reader_(max_reply_bytes, websocket::frame_sender::server),
         hash_(worker.pick_torrent()) {
     // "-RT0001-" and 12 bytes of the run seed and connection index: distinct, reproducible peer ids.
     std::mt19937_64 bits((std::uint64_t{worker.config().run.seed} << 32) | index);
@@ -52,47 +66,75 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
   }
 
   void start() {
-    auto& socket = beast::get_lowest_layer(ws_).socket();
+    auto& socket = beast::get_lowest_layer(stream_).socket();
     error_code ec;
     socket.open(worker_.target().protocol(), ec);
     if (const auto source = worker_.source_of(index_); !ec && source) socket.bind(tcp::endpoint(*source, 0), ec);
     if (ec) return fail_connect();
-    beast::get_lowest_layer(ws_).expires_after(connect_timeout);
-    beast::get_lowest_layer(ws_).async_connect(worker_.target(),
-                                               [self = this->shared_from_this()](const error_code& error) {
-                                                 self->on_connect(error);
-                                               });
+    beast::get_lowest_layer(stream_).expires_after(connect_timeout);  // connect, TLS and WebSocket handshakes
+    beast::get_lowest_layer(stream_).async_connect(worker_.target(),
+                                                   [self = this->shared_from_this()](const error_code& error) {
+                                                     self->on_connect(error);
+                                                   });
   }
 
  private:
   void on_connect(const error_code& ec) {
     if (ec) return fail_connect();
-    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+    beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true));
     if constexpr (std::is_same_v<Stream, tls_stream>) {
-      ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
-                                       [self = this->shared_from_this()](const error_code& error) {
-                                         if (error) return self->fail_connect();
-                                         self->websocket_handshake();
-                                       });
+      stream_.async_handshake(asio::ssl::stream_base::client, [self = this->shared_from_this()](const error_code& error) {
+        if (error) return self->fail_connect();
+        self->send_upgrade();
+      });
     } else {
-      websocket_handshake();
+      send_upgrade();
     }
   }
 
-  void websocket_handshake() {
-    beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    ws_.read_message_max(max_reply_bytes);
-    ws_.async_handshake(worker_.config().target.address, "/announce",
-                        [self = this->shared_from_this()](const error_code& error) { self->on_handshake(error); });
+  // The opening handshake (RFC 6455, 4.1): a GET with a fresh key, and a 101 whose
+  // Sec-WebSocket-Accept proves the tracker read it.
+  void send_upgrade() {
+    std::array<std::uint8_t, 16> nonce{};
+    for (auto& byte : nonce) byte = static_cast<std::uint8_t>(worker_.random()());
+    handshake_ = std::make_unique<handshake_state>();
+    handshake_->key = websocket::client_key(nonce);
+    handshake_->request = "GET /announce HTTP/1.1\r\nHost: " + worker_.config().target.address +
+                          "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + handshake_->key +
+                          "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(handshake_->request),
+                      [self = this->shared_from_this()](const error_code& error, std::size_t) {
+                        if (error) return self->fail_connect();
+                        self->read_upgrade();
+                      });
   }
 
-  void on_handshake(const error_code& ec) {
+  void read_upgrade() {
+    http::async_read(stream_, handshake_->buffer, handshake_->parser,
+                     [self = this->shared_from_this()](const error_code& error, std::size_t) {
+                       self->on_upgrade(error);
+                     });
+  }
+
+  void on_upgrade(const error_code& ec) {
     if (ec) return fail_connect();
-    ws_.text(true);
+    const auto& response = handshake_->parser.get();
+    if (response.result() != http::status::switching_protocols ||
+        response[http::field::sec_websocket_accept] != websocket::accept_key(handshake_->key)) {
+      return fail_connect();
+    }
+    beast::get_lowest_layer(stream_).expires_never();
+    // Whatever came behind the 101 is the first frames.
+    const auto leftover = handshake_->buffer.data();
+    std::string_view already_read(static_cast<const char*>(leftover.data()), leftover.size());
     open_ = true;
     worker_.counters().add_connected();
     send_announce(true);
+    while (!already_read.empty()) {
+      already_read = reader_.feed(already_read);
+      if (!handle_frames()) return;
+    }
+    handshake_.reset();
     do_read();
     // The first periodic message at a random point of the interval, so connections do not beat together.
     const auto interval = worker_.config().requests.message_interval_ms;
@@ -116,6 +158,8 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
     worker_.counters().add_closed();
     mark_warmed();
     timer_.cancel();
+    error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
   void arm_timer(std::chrono::milliseconds delay) {
@@ -155,15 +199,26 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
 
   void send(std::string text, ws_sent kind) {
     if (!open_) return;
-    if (queue_.size() >= worker_.config().requests.max_queued_messages) {
+    if (outbound_.size() + writing_.size() >= worker_.config().requests.max_queued_messages) {
       worker_.counters().add_dropped();
       return;
     }
     worker_.counters().add(kind);
     if (kind == ws_sent::announce) remember(pending_announces_);
     if (kind == ws_sent::scrape) remember(pending_scrapes_);
-    queue_.push_back(std::move(text));
-    if (queue_.size() == 1) do_write();
+    queue_frame(websocket::opcode::text, text);
+  }
+
+  // A client masks every frame with a fresh key (RFC 6455, 5.3).
+  void queue_frame(websocket::opcode op, std::string_view payload) {
+    const auto bits = worker_.random()();
+    const std::array<std::uint8_t, 4> key{static_cast<std::uint8_t>(bits), static_cast<std::uint8_t>(bits >> 8),
+                                          static_cast<std::uint8_t>(bits >> 16), static_cast<std::uint8_t>(bits >> 24)};
+    std::string frame;
+    frame.reserve(payload.size() + websocket::max_client_header_bytes);
+    websocket::append_client_frame(frame, op, payload, key);
+    outbound_.push_back(std::move(frame));
+    if (writing_.empty()) do_write();
   }
 
   static void remember(std::deque<clock::time_point>& pending) {
@@ -181,34 +236,64 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
     }
   }
 
-  // One write at a time (a Beast rule); the queue is bounded by max_queued_messages.
+  // What is queued leaves in one gathered write; the queue is bounded by max_queued_messages.
   void do_write() {
-    ws_.async_write(asio::buffer(queue_.front()),
-                    [self = this->shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); });
+    const auto count = static_cast<std::ptrdiff_t>(std::min(outbound_.size(), max_frames_per_write));
+    std::move(outbound_.begin(), outbound_.begin() + count, std::back_inserter(writing_));
+    outbound_.erase(outbound_.begin(), outbound_.begin() + count);
+    boost::container::static_vector<asio::const_buffer, max_frames_per_write> buffers;
+    for (const auto& frame : writing_) buffers.emplace_back(frame.data(), frame.size());
+    asio::async_write(runtime::stream_transport(stream_), buffers,
+                      [self = this->shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(const error_code& ec) {
+    writing_.clear();
     if (ec) {
-      queue_.clear();
+      outbound_.clear();
       return broken();
     }
-    queue_.pop_front();
-    if (!queue_.empty()) do_write();
+    if (open_ && !outbound_.empty()) do_write();
   }
 
   void do_read() {
-    ws_.async_read(buffer_, [self = this->shared_from_this()](const error_code& ec, std::size_t) {
-      self->on_read(ec);
-    });
+    const auto space = reader_.prepare();
+    runtime::stream_transport(stream_).async_read_some(asio::buffer(space.data(), space.size()),
+                                       [self = this->shared_from_this()](const error_code& ec, std::size_t bytes) {
+                                         self->on_read(ec, bytes);
+                                       });
   }
 
-  void on_read(const error_code& ec) {
-    if (ec) return broken();
-    // Decoded in place; handle() copies only what it keeps.
-    const auto data = buffer_.data();
-    handle(std::string_view(static_cast<const char*>(data.data()), data.size()));
-    buffer_.consume(buffer_.size());
-    do_read();
+  void on_read(const error_code& ec, std::size_t bytes) {
+    if (ec || !open_) return broken();
+    reader_.commit(bytes);
+    if (handle_frames()) do_read();
+  }
+
+  // Every whole message and control frame read so far; false once the connection is over.
+  bool handle_frames() {
+    using kind = websocket::frame_event::kind;
+    for (;;) {
+      const auto event = reader_.next();
+      switch (event.what) {
+        case kind::need_more: return open_;
+        case kind::text:
+          handle(event.payload);  // decoded in place; handle() copies only what it keeps
+          break;
+        case kind::ping: queue_frame(websocket::opcode::pong, event.payload); break;
+        case kind::pong: break;
+        case kind::close:  // the tracker goes away (or closes us): the connection is over
+          broken();
+          return false;
+        case kind::fail: {
+          worker_.counters().add_malformed();
+          auto& first = worker_.results().first_malformed;
+          if (first.empty()) first = "a WebSocket frame to close with " + std::to_string(event.code);
+          broken();
+          return false;
+        }
+      }
+    }
   }
 
   void handle(std::string_view text) {
@@ -247,14 +332,24 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
     }
   }
 
+  // Only until the handshake is done.
+  struct handshake_state {
+    std::string key;
+    std::string request;
+    beast::flat_buffer buffer;
+    http::response_parser<http::empty_body> parser;
+  };
+
   ws_load_worker& worker_;
   std::uint32_t index_;
-  Stream ws_;
-  beast::flat_buffer buffer_;
-  asio::steady_timer timer_;
+  Stream stream_;
+  worker_timer timer_;
+  websocket::frame_reader reader_;
+  std::unique_ptr<handshake_state> handshake_;
   proto::info_hash hash_;
   proto::peer_id peer_;
-  std::deque<std::string> queue_;  // front: being written
+  std::vector<std::string> outbound_;  // framed and masked, not written yet
+  std::vector<std::string> writing_;   // in the write in flight
   std::deque<clock::time_point> pending_announces_;
   std::deque<clock::time_point> pending_scrapes_;
   bool open_ = false;
@@ -265,9 +360,10 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
 
 void start_ws_connection(ws_load_worker& worker, std::uint32_t connection) {
   if (worker.config().target.tls) {
-    std::make_shared<ws_load_connection<tls_stream>>(worker, connection, worker.io(), worker.tls())->start();
+    std::make_shared<ws_load_connection<tls_stream>>(worker, connection, worker.io().get_executor(), worker.tls())
+        ->start();
   } else {
-    std::make_shared<ws_load_connection<plain_stream>>(worker, connection, worker.io())->start();
+    std::make_shared<ws_load_connection<plain_stream>>(worker, connection, worker.io().get_executor())->start();
   }
 }
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "websocket_handshake.hpp"
+#include "ws_upgrade.hpp"
 #include "ws_session.hpp"
 #include "ws_session_fail.hpp"
 #include "ws_socket_worker.hpp"

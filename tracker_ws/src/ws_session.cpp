@@ -7,8 +7,8 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/container/static_vector.hpp>
 #include <iterator>
-#include <type_traits>
 
+#include "tracker/runtime/stream_transport.hpp"
 #include "ws_session_fail.hpp"
 #include "ws_socket_worker.hpp"
 
@@ -18,21 +18,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = proto::websocket;
 using frame_kind = websocket::frame_event::kind;
-
-namespace {
-
-// What the session reads and writes: the socket itself for ws:// (the TCP stream's timer layer
-// served the handshake deadline and is not needed after it), the TLS stream for wss://.
-template <typename Stream>
-auto& transport(Stream& stream) {
-  if constexpr (std::is_same_v<Stream, plain_stream>) {
-    return stream.socket();
-  } else {
-    return stream;
-  }
-}
-
-}  // namespace
 
 template <typename Stream>
 ws_session<Stream>::ws_session(Stream stream, connection_slot slot, ws_socket_worker& worker,
@@ -54,11 +39,7 @@ void ws_session<Stream>::run(std::string_view already_read) {
   connection_id_ = worker_.attach(*this);
   // Frames a client sent right behind its request (it should have waited for the 101).
   while (!already_read.empty()) {
-    const auto space = reader_.prepare();
-    const std::size_t n = std::min(space.size(), already_read.size());
-    std::copy_n(already_read.data(), n, space.data());
-    reader_.commit(n);
-    already_read.remove_prefix(n);
+    already_read = reader_.feed(already_read);
     if (!handle_frames()) return;
   }
   do_read();
@@ -67,7 +48,7 @@ void ws_session<Stream>::run(std::string_view already_read) {
 template <typename Stream>
 void ws_session<Stream>::do_read() {
   const auto space = reader_.prepare();
-  transport(stream_).async_read_some(asio::buffer(space.data(), space.size()),
+  runtime::stream_transport(stream_).async_read_some(asio::buffer(space.data(), space.size()),
                                      beast::bind_front_handler(&ws_session::on_read, this->shared_from_this()));
 }
 
@@ -162,7 +143,7 @@ void ws_session<Stream>::do_write() {
     buffers.emplace_back(frame.header.data(), frame.header_bytes);
     if (!frame.payload.empty()) buffers.emplace_back(frame.payload.data(), frame.payload.size());
   }
-  asio::async_write(transport(stream_), buffers,
+  asio::async_write(runtime::stream_transport(stream_), buffers,
                     beast::bind_front_handler(&ws_session::on_write, this->shared_from_this()));
 }
 

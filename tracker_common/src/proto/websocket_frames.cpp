@@ -33,9 +33,10 @@ bool is_control(std::uint8_t op) { return (op & 0x08) != 0; }
 
 }  // namespace
 
-frame_reader::frame_reader(std::size_t max_message_bytes)
+frame_reader::frame_reader(std::size_t max_message_bytes, frame_sender sender)
     : max_message_bytes_(max_message_bytes),
-      max_capacity_(max_message_bytes + max_client_header_bytes + max_control_payload_bytes + 128) {}
+      max_capacity_(max_message_bytes + max_client_header_bytes + max_control_payload_bytes + 128),
+      masked_(sender == frame_sender::client) {}
 
 frame_event frame_reader::fail(std::uint16_t code) {
   if (failed_ == 0) failed_ = code;
@@ -83,6 +84,14 @@ std::span<char> frame_reader::prepare() {
 
 void frame_reader::commit(std::size_t bytes) { end_ += std::min(bytes, capacity_ - end_); }
 
+std::string_view frame_reader::feed(std::string_view bytes) {
+  const auto space = prepare();
+  const std::size_t n = std::min(space.size(), bytes.size());
+  std::copy_n(bytes.data(), n, space.data());
+  commit(n);
+  return bytes.substr(n);
+}
+
 frame_event frame_reader::next() {
   using kind = frame_event::kind;
   while (failed_ == 0) {
@@ -95,7 +104,7 @@ frame_event frame_reader::next() {
     const bool fin = (byte0 & 0x80) != 0;
     const std::uint8_t op = byte0 & 0x0f;
     if ((byte0 & 0x70) != 0) return fail(close_code::protocol_error);  // no extension was agreed
-    if ((byte1 & 0x80) == 0) return fail(close_code::protocol_error);  // a client must mask
+    if (((byte1 & 0x80) != 0) != masked_) return fail(close_code::protocol_error);  // clients mask, servers not
     std::uint64_t length = byte1 & 0x7f;
 
     switch (static_cast<opcode>(op)) {
@@ -117,7 +126,7 @@ frame_event frame_reader::next() {
     }
 
     const std::size_t length_bytes = length == 126 ? 2 : length == 127 ? 8 : 0;
-    const std::size_t header_bytes = 2 + length_bytes + 4;
+    const std::size_t header_bytes = 2 + length_bytes + (masked_ ? 4 : 0);
     needed_ = header_bytes;
     if (available < header_bytes) return {};
     if (length_bytes != 0) length = read_big_endian(header + 2, length_bytes);
@@ -127,11 +136,13 @@ frame_event frame_reader::next() {
     needed_ = header_bytes + static_cast<std::size_t>(length);
     if (available < needed_) return {};
 
-    std::array<std::uint8_t, 4> key{};
-    std::memcpy(key.data(), header + 2 + length_bytes, key.size());
     char* payload = data_.get() + begin_ + header_bytes;
     const auto payload_bytes = static_cast<std::size_t>(length);
-    unmask({payload, payload_bytes}, key);
+    if (masked_) {
+      std::array<std::uint8_t, 4> key{};
+      std::memcpy(key.data(), header + 2 + length_bytes, key.size());
+      unmask({payload, payload_bytes}, key);
+    }
     begin_ += needed_;
     needed_ = 0;
     const std::string_view view(payload, payload_bytes);
@@ -184,6 +195,20 @@ std::size_t write_frame_header(opcode op, std::size_t payload_bytes,
     out[2 + i] = static_cast<std::uint8_t>(length >> (8 * (length_bytes - 1 - i)));
   }
   return 2 + length_bytes;
+}
+
+void append_client_frame(std::string& out, opcode op, std::string_view payload, std::array<std::uint8_t, 4> key) {
+  std::array<std::uint8_t, max_server_header_bytes> header{};
+  const std::size_t header_bytes = write_frame_header(op, payload.size(), header);
+  header[1] |= 0x80;  // MASK
+  const std::size_t start = out.size();
+  out.resize(start + header_bytes + key.size() + payload.size());
+  char* at = out.data() + start;
+  std::memcpy(at, header.data(), header_bytes);
+  std::memcpy(at + header_bytes, key.data(), key.size());
+  char* masked = at + header_bytes + key.size();
+  if (!payload.empty()) std::memcpy(masked, payload.data(), payload.size());
+  unmask({masked, payload.size()}, key);  // XOR both ways
 }
 
 void unmask(std::span<char> bytes, std::array<std::uint8_t, 4> key) {

@@ -196,6 +196,34 @@ TEST_CASE("websocket: close frames: code, reason, and the malformed ones") {
   CHECK(feed(close_frame(std::string("\x03\xe8", 2) + "\xff")) == std::vector{failure(close_code::invalid_payload)});
 }
 
+TEST_CASE("websocket: a client reads unmasked server frames and refuses masked ones") {
+  std::array<std::uint8_t, max_server_header_bytes> header{};
+  const std::string message(300, 'r');
+  std::string bytes;
+  for (const auto& [op, payload] : {std::pair{opcode::text, message}, std::pair{opcode::ping, std::string("p")},
+                                    std::pair{opcode::close, std::string("\x03\xe9", 2)}}) {
+    const std::size_t n = write_frame_header(op, payload.size(), header);
+    bytes.append(reinterpret_cast<const char*>(header.data()), n);
+    bytes += payload;
+  }
+  frame_reader client(65536, frame_sender::server);
+  CHECK(feed(client, bytes, 5) == std::vector<event_copy>{{kind::text, message, 0}, {kind::ping, "p", 0},
+                                                          {kind::close, "", close_code::going_away}});
+  frame_reader strict(65536, frame_sender::server);
+  CHECK(feed(strict, text_frame("masked")) == std::vector{failure(close_code::protocol_error)});
+}
+
+TEST_CASE("websocket: append_client_frame makes the frames a server reads back") {
+  std::string bytes;
+  const std::string large(70000, 'L');
+  append_client_frame(bytes, opcode::text, "Hello", {0x37, 0xfa, 0x21, 0x3d});
+  CHECK(bytes == "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");  // RFC 6455 5.7
+  append_client_frame(bytes, opcode::pong, "", {1, 2, 3, 4});
+  append_client_frame(bytes, opcode::text, large, {9, 8, 7, 6});
+  CHECK(feed(bytes, 100000) ==
+        std::vector<event_copy>{{kind::text, "Hello", 0}, {kind::pong, "", 0}, {kind::text, large, 0}});
+}
+
 TEST_CASE("websocket: a message over the limit fails from its header, before its payload is read") {
   frame_reader reader(1000);
   // Only the header of a 1,001-byte frame: nothing else needs to arrive.

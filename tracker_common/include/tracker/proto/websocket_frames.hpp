@@ -1,14 +1,14 @@
 #pragma once
-// WebSocket framing (RFC 6455, section 5) for a server, without I/O. frame_reader takes the bytes
-// a connection reads and yields whole text messages and control frames; write_frame_header()
-// makes the header of an unmasked server frame. Extensions (permessage-deflate) are never
-// negotiated, so every RSV bit must be 0.
+// WebSocket framing (RFC 6455, section 5), without I/O. frame_reader takes the bytes a connection
+// reads and yields whole text messages and control frames; write_frame_header() makes the header
+// of an unmasked server frame, append_client_frame() a whole masked client frame (load_test).
+// Extensions (permessage-deflate) are never negotiated, so every RSV bit must be 0.
 //
-// A client frame:
+// A frame:
 //   byte 0      FIN (0x80), RSV1-3 (0x70, must be 0), opcode (0x0f)
-//   byte 1      MASK (0x80, must be 1 from a client), payload length 0..125, or 126 / 127
+//   byte 1      MASK (0x80: 1 from a client, 0 from a server), payload length 0..125, or 126 / 127
 //   +2 or +8    the length, big-endian, when byte 1 said 126 (16 bits) or 127 (64 bits, top bit 0)
-//   +4          the masking key; payload byte i is XORed with key[i % 4]
+//   +4          from a client only: the masking key; payload byte i is XORed with key[i % 4]
 //   payload
 // Control frames (close 8, ping 9, pong 10) are never fragmented and carry at most 125 bytes; they
 // may come between the fragments of a message (text 1, then continuation 0 until FIN).
@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace riptide::proto::websocket {
@@ -50,6 +51,9 @@ struct frame_event {
   std::uint16_t code = 0;
 };
 
+// Who wrote the frames a reader takes: a client masks every frame, a server none (RFC 6455, 5.1).
+enum class frame_sender : std::uint8_t { client, server };
+
 inline constexpr std::size_t max_client_header_bytes = 14;  // 2 + 8 (length) + 4 (mask)
 inline constexpr std::size_t max_server_header_bytes = 10;  // 2 + 8 (length), no mask
 inline constexpr std::size_t max_control_payload_bytes = 125;
@@ -61,13 +65,16 @@ inline constexpr std::size_t max_control_payload_bytes = 125;
 // further, and it is given back once it has grown past a few KiB and is empty again.
 class frame_reader {
  public:
-  explicit frame_reader(std::size_t max_message_bytes);
+  explicit frame_reader(std::size_t max_message_bytes, frame_sender sender = frame_sender::client);
 
   // Free space to read into; not empty after next() said need_more. Moves what is kept (the
   // message being assembled, the unread bytes) to the front first, which ends the validity of
   // any payload returned before.
   std::span<char> prepare();
   void commit(std::size_t bytes);
+  // prepare(), copy and commit() for bytes read before the reader took over (those behind the
+  // handshake): takes the front of `bytes` that fits, returns the rest.
+  std::string_view feed(std::string_view bytes);
   frame_event next();
 
   std::size_t capacity() const { return capacity_; }
@@ -87,6 +94,7 @@ class frame_reader {
   std::size_t message_start_ = 0;  // the message being assembled: [message_start_, + message_bytes_)
   std::size_t message_bytes_ = 0;
   std::size_t needed_ = 0;         // need_more: bytes from begin_ that the current frame needs
+  bool masked_;                    // frames from a client: each must be masked; from a server: none
   bool in_message_ = false;        // a text frame without FIN came; continuations follow
   std::uint16_t failed_ = 0;       // the close code of a violation; 0 while all is well
 };
@@ -95,6 +103,9 @@ class frame_reader {
 // length (2, 4 or 10).
 std::size_t write_frame_header(opcode op, std::size_t payload_bytes,
                                std::span<std::uint8_t, max_server_header_bytes> out);
+
+// Appends one final client frame to `out`: header, `key`, and `payload` masked with it.
+void append_client_frame(std::string& out, opcode op, std::string_view payload, std::array<std::uint8_t, 4> key);
 
 // XORs `bytes` with the 4-byte masking key, starting at key byte 0.
 void unmask(std::span<char> bytes, std::array<std::uint8_t, 4> key);

@@ -5,13 +5,9 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <string>
 #include <string_view>
 
 namespace riptide::ws {
-
-// Sec-WebSocket-Accept for a client's Sec-WebSocket-Key: base64(SHA-1(key + the RFC's GUID)).
-std::string websocket_accept_key(std::string_view client_key);
 
 // The answer to `request`, which beast::websocket::is_upgrade() accepted: 101 Switching
 // Protocols, or 426 (another protocol version; it names 13) or 400 (no usable key). No extension
