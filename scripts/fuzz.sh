@@ -18,9 +18,15 @@ for fuzzer in "${fuzzers[@]}"; do
   corpus="build/fuzz/corpus/$fuzzer"
   mkdir -p "$corpus"
   echo "fuzz: $fuzzer for ${seconds} s"
-  # Known crashers first (fuzz/regressions), then new inputs, for a bounded time.
-  if ! "build/fuzz/fuzz/$fuzzer" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
-      -artifact_prefix="build/fuzz/$fuzzer-" "$corpus" fuzz/regressions \
+  # Known crashers first (fuzz/regressions) and the seeds of its format (fuzz/seeds/NAME), then new
+  # inputs, for a bounded time. The JSON decoders get a dictionary: Boost.JSON is a system library
+  # without coverage instrumentation, so the fuzzer would not find JSON syntax on its own.
+  seeds=()
+  [[ -d "fuzz/seeds/$fuzzer" ]] && seeds=("fuzz/seeds/$fuzzer")
+  dictionary=()
+  [[ "$fuzzer" == webtorrent_message_fuzzer ]] && dictionary=(-dict=fuzz/json.dict)
+  if ! "build/fuzz/fuzz/$fuzzer" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "${dictionary[@]}" \
+      -artifact_prefix="build/fuzz/$fuzzer-" "$corpus" fuzz/regressions "${seeds[@]}" \
       > "build/fuzz/$fuzzer.log" 2>&1; then
     echo "fuzz: $fuzzer FAILED, see build/fuzz/$fuzzer.log"
     status=1

@@ -24,7 +24,7 @@ ws_session<Stream>::ws_session(Stream stream, connection_slot slot, ws_socket_wo
                                std::shared_ptr<asio::ssl::context> tls)
     : tls_(std::move(tls)),
       stream_(std::move(stream)),
-      reader_(worker.session_limits().max_message_bytes),
+      reader_(worker.session_limits().max_message_bytes, websocket::frame_sender::client, websocket::text_check::caller),
       slot_(std::move(slot)),
       worker_(worker) {
   family_ = slot_.address().is_v6() ? proto::address_family::ipv6 : proto::address_family::ipv4;
@@ -75,7 +75,11 @@ bool ws_session<Stream>::handle_frames() {
         return true;
       case frame_kind::text:
         // In place: the payload lives in the reader's buffer until the next read.
-        if (!close_queued_) worker_.handle_message(*this, event.payload);
+        if (close_queued_) break;
+        if (worker_.handle_message(*this, event.payload) == ws_socket_worker::message_verdict::not_utf8) {
+          start_closing(websocket::close_code::invalid_payload);
+          return false;
+        }
         if (socket_closed_) return false;
         break;
       case frame_kind::ping:

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <utility>
 
+#include "tracker/proto/utf8.hpp"
 #include "tracker/runtime/log.hpp"
 #include "ws_connection.hpp"
 #include "ws_listener.hpp"
@@ -161,12 +162,13 @@ void ws_socket_worker::detach(ws_connection& session) {
   }
 }
 
-void ws_socket_worker::handle_message(ws_connection& session, std::string_view text) {
+ws_socket_worker::message_verdict ws_socket_worker::handle_message(ws_connection& session, std::string_view text) {
   auto decoded = wt::decode_client_message(text, decode_limits_);
   if (auto* failure = std::get_if<wt::decode_failure>(&decoded)) {
+    if (!proto::is_valid_utf8(text)) return message_verdict::not_utf8;
     counters_.add(ws_counter::invalid_messages);
     session.send(wt::encode_failure(wt::to_failure_reply(*failure)));
-    return;
+    return message_verdict::served;
   }
   auto& message = std::get<wt::client_message>(decoded);
   if (auto* announce = std::get_if<wt::announce_message>(&message)) {
@@ -174,6 +176,7 @@ void ws_socket_worker::handle_message(ws_connection& session, std::string_view t
   } else {
     handle_scrape(session, std::get<wt::scrape_message>(message));
   }
+  return message_verdict::served;
 }
 
 void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_message message) {

@@ -104,8 +104,11 @@ class ws_socket_worker {
   std::uint64_t attach(ws_connection& session);
   // The session closed (or failed): its peers leave every swarm at once.
   void detach(ws_connection& session);
-  // One text message from a session.
-  void handle_message(ws_connection& session, std::string_view text);
+  // One text message from a session, which the session reads without checking its UTF-8: the
+  // decoder does (a message that decodes is UTF-8). not_utf8: no reply was sent, and the session
+  // must close with invalid_payload (RFC 6455 8.1).
+  enum class message_verdict : std::uint8_t { served, not_utf8 };
+  message_verdict handle_message(ws_connection& session, std::string_view text);
 
   std::string stats_json() const;
 

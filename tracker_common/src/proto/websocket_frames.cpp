@@ -33,10 +33,11 @@ bool is_control(std::uint8_t op) { return (op & 0x08) != 0; }
 
 }  // namespace
 
-frame_reader::frame_reader(std::size_t max_message_bytes, frame_sender sender)
+frame_reader::frame_reader(std::size_t max_message_bytes, frame_sender sender, text_check check)
     : max_message_bytes_(max_message_bytes),
       max_capacity_(max_message_bytes + max_client_header_bytes + max_control_payload_bytes + 128),
-      masked_(sender == frame_sender::client) {}
+      masked_(sender == frame_sender::client),
+      check_text_(check == text_check::reader) {}
 
 frame_event frame_reader::fail(std::uint16_t code) {
   if (failed_ == 0) failed_ = code;
@@ -175,7 +176,7 @@ frame_event frame_reader::next() {
     in_message_ = false;
     const std::string_view message(data_.get() + message_start_, message_bytes_);
     message_bytes_ = 0;
-    if (!is_valid_utf8(message)) return fail(close_code::invalid_payload);
+    if (check_text_ && !is_valid_utf8(message)) return fail(close_code::invalid_payload);
     return {kind::text, message, 0};
   }
   return fail(failed_);

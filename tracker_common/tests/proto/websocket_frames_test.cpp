@@ -156,6 +156,14 @@ TEST_CASE("websocket: a UTF-8 character split across fragments is valid; broken 
   CHECK(feed(text_frame(latin1)) == std::vector<event_copy>{{kind::text, latin1, 0}});
 }
 
+TEST_CASE("websocket: with text_check::caller, text is handed over unchecked (close reasons still are)") {
+  frame_reader reader(65536, frame_sender::client, text_check::caller);
+  CHECK(feed(reader, text_frame("caf\xc3")) == std::vector<event_copy>{{kind::text, "caf\xc3", 0}});
+  frame_reader closing(65536, frame_sender::client, text_check::caller);
+  CHECK(feed(closing, client_frame({.op = 8, .payload = std::string("\x03\xe8", 2) + "\xff"})) ==
+        std::vector{failure(close_code::invalid_payload)});
+}
+
 TEST_CASE("websocket: each protocol violation fails with its close code") {
   using spec = frame_spec;
   CHECK(feed(client_frame(spec{.payload = "x", .masked = false})) == std::vector{failure(close_code::protocol_error)});

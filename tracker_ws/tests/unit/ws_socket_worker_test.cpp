@@ -33,6 +33,31 @@ std::string announce_text(std::uint8_t peer) {
   return wt::encode_announce(message);
 }
 
+TEST_CASE("a message that is not UTF-8 gets no reply: the session is told to close", "[socket_worker]") {
+  ws_tracker_config config;
+  auto access_list = std::get<std::unique_ptr<runtime::access_list_holder>>(
+      runtime::access_list_holder::create(config.access_list));
+  const runtime::tracker_clock clock;
+  const core::shard_router router(core::siphash_key{1, 2}, 1);
+  connection_limiter limiter(100, 100);
+  ws_counters counters;
+  recording_connection connection;
+  ws_swarm_access swarms;
+  swarms.inline_service = std::make_unique<ws_swarm_service>(ws_swarm_settings{}, core::siphash_key{3, 4}, 5,
+                                                             clock.now_seconds(), counters);
+  ws_socket_worker worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {&counters}},
+                          std::move(swarms), counters, nullptr);
+  connection.attach_to(worker);
+  using verdict = ws_socket_worker::message_verdict;
+  CHECK(worker.handle_message(connection, "{\"action\":\"scrape\",\"x\":\"\xc3\x28\"}") == verdict::not_utf8);
+  CHECK(connection.sent.empty());
+  // Broken JSON that is UTF-8 gets its failure reply.
+  CHECK(worker.handle_message(connection, "{\"action\":\"scr\u00e9") == verdict::served);
+  CHECK(connection.sent.size() == 1);
+  CHECK(worker.handle_message(connection, announce_text(1)) == verdict::served);
+  CHECK(connection.sent.size() == 2);
+}
+
 TEST_CASE("requests a full channel refuses are counted and told the tracker is busy", "[socket_worker]") {
   ws_tracker_config config;
   config.workers.request_workers = 1;

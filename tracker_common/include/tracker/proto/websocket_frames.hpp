@@ -40,7 +40,7 @@ inline constexpr std::uint16_t message_too_big = 1009;
 struct frame_event {
   enum class kind : std::uint8_t {
     need_more,  // read more bytes first
-    text,       // a whole text message (all its fragments, unmasked, valid UTF-8)
+    text,       // a whole text message (all its fragments, unmasked; UTF-8 unless text_check::caller)
     ping,       // answer with a pong carrying `payload`
     pong,
     close,      // the client closes: `code` (no_status when it gave none), `payload` its reason
@@ -53,6 +53,9 @@ struct frame_event {
 
 // Who wrote the frames a reader takes: a client masks every frame, a server none (RFC 6455, 5.1).
 enum class frame_sender : std::uint8_t { client, server };
+// Who checks that a text message is UTF-8: the reader (fail with invalid_payload), or its caller,
+// whose decoder checks it anyway (tracker_ws: see decode_client_message).
+enum class text_check : std::uint8_t { reader, caller };
 
 inline constexpr std::size_t max_client_header_bytes = 14;  // 2 + 8 (length) + 4 (mask)
 inline constexpr std::size_t max_server_header_bytes = 10;  // 2 + 8 (length), no mask
@@ -65,7 +68,8 @@ inline constexpr std::size_t max_control_payload_bytes = 125;
 // further, and it is given back once it has grown past a few KiB and is empty again.
 class frame_reader {
  public:
-  explicit frame_reader(std::size_t max_message_bytes, frame_sender sender = frame_sender::client);
+  explicit frame_reader(std::size_t max_message_bytes, frame_sender sender = frame_sender::client,
+                        text_check check = text_check::reader);
 
   // Free space to read into; not empty after next() said need_more. Moves what is kept (the
   // message being assembled, the unread bytes) to the front first, which ends the validity of
@@ -95,6 +99,7 @@ class frame_reader {
   std::size_t message_bytes_ = 0;
   std::size_t needed_ = 0;         // need_more: bytes from begin_ that the current frame needs
   bool masked_;                    // frames from a client: each must be masked; from a server: none
+  bool check_text_;                // text_check::reader
   bool in_message_ = false;        // a text frame without FIN came; continuations follow
   std::uint16_t failed_ = 0;       // the close code of a violation; 0 while all is well
 };

@@ -160,7 +160,9 @@ struct decode_failure {
 
 using client_decode_result = std::variant<client_message, decode_failure>;
 
-// Total: any text gives a message or a failure; no exception escapes.
+// Total: any text gives a message or a failure; no exception escapes. Text that decodes is
+// well-formed UTF-8 (Boost.JSON checks every string, and outside strings JSON is ASCII), so a
+// WebSocket server need check only the text that fails (RFC 6455 8.1 wants it closed with 1007).
 client_decode_result decode_client_message(std::string_view text, const decode_limits& limits = {});
 
 // --- Tracker -> client ---
