@@ -47,7 +47,7 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
                                    ws_socket_worker_services services, ws_swarm_access swarms,
                                    ws_counters& counters, std::shared_ptr<boost::asio::ssl::context> tls)
     : id_(id),
-      config_(config),
+      statistics_interval_(config.statistics.interval_seconds),
       services_(std::move(services)),
       access_list_(services_.access_list),
       swarms_(std::move(swarms)),
@@ -72,6 +72,7 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
   session_limits_.max_outbound_messages = config.limits.max_outbound_messages;
   session_limits_.handshake_timeout = std::chrono::seconds(config.limits.handshake_timeout_seconds);
   session_limits_.idle_timeout = std::chrono::seconds(config.limits.idle_timeout_seconds);
+  session_limits_.max_torrents_per_connection = config.limits.max_torrents_per_connection;
   decode_limits_.max_message_bytes = config.limits.max_message_bytes;
   decode_limits_.max_offers = config.limits.max_offers;
   decode_limits_.max_sdp_bytes = config.limits.max_sdp_bytes;
@@ -195,7 +196,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   if (count_here && message.event == wt::announce_event::stopped) {
     session.leave_torrent(message.hash, message.peer);
   } else if (count_here &&
-             !session.hold_torrent(message.hash, message.peer, config_.limits.max_torrents_per_connection)) {
+             !session.hold_torrent(message.hash, message.peer, session_limits_.max_torrents_per_connection)) {
     counters_.add(ws_counter::refused_announces);
     counters_.add(ws_counter::too_many_torrents);
     const auto reason = core::failure_reason(core::webtorrent_announce_status::too_many_torrents_on_connection);
@@ -432,8 +433,8 @@ void ws_socket_worker::schedule_housekeeping() {
 }
 
 void ws_socket_worker::schedule_statistics() {
-  if (config_.statistics.interval_seconds == 0) return;
-  statistics_timer_->expires_after(std::chrono::seconds(config_.statistics.interval_seconds));
+  if (statistics_interval_.count() == 0) return;
+  statistics_timer_->expires_after(statistics_interval_);
   statistics_timer_->async_wait([this](const boost::system::error_code& error) {
     if (error) return;
     ws_counters total;

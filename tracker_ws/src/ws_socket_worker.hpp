@@ -52,6 +52,7 @@ struct ws_session_limits {
   std::size_t max_outbound_messages = 256;
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds idle_timeout{300};
+  std::uint32_t max_torrents_per_connection = 256;
 };
 
 // Shared by every socket worker: read-only, or synchronised inside.
@@ -135,8 +136,8 @@ class ws_socket_worker {
   ws_counters& tracker_totals(ws_counters& total) const;
 
   std::uint16_t id_;
-  ws_tracker_config config_;
   ws_session_limits session_limits_;
+  std::chrono::seconds statistics_interval_;  // 0: no statistics line
   proto::webtorrent::decode_limits decode_limits_;
   ws_socket_worker_services services_;
   runtime::access_list_view access_list_;

@@ -211,7 +211,8 @@ void webtorrent_shard::relay_answer(torrent& swarm_torrent, webtorrent_announce&
 
 void webtorrent_shard::relay_offers(torrent& swarm_torrent, webtorrent_announce& input, std::uint32_t now,
                                     std::mt19937_64& random, webtorrent_announce_result& result) {
-  const peer_state self = swarm_torrent.peers.find(input.peer)->second;  // a copy: lists change below
+  peer_state& offerer = swarm_torrent.peers.find(input.peer)->second;
+  const peer_state self = offerer;  // a copy of its place: the offer lists change below
   const family_swarm& swarm = swarm_torrent.families[family_index(self.family)];
   // Candidates: [begin, end) of the family's order, minus the announcer. A seeder offers to
   // leechers only.
@@ -242,18 +243,17 @@ void webtorrent_shard::relay_offers(torrent& swarm_torrent, webtorrent_announce&
     std::uint32_t position = begin + chosen_[i];
     if (self_inside && position >= self.position) ++position;  // skip the announcer
     const proto::peer_id target_id = swarm.order[position];
-    const connection_ref target_connection = swarm_torrent.peers.find(target_id)->second.owner;
+    peer_state& target = swarm_torrent.peers.find(target_id)->second;
     webtorrent_offer& offer = input.offers[i];
-    record_offer(swarm_torrent, offer_key{input.peer, offer.id}, target_id, input.connection, target_connection,
-                 expires_at, result);
-    result.deliveries.push_back(webtorrent_delivery{target_connection, relay_kind::offer, input.hash, input.peer,
+    record_offer(swarm_torrent, offer_key{input.peer, offer.id}, offerer, target_id, target, expires_at, result);
+    result.deliveries.push_back(webtorrent_delivery{target.owner, relay_kind::offer, input.hash, input.peer,
                                                     offer.id, std::move(offer.payload)});
   }
 }
 
-void webtorrent_shard::record_offer(torrent& swarm_torrent, const offer_key& key, const proto::peer_id& target,
-                                    const connection_ref& offerer_connection, const connection_ref& target_connection,
-                                    std::uint32_t expires_at, webtorrent_announce_result& result) {
+void webtorrent_shard::record_offer(torrent& swarm_torrent, const offer_key& key, peer_state& offerer,
+                                    const proto::peer_id& target, peer_state& target_state, std::uint32_t expires_at,
+                                    webtorrent_announce_result& result) {
   // The same (offerer, offer id) again replaces the earlier offer: one pending offer per key.
   const auto existing = swarm_torrent.offer_index.find(key);
   if (existing != swarm_torrent.offer_index.end()) unlink_offer(swarm_torrent, existing->second);
@@ -270,14 +270,12 @@ void webtorrent_shard::record_offer(torrent& swarm_torrent, const offer_key& key
     swarm_torrent.offer_slots.emplace_back();
   }
   std::vector<pending_offer>& slots = swarm_torrent.offer_slots;
-  peer_state& offerer = swarm_torrent.peers.find(key.offerer)->second;
-  peer_state& target_state = swarm_torrent.peers.find(target)->second;
 
   pending_offer& offer = slots[slot];
   offer.key = key;
   offer.target = target;
-  offer.offerer_connection = offerer_connection;
-  offer.target_connection = target_connection;
+  offer.offerer_connection = offerer.owner;
+  offer.target_connection = target_state.owner;
   offer.expires_at = expires_at;
   offer.older = swarm_torrent.newest;
   offer.newer = no_slot;

@@ -266,9 +266,10 @@ class webtorrent_shard {
   void detach(torrent& swarm_torrent, const peer_state& state);
   void move_in_order(torrent& swarm_torrent, family_swarm& swarm, std::uint32_t from, std::uint32_t to);
   void unlink_offer(torrent& swarm_torrent, std::uint32_t slot);
-  void record_offer(torrent& swarm_torrent, const offer_key& key, const proto::peer_id& target,
-                    const connection_ref& offerer_connection, const connection_ref& target_connection,
-                    std::uint32_t expires_at, webtorrent_announce_result& result);
+  // `offerer` and `target_state` are the two peers' entries in swarm_torrent.peers, found once by
+  // the caller (nothing is inserted meanwhile, so they stay put).
+  void record_offer(torrent& swarm_torrent, const offer_key& key, peer_state& offerer, const proto::peer_id& target,
+                    peer_state& target_state, std::uint32_t expires_at, webtorrent_announce_result& result);
   void relay_answer(torrent& swarm_torrent, webtorrent_announce& input, std::uint32_t now,
                     webtorrent_announce_result& result);
   void relay_offers(torrent& swarm_torrent, webtorrent_announce& input, std::uint32_t now, std::mt19937_64& random,
