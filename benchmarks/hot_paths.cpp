@@ -21,6 +21,7 @@
 #include "tracker/core/torrent_shard.hpp"
 #include "tracker/proto/udp_codec.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
+#include "ws_load_messages.hpp"
 #include "workload.hpp"
 
 namespace {
@@ -102,10 +103,9 @@ int main(int argc, char** argv) {
 
   // --- the WebTorrent codec ---
   namespace wt = proto::webtorrent;
-  const std::string sdp_text(1000, 's');
-  const auto sdp = [&](const char* type) {
-    return *wt::json_text::parse_object(std::string(R"({"type":")") + type + R"(","sdp":")" + sdp_text + R"("})");
-  };
+  // A 1,000-byte SDP of browser-like CRLF-terminated lines (an escape pair every 40 bytes or so),
+  // as load_test ws sends it.
+  const auto sdp = [&](const char* type) { return load_test::make_sdp_object(type, 1000); };
   wt::announce_message announce;
   announce.hash = load_test::torrent_info_hash(1, 42);
   announce.peer.bytes.fill(0xa5);

@@ -14,8 +14,8 @@ namespace riptide::load_test {
 
 namespace wt = proto::webtorrent;
 
-// {"type":<type>,"sdp":"v=0\r\n..."} with an sdp text of exactly sdp_bytes bytes (at least 1),
-// standing for a browser's SDP offer or answer (about 1 KB).
+// {"type":<type>,"sdp":"v=0\r\n..."} with an sdp text of exactly sdp_bytes bytes (at least 1):
+// the CRLF-terminated lines of a browser's SDP offer or answer (about 1 KB), candidates repeated.
 wt::json_text make_sdp_object(std::string_view type, std::uint32_t sdp_bytes);
 
 // A regular announce (or `started` when `first`) with `offers` offers, each with a fresh random offer id.

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "tracker/proto/json_spans.hpp"
 #include "tracker/proto/utf8.hpp"
 
 namespace riptide::proto::webtorrent {
@@ -252,6 +253,34 @@ std::optional<json_text> object_text(const json::value& value) {
   return json_text_access::make(json::serialize(value));
 }
 
+// An offer or answer as it is relayed: the client's own text when json_spans found it and it is
+// already compact and within the limit (the same text the parsed value would serialize to, up to
+// escapes), else the parsed value serialized. Either way within max_sdp_bytes exactly when the
+// serialized form is.
+std::optional<json_text> relay_text(const json::value& value, const std::optional<json_spans::value_span>& raw,
+                                    std::size_t max_bytes) {
+  if (!value.is_object() || !all_numbers_finite(value)) return std::nullopt;
+  if (raw && raw->compact && raw->text.size() <= max_bytes) return json_text_access::make(std::string(raw->text));
+  return json_text_access::make(json::serialize(value));
+}
+
+// Where the client's offers and answer are in its text (json_spans), to relay them as written.
+struct relay_spans {
+  std::optional<json_spans::value_span> answer;
+  std::vector<json_spans::value_span> offers;  // one per element of "offers", or none
+};
+
+relay_spans find_relay_spans(std::string_view text, const json::object& object) {
+  relay_spans spans;
+  if (object.contains("answer")) spans.answer = json_spans::member(text, "answer");
+  if (object.contains("offers")) {
+    if (const auto offers = json_spans::member(text, "offers")) {
+      if (auto entries = json_spans::elements(offers->text)) spans.offers = std::move(*entries);
+    }
+  }
+  return spans;
+}
+
 // Parses with bounded depth; the value allocates from `storage`, which must outlive it.
 struct parse_outcome {
   json::value value;
@@ -292,9 +321,12 @@ std::optional<announce_event> event_from(const json::value& value) {
   return std::nullopt;
 }
 
-void read_offers(const json::array& entries, const decode_limits& limits, announce_message& message) {
+void read_offers(const json::array& entries, const std::vector<json_spans::value_span>& spans,
+                 const decode_limits& limits, announce_message& message) {
   message.offers.reserve(std::min(entries.size(), limits.max_offers));
-  for (const json::value& entry : entries) {
+  const bool spans_match = spans.size() == entries.size();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const json::value& entry = entries[i];
     const json::object* object = entry.if_object();
     const json::value* offer = object ? field(*object, "offer") : nullptr;
     const json::value* id_value = object ? field(*object, "offer_id") : nullptr;
@@ -307,7 +339,8 @@ void read_offers(const json::array& entries, const decode_limits& limits, announ
       ++message.offers_dropped;
       continue;
     }
-    auto text = object_text(*offer);
+    auto text = relay_text(*offer, spans_match ? json_spans::member(spans[i].text, "offer") : std::nullopt,
+                           limits.max_sdp_bytes);
     if (!text) {
       ++message.offers_invalid;
     } else if (text->size() > limits.max_sdp_bytes) {
@@ -319,12 +352,13 @@ void read_offers(const json::array& entries, const decode_limits& limits, announ
 }
 
 std::optional<field_error> read_answer(const json::object& object, const json::value& answer,
-                                       const decode_limits& limits, announce_message& message) {
+                                       const std::optional<json_spans::value_span>& span, const decode_limits& limits,
+                                       announce_message& message) {
   peer_id to_peer;
   offer_id id;
   if (auto e = read_id(object, "to_peer_id", to_peer, "missing to_peer_id", "invalid to_peer_id")) return e;
   if (auto e = read_id(object, "offer_id", id, "missing offer_id", "invalid offer_id")) return e;
-  auto text = object_text(answer);
+  auto text = relay_text(answer, span, limits.max_sdp_bytes);
   if (!text) return field_error{decode_error::bad_answer, "invalid answer"};
   if (text->size() > limits.max_sdp_bytes) return field_error{decode_error::bad_answer, "answer too large"};
   message.answer = announce_answer{to_peer, id, std::move(*text)};
@@ -333,7 +367,7 @@ std::optional<field_error> read_answer(const json::object& object, const json::v
 
 // `hash` is already read (decode_failure needs it even when a later field fails).
 std::variant<announce_message, field_error> decode_announce(const json::object& object, const info_hash& hash,
-                                                            const decode_limits& limits) {
+                                                            const relay_spans& spans, const decode_limits& limits) {
   announce_message message;
   message.hash = hash;
   if (auto e = read_id(object, "peer_id", message.peer, "missing peer_id", "invalid peer_id")) return *e;
@@ -352,10 +386,10 @@ std::variant<announce_message, field_error> decode_announce(const json::object& 
   }
   if (const json::value* offers = field(object, "offers")) {
     if (!offers->is_array()) return field_error{decode_error::bad_type, "invalid offers"};
-    read_offers(offers->get_array(), limits, message);
+    read_offers(offers->get_array(), spans.offers, limits, message);
   }
   if (const json::value* answer = field(object, "answer")) {
-    if (auto e = read_answer(object, *answer, limits, message)) return *e;
+    if (auto e = read_answer(object, *answer, spans.answer, limits, message)) return *e;
   }
   return message;
 }
@@ -383,7 +417,9 @@ std::variant<scrape_message, field_error> decode_scrape(const json::value* hashe
   return message;
 }
 
-client_decode_result decode_client_object(const json::object& object, const decode_limits& limits) {
+// `text` is what `object` was parsed from.
+client_decode_result decode_client_object(const json::object& object, std::string_view text,
+                                          const decode_limits& limits) {
   const json::value* action_value = field(object, "action");
   if (action_value == nullptr) return make_failure(decode_error::missing_action);
   std::optional<message_action> action;
@@ -410,7 +446,7 @@ client_decode_result decode_client_object(const json::object& object, const deco
   }
   if (hash_value == nullptr) return fail({decode_error::missing_field, "missing info_hash"});
   if (!failure.hash) return fail({decode_error::bad_binary_string, "invalid info_hash"});
-  auto announce = decode_announce(object, *failure.hash, limits);
+  auto announce = decode_announce(object, *failure.hash, find_relay_spans(text, object), limits);
   if (auto* e = std::get_if<field_error>(&announce)) return fail(*e);
   return client_message{std::move(std::get<announce_message>(announce))};
 }
@@ -606,7 +642,7 @@ std::string encode_binary_string(std::span<const std::uint8_t, 20> bytes) {
 
 client_decode_result decode_client_message(std::string_view text, const decode_limits& limits) {
   return decode_top_level<client_decode_result>(
-      text, limits, [&](const json::object& object) { return decode_client_object(object, limits); });
+      text, limits, [&](const json::object& object) { return decode_client_object(object, text, limits); });
 }
 
 tracker_decode_result decode_tracker_message(std::string_view text, const decode_limits& limits) {

@@ -59,9 +59,10 @@ using proto::offer_id;
 using proto::offer_id_tag;
 
 // A JSON object in compact text form (an SDP offer or answer), opaque to the tracker and inserted
-// verbatim into relayed messages. Invariant: the text is one valid JSON object, UTF-8, produced by
-// serializing a parsed value, so inserting it cannot inject anything. Only the decoders and
-// parse_object create one.
+// verbatim into relayed messages. Invariant: the text is one valid JSON object, UTF-8, without
+// whitespace outside strings: either a parsed value serialized, or the client's own text of a
+// value in a message the parser accepted whole (json_spans), so inserting it cannot inject
+// anything. Only the decoders and parse_object create one.
 class json_text {
  public:
   // Parses `text` (at most `max_depth` levels of nesting) and keeps its compact re-serialization.
