@@ -24,7 +24,7 @@ struct protocol_config {
 struct limits_config {
   std::uint32_t max_message_bytes = 65536;        // one WebSocket message, all its fragments
   std::uint32_t max_offers = 10;                  // offers read from one announce
-  std::uint32_t max_sdp_bytes = 16384;            // compact JSON of one offer or answer
+  std::uint32_t max_sdp_bytes = 16384;            // compact JSON of one offer or answer, as relayed
   std::uint32_t max_connections = 10000;          // open TCP connections in total
   std::uint32_t max_connections_per_ip = 64;      // open TCP connections from one address
   std::uint32_t max_torrents_per_connection = 256;

@@ -26,7 +26,7 @@ class char_set {
   bool member_[256] = {};
 };
 
-constexpr char_set structure_stops("\"{}[] \t\r\n");
+constexpr char_set structure_stops("\"{}[]: \t\r\n");
 constexpr char_set scalar_stops(",}] \t\r\n");
 
 // A cursor over accepted JSON text. Every step checks the bounds; `ok` turns false at anything
@@ -84,6 +84,7 @@ struct cursor {
     skip_space();
     const std::size_t start = at;
     bool compact = true;
+    std::size_t members = 0;
     bool escaped = false;
     if (peek() == '"') {
       string_token(escaped);
@@ -109,6 +110,7 @@ struct cursor {
             --depth;
           }
           if (is_space(c)) compact = false;
+          if (c == ':') ++members;  // outside strings: one per object member
           ++at;
         }
       } while (ok && depth > 0);
@@ -117,7 +119,7 @@ struct cursor {
       at = stop == std::string_view::npos ? text.size() : stop;
       if (at == start) ok = false;
     }
-    return {text.substr(start, at - start), compact};
+    return {text.substr(start, at - start), compact, members};
   }
 };
 

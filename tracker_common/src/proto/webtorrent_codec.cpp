@@ -253,14 +253,29 @@ std::optional<json_text> object_text(const json::value& value) {
   return json_text_access::make(json::serialize(value));
 }
 
-// An offer or answer as it is relayed: the client's own text when json_spans found it and it is
-// already compact and within the limit (the same text the parsed value would serialize to, up to
-// escapes), else the parsed value serialized. Either way within max_sdp_bytes exactly when the
-// serialized form is.
+// Object members at every depth of a parsed value (repeated keys were merged by the parser).
+std::size_t members_in(const json::value& value) {
+  std::size_t count = 0;
+  if (const auto* object = value.if_object()) {
+    count += object->size();
+    for (const auto& member : *object) count += members_in(member.value());
+  } else if (const auto* array = value.if_array()) {
+    for (const auto& element : *array) count += members_in(element);
+  }
+  return count;
+}
+
+// An offer or answer as it is relayed: the client's own text when json_spans found it, it is
+// compact, no key in it repeats (the parsed value has as many members as the text), and it fits
+// max_bytes; else the parsed value serialized. The two can differ only in how escapes and numbers
+// are written (Boost.JSON writes 0.5 as 5E-1), and max_sdp_bytes measures what is relayed: the
+// client's text when it is used, which can fit where the serialized form would not.
 std::optional<json_text> relay_text(const json::value& value, const std::optional<json_spans::value_span>& raw,
                                     std::size_t max_bytes) {
   if (!value.is_object() || !all_numbers_finite(value)) return std::nullopt;
-  if (raw && raw->compact && raw->text.size() <= max_bytes) return json_text_access::make(std::string(raw->text));
+  if (raw && raw->compact && raw->text.size() <= max_bytes && raw->members == members_in(value)) {
+    return json_text_access::make(std::string(raw->text));
+  }
   return json_text_access::make(json::serialize(value));
 }
 

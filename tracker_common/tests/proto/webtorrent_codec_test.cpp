@@ -731,6 +731,57 @@ TEST_CASE("webtorrent codec: offers: entries that are not offers are skipped and
   CHECK(require_announce(announce_with(R"("offers":null)")).offers.empty());
 }
 
+TEST_CASE("webtorrent codec: offers and answers are relayed as the client wrote them, when that is safe",
+          "[proto][webtorrent]") {
+  const auto offers_of = [](const std::string& offers, const wt::decode_limits& limits = {}) {
+    return require_announce(announce_with(R"("offers":)" + offers), limits).offers;
+  };
+  const auto entry = [](const std::string& object, const std::string& id) {
+    return R"({"offer":)" + object + R"(,"offer_id":")" + id + R"("})";
+  };
+  const auto one_offer = [&](const std::string& object) {
+    const auto offers = offers_of("[" + entry(object, offer_a_text) + "]");
+    REQUIRE(offers.size() == 1);
+    return std::string(offers[0].offer.text());
+  };
+  // As written: escapes and number forms are the client's (serializing would give "A" and 5E-1).
+  CHECK(one_offer(R"({"type":"offer","sdp":"\u0041","n":0.5})") == R"({"type":"offer","sdp":"\u0041","n":0.5})");
+  CHECK(one_offer(R"({"type":"offer","\u0073dp":"\u0041"})") == R"({"type":"offer","\u0073dp":"\u0041"})");
+  // Serialized instead: whitespace, a repeated key (at any depth).
+  CHECK(one_offer(R"({"type":"offer", "sdp":"s"})") == R"({"type":"offer","sdp":"s"})");
+  CHECK(one_offer(R"({"type":"offer","sdp":"A","sdp":"B"})") == R"({"type":"offer","sdp":"B"})");
+  CHECK(one_offer(R"({"type":"offer","x":{"k":1,"k":2}})") == R"({"type":"offer","x":{"k":2}})");
+  // And when the key that leads to it is written with escapes (the scanner does not unescape keys).
+  const auto escaped_key = offers_of(R"([{"\u006fffer":{"sdp":"\u0041"},"offer_id":")" + offer_a_text + R"("}])");
+  REQUIRE(escaped_key.size() == 1);
+  CHECK(escaped_key[0].offer.text() == R"({"sdp":"A"})");
+  // Of two "offers" arrays, the last counts (as the parser keeps it), with its own texts.
+  const auto last = require_announce(announce_with(R"("offers":[)" + entry(R"({"a":1})", offer_a_text) +
+                                                   R"(],"offers":[)" + entry(R"({"b":"\u0042"})", offer_b_text) +
+                                                   "," + entry(R"({"c":3})", offer_a_text) + "]"));
+  REQUIRE(last.offers.size() == 2);
+  CHECK(last.offers[0].offer.text() == R"({"b":"\u0042"})");
+  CHECK(last.offers[1].offer.text() == R"({"c":3})");
+  // Non-objects in the array keep the indexes lined up: the next offer is still the client's text.
+  const auto mixed = offers_of("[1," + entry(R"({"d":"\u0044"})", offer_a_text) + "]");
+  REQUIRE(mixed.size() == 1);
+  CHECK(mixed[0].offer.text() == R"({"d":"\u0044"})");
+  // max_sdp_bytes measures what is relayed: the client's 9 bytes fit 9 (serialized, {"n":5E-1}
+  // would not); 10 bytes do not fit, nor does their serialized form.
+  wt::decode_limits nine;
+  nine.max_sdp_bytes = 9;
+  CHECK(offers_of("[" + entry(R"({"n":0.5})", offer_a_text) + "]", nine).size() == 1);
+  const auto oversized = require_announce(announce_with(R"("offers":[)" + entry(R"({"n":0.25})", offer_a_text) + "]"),
+                                          nine);
+  CHECK(oversized.offers.empty());
+  CHECK(oversized.offers_oversized == 1);
+  // The answer too.
+  const auto answered = require_announce(announce_with(R"("answer":{"type":"answer","sdp":"\u0041"},"to_peer_id":")" +
+                                                       other_peer_text + R"(","offer_id":")" + offer_a_text + R"(")"));
+  REQUIRE(answered.answer);
+  CHECK(answered.answer->answer.text() == R"({"type":"answer","sdp":"\u0041"})");
+}
+
 TEST_CASE("webtorrent codec: offers: max_offers and max_sdp_bytes", "[proto][webtorrent]") {
   wt::decode_limits limits;
   limits.max_offers = 2;

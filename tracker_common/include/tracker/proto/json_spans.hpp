@@ -8,6 +8,7 @@
 // never validates), but stays within the text and answers nullopt for whatever it does not
 // expect, and the caller then falls back to the parsed value.
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -15,8 +16,9 @@
 namespace riptide::proto::json_spans {
 
 struct value_span {
-  std::string_view text;  // the whole value, from its first to its last character
-  bool compact = true;    // no whitespace outside strings
+  std::string_view text;    // the whole value, from its first to its last character
+  bool compact = true;      // no whitespace outside strings
+  std::size_t members = 0;  // object members at every depth, repeated keys counted each time
 };
 
 // The value of member `key` of the object `object` (the last one when the key repeats, which is
