@@ -258,10 +258,9 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
 
   void do_read() {
     const auto space = reader_.prepare();
-    runtime::stream_transport(stream_).async_read_some(asio::buffer(space.data(), space.size()),
-                                       [self = this->shared_from_this()](const error_code& ec, std::size_t bytes) {
-                                         self->on_read(ec, bytes);
-                                       });
+    runtime::stream_transport(stream_).async_read_some(
+        asio::buffer(space.data(), space.size()),
+        [self = this->shared_from_this()](const error_code& ec, std::size_t bytes) { self->on_read(ec, bytes); });
   }
 
   void on_read(const error_code& ec, std::size_t bytes) {

@@ -48,8 +48,9 @@ void ws_session<Stream>::run(std::string_view already_read) {
 template <typename Stream>
 void ws_session<Stream>::do_read() {
   const auto space = reader_.prepare();
-  runtime::stream_transport(stream_).async_read_some(asio::buffer(space.data(), space.size()),
-                                     beast::bind_front_handler(&ws_session::on_read, this->shared_from_this()));
+  runtime::stream_transport(stream_).async_read_some(
+      asio::buffer(space.data(), space.size()),
+      beast::bind_front_handler(&ws_session::on_read, this->shared_from_this()));
 }
 
 template <typename Stream>
