@@ -1,9 +1,10 @@
 #pragma once
 // The main thread's part of a load run, the same for every mode: while the worker threads send,
-// it waits for the warm-up to complete (bounded), switches them to measuring, and prints one
-// progress line a second until the measured phase is over. Header-only template: each mode brings
-// its own counters.
+// it waits for the warm-up to complete (bounded), lets the run settle if the mode asks for it,
+// switches the workers to measuring, and prints one progress line a second until the measured
+// phase is over. Header-only template: each mode brings its own counters.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +16,9 @@ struct load_phase_settings {
   bool warmup = true;                        // false: measure from the start
   std::chrono::seconds warmup_limit{60};     // then the run measures anyway (and says so)
   std::uint32_t duration_seconds = 10;       // of the measured phase
+  // Between warm-up and measuring: the regular load runs but is not measured (ws: the offers and
+  // answers of the warm-up's burst of announces drain, and every connection is on its schedule).
+  std::chrono::milliseconds settle{0};
 };
 
 template <typename Counts>
@@ -25,12 +29,12 @@ struct measured_window {
 };
 
 // `snapshot()` sums the workers' live counts; `warmed_up()` says every worker is done warming up;
-// `start_measuring()` switches the workers; `print(phase, elapsed_s, now, before, interval_s)`
-// prints one progress line. Returns when the measured phase is over: stopping and joining the
-// workers is the caller's.
-template <typename Snapshot, typename WarmedUp, typename StartMeasuring, typename Print>
+// `start_settling()` (only with a settle time) and `start_measuring()` switch the workers;
+// `print(phase, elapsed_s, now, before, interval_s)` prints one progress line. Returns when the
+// measured phase is over: stopping and joining the workers is the caller's.
+template <typename Snapshot, typename WarmedUp, typename StartSettling, typename StartMeasuring, typename Print>
 auto run_load_phases(const load_phase_settings& settings, Snapshot snapshot, WarmedUp warmed_up,
-                     StartMeasuring start_measuring, Print print) {
+                     StartSettling start_settling, StartMeasuring start_measuring, Print print) {
   using clock = std::chrono::steady_clock;
   using counts = decltype(snapshot());
   const auto started = clock::now();
@@ -54,6 +58,14 @@ auto run_load_phases(const load_phase_settings& settings, Snapshot snapshot, War
                      static_cast<long long>(settings.warmup_limit.count()));
         break;
       }
+    }
+  }
+  if (settings.settle.count() > 0) {
+    start_settling();
+    const auto settled = clock::now() + settings.settle;
+    while (clock::now() < settled) {
+      std::this_thread::sleep_until(std::min(settled, previous_time + std::chrono::seconds(1)));
+      report("settle");
     }
   }
   start_measuring();

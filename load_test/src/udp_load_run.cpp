@@ -78,7 +78,7 @@ int run_udp_load(const udp_load_config& config, bool json_summary) {
   const auto window = run_load_phases(
       load_phase_settings{config.peers.warmup, warmup_limit, config.run.duration_seconds},
       [&] { return sum_live(workers); },
-      [&] { return control.threads_warmed_up.load() >= config.run.threads; },
+      [&] { return control.threads_warmed_up.load() >= config.run.threads; }, [] {},
       [&] { control.phase.store(load_phase::measure, std::memory_order_release); }, print_progress);
   control.phase.store(load_phase::drain, std::memory_order_release);
   const double measured_seconds = window.seconds;

@@ -172,8 +172,8 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
   void on_timer() {
     if (!open_) return;
     const auto& requests = worker_.config().requests;
-    // Warm-up is one announce per connection; the mix starts with the measured phase.
-    if (worker_.measuring()) {
+    // Warm-up is one announce per connection; the mix starts after it (settling, then measured).
+    if (!worker_.warming_up()) {
       const auto pick = worker_.random()() % (requests.announce_weight + requests.scrape_weight);
       if (pick < requests.announce_weight) {
         send_announce(false);

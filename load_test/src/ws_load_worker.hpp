@@ -20,7 +20,8 @@
 
 namespace riptide::load_test {
 
-enum class ws_phase : std::uint8_t { warmup, measure };
+// warmup: each connection announces once; settle: the regular load, not measured; measure.
+enum class ws_phase : std::uint8_t { warmup, settle, measure };
 
 struct ws_worker_results {
   latency_histogram announce_latency_us;  // announce with offers -> its announce response
@@ -49,6 +50,7 @@ class ws_load_worker {
   ws_worker_results& results() { return results_; }
   std::mt19937_64& random() { return random_; }
   bool measuring() const { return phase_.load(std::memory_order_relaxed) == ws_phase::measure; }
+  bool warming_up() const { return phase_.load(std::memory_order_relaxed) == ws_phase::warmup; }
   const boost::asio::ip::tcp::endpoint& target() const { return target_; }
   std::optional<boost::asio::ip::address> source_of(std::uint32_t connection) const;
   proto::info_hash pick_torrent();
