@@ -26,9 +26,11 @@ class ws_connection {
   virtual void time_out() = 0;
 
   // limits.idle_timeout_seconds, as Beast's keep-alive pings did it: a connection silent for half
-  // the timeout gets one ping, and one silent for all of it is dropped. `heard()` costs a store
-  // per read; the worker's once-a-second check turns it into a time, so silence is measured from
-  // the first check after the last frame: never more than the truth, at most a second less.
+  // the timeout gets one ping, and one silent for all of it is dropped, but never less than half
+  // the timeout after its ping (a check that comes late, on a loaded machine, pings first).
+  // `heard()` costs a store per read; the worker's once-a-second check turns it into a time, so
+  // silence is measured from the first check after the last frame: never more than the truth, at
+  // most a second less.
   enum class idle_verdict { fine, ping, expired };
   void heard() { heard_ = true; }
   idle_verdict check_idle(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
@@ -39,12 +41,13 @@ class ws_connection {
       return idle_verdict::fine;
     }
     const auto silence = now - silent_since_;
-    if (silence >= timeout) return idle_verdict::expired;
-    if (!pinged_ && silence >= timeout / 2) {
+    if (!pinged_) {
+      if (silence < timeout / 2) return idle_verdict::fine;
       pinged_ = true;
+      pinged_at_ = now;
       return idle_verdict::ping;
     }
-    return idle_verdict::fine;
+    return silence >= timeout && now - pinged_at_ >= timeout / 2 ? idle_verdict::expired : idle_verdict::fine;
   }
 
   std::uint64_t connection_id() const { return connection_id_; }
@@ -91,6 +94,7 @@ class ws_connection {
   };
   std::vector<held_torrent> torrents_;
   std::chrono::steady_clock::time_point silent_since_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point pinged_at_;
   bool heard_ = false;
   bool pinged_ = false;
 };

@@ -69,5 +69,24 @@ TEST_CASE("a silent connection is pinged at half the idle timeout and expires at
   CHECK(connection.check_idle(start + seconds(17), timeout) == verdict::expired);
 }
 
+TEST_CASE("a late idle check pings first: the client gets half the timeout to answer", "[connection]") {
+  using verdict = ws_connection::idle_verdict;
+  using std::chrono::seconds;
+  recording_connection connection;
+  const auto start = std::chrono::steady_clock::now();
+  const auto timeout = seconds(10);
+  // The first check comes after the whole timeout (a stalled worker): a ping, not a drop.
+  CHECK(connection.check_idle(start + seconds(12), timeout) == verdict::ping);
+  CHECK(connection.check_idle(start + seconds(13), timeout) == verdict::fine);
+  CHECK(connection.check_idle(start + seconds(16), timeout) == verdict::fine);
+  CHECK(connection.check_idle(start + seconds(17), timeout) == verdict::expired);
+  // Answered in time: fine again.
+  recording_connection answering;
+  CHECK(answering.check_idle(start + seconds(12), timeout) == verdict::ping);
+  answering.heard();
+  CHECK(answering.check_idle(start + seconds(14), timeout) == verdict::fine);
+  CHECK(answering.check_idle(start + seconds(18), timeout) == verdict::fine);
+}
+
 }  // namespace
 }  // namespace riptide::ws
