@@ -1,6 +1,7 @@
 #include "tracker/proto/webtorrent_codec.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <charconv>
 #include <cmath>
 #include <exception>
@@ -29,25 +30,38 @@ namespace json = boost::json;
 
 constexpr char hex_digits[] = "0123456789abcdef";
 
-// One ASCII byte as it appears inside a JSON string.
-void append_escaped_ascii(std::string& out, std::uint8_t c) {
+// One ASCII byte as it appears inside a JSON string, written at `at` (at most 6 characters);
+// returns the end.
+char* write_escaped_ascii(char* at, std::uint8_t c) {
+  char escape = 0;
   switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
+    case '"': escape = '"'; break;
+    case '\\': escape = '\\'; break;
+    case '\b': escape = 'b'; break;
+    case '\f': escape = 'f'; break;
+    case '\n': escape = 'n'; break;
+    case '\r': escape = 'r'; break;
+    case '\t': escape = 't'; break;
     default: break;
   }
-  if (c < 0x20) {
-    out += "\\u00";
-    out += hex_digits[c >> 4];
-    out += hex_digits[c & 0x0f];
-  } else {
-    out += static_cast<char>(c);
+  if (escape != 0) {
+    at[0] = '\\';
+    at[1] = escape;
+    return at + 2;
   }
+  if (c < 0x20) {
+    std::memcpy(at, "\\u00", 4);
+    at[4] = hex_digits[c >> 4];
+    at[5] = hex_digits[c & 0x0f];
+    return at + 6;
+  }
+  at[0] = static_cast<char>(c);
+  return at + 1;
+}
+
+void append_escaped_ascii(std::string& out, std::uint8_t c) {
+  char buffer[6];
+  out.append(buffer, write_escaped_ascii(buffer, c));
 }
 
 // Free text as a JSON string. Invalid UTF-8 becomes U+FFFD: a WebSocket text frame must be valid
@@ -75,17 +89,22 @@ void append_quoted_text(std::string& out, std::string_view text) {
 }
 
 // A 20-byte value as a JSON string of 20 code points U+0000..U+00FF.
+// Written into a local buffer first (at most 6 characters a byte), then appended at once: three
+// of these go into every relayed message.
 void append_quoted_binary(std::string& out, std::span<const std::uint8_t, 20> bytes) {
-  out += '"';
+  char buffer[2 + 20 * 6];
+  char* at = buffer;
+  *at++ = '"';
   for (const std::uint8_t b : bytes) {
     if (b < 0x80) {
-      append_escaped_ascii(out, b);
+      at = write_escaped_ascii(at, b);
     } else {
-      out += static_cast<char>(0xc0 | (b >> 6));
-      out += static_cast<char>(0x80 | (b & 0x3f));
+      *at++ = static_cast<char>(0xc0 | (b >> 6));
+      *at++ = static_cast<char>(0x80 | (b & 0x3f));
     }
   }
-  out += '"';
+  *at++ = '"';
+  out.append(buffer, at);
 }
 
 template <typename Tag>
