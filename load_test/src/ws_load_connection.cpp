@@ -199,7 +199,7 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
 
   void send(std::string text, ws_sent kind) {
     if (!open_) return;
-    if (outbound_.size() + writing_.size() >= worker_.config().requests.max_queued_messages) {
+    if (queue_full()) {
       worker_.counters().add_dropped();
       return;
     }
@@ -207,6 +207,10 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
     if (kind == ws_sent::announce) remember(pending_announces_);
     if (kind == ws_sent::scrape) remember(pending_scrapes_);
     queue_frame(websocket::opcode::text, text);
+  }
+
+  bool queue_full() const {
+    return outbound_.size() + writing_.size() >= worker_.config().requests.max_queued_messages;
   }
 
   // A client masks every frame with a fresh key (RFC 6455, 5.3).
@@ -279,7 +283,10 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
         case kind::text:
           handle(event.payload);  // decoded in place; handle() copies only what it keeps
           break;
-        case kind::ping: queue_frame(websocket::opcode::pong, event.payload); break;
+        case kind::ping:
+          // Bounded like the messages: a pong may answer the latest ping only (RFC 6455, 5.5.3).
+          if (!queue_full()) queue_frame(websocket::opcode::pong, event.payload);
+          break;
         case kind::pong: break;
         case kind::close:  // the tracker goes away (or closes us): the connection is over
           broken();

@@ -43,6 +43,22 @@ struct cursor {
     while (more() && is_space(text[at])) ++at;
   }
 
+  // After an item of an object or array: true at a ',' (another item follows); false at `close`,
+  // which is consumed, or at anything else, which an accepted text does not hold (`ok` turns false).
+  bool another(char close) {
+    skip_space();
+    if (peek() == ',') {
+      ++at;
+      return true;
+    }
+    if (peek() == close) {
+      ++at;
+    } else {
+      ok = false;
+    }
+    return false;
+  }
+
   bool expect(char c) {
     skip_space();
     if (peek() != c) return ok = false;
@@ -128,10 +144,10 @@ struct cursor {
 std::optional<value_span> member(std::string_view object, std::string_view key) {
   cursor in{object};
   if (!in.expect('{')) return std::nullopt;
-  std::optional<value_span> found;
   in.skip_space();
   if (in.peek() == '}') return std::nullopt;
-  for (;;) {
+  std::optional<value_span> found;
+  do {
     in.skip_space();
     bool escaped = false;
     const std::string_view name = in.string_token(escaped);
@@ -139,14 +155,8 @@ std::optional<value_span> member(std::string_view object, std::string_view key) 
     const value_span value = in.value();
     if (!in.ok || escaped) return std::nullopt;
     if (name == key) found = value;
-    in.skip_space();
-    if (in.peek() == ',') {
-      ++in.at;
-      continue;
-    }
-    if (in.peek() != '}') return std::nullopt;
-    return found;
-  }
+  } while (in.another('}'));
+  return in.ok ? found : std::nullopt;
 }
 
 std::optional<std::vector<value_span>> elements(std::string_view array) {
@@ -155,17 +165,11 @@ std::optional<std::vector<value_span>> elements(std::string_view array) {
   std::vector<value_span> out;
   in.skip_space();
   if (in.peek() == ']') return out;
-  for (;;) {
+  do {
     out.push_back(in.value());
-    if (!in.ok) return std::nullopt;
-    in.skip_space();
-    if (in.peek() == ',') {
-      ++in.at;
-      continue;
-    }
-    if (in.peek() != ']') return std::nullopt;
-    return out;
-  }
+  } while (in.ok && in.another(']'));
+  if (!in.ok) return std::nullopt;
+  return out;
 }
 
 }  // namespace riptide::proto::json_spans
