@@ -7,6 +7,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/container/static_vector.hpp>
 #include <iterator>
+#include <type_traits>
 
 #include "tracker/runtime/stream_transport.hpp"
 #include "ws_session_fail.hpp"
