@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"
 RIPTIDE_FUZZ_DEPS=1 "$root/scripts/install-deps.sh"
 
-fuzzers=(udp_request_fuzzer udp_response_fuzzer webtorrent_message_fuzzer websocket_frame_fuzzer access_list_fuzzer udp_config_fuzzer)
+fuzzers=(udp_request_fuzzer udp_response_fuzzer webtorrent_message_fuzzer json_document_fuzzer websocket_frame_fuzzer access_list_fuzzer udp_config_fuzzer)
 cd "$root"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" --target "${fuzzers[@]}"
@@ -19,12 +19,11 @@ for fuzzer in "${fuzzers[@]}"; do
   mkdir -p "$corpus"
   echo "fuzz: $fuzzer for ${seconds} s"
   # Known crashers first (fuzz/regressions) and the seeds of its format (fuzz/seeds/NAME), then new
-  # inputs, for a bounded time. The JSON decoders get a dictionary: Boost.JSON is a system library
-  # without coverage instrumentation, so the fuzzer would not find JSON syntax on its own.
+  # inputs, for a bounded time. The JSON decoders get a dictionary to find JSON syntax sooner.
   seeds=()
   [[ -d "fuzz/seeds/$fuzzer" ]] && seeds=("fuzz/seeds/$fuzzer")
   dictionary=()
-  [[ "$fuzzer" == webtorrent_message_fuzzer ]] && dictionary=(-dict=fuzz/json.dict)
+  [[ "$fuzzer" == webtorrent_message_fuzzer || "$fuzzer" == json_document_fuzzer ]] && dictionary=(-dict=fuzz/json.dict)
   if ! "build/fuzz/fuzz/$fuzzer" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "${dictionary[@]}" \
       -artifact_prefix="build/fuzz/$fuzzer-" "$corpus" fuzz/regressions "${seeds[@]}" \
       > "build/fuzz/$fuzzer.log" 2>&1; then

@@ -7,9 +7,7 @@
 #include <exception>
 #include <limits>
 
-#include <boost/json.hpp>
-
-#include "tracker/proto/json_spans.hpp"
+#include "tracker/proto/json_document.hpp"
 #include "tracker/proto/utf8.hpp"
 
 namespace riptide::proto::webtorrent {
@@ -21,11 +19,9 @@ struct json_text_access {
 
 namespace {
 
-namespace json = boost::json;
-
 // ------------------------------------------------------------------------------------------------
 // Writing JSON text. The encoders write the few fixed shapes of the protocol directly into one
-// string: no intermediate json::value, one allocation per message in the common case.
+// string: no intermediate document, one allocation per message in the common case.
 // ------------------------------------------------------------------------------------------------
 
 constexpr char hex_digits[] = "0123456789abcdef";
@@ -155,18 +151,48 @@ struct field_error {
   std::string_view message;
 };
 
-// A field's value, or nullptr when it is absent or null (null reads as absent everywhere).
-const json::value* field(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(json::string_view(key.data(), key.size()));
-  if (value == nullptr || value->is_null()) return nullptr;
-  return value;
-}
+// The fields of an object that a decoder reads, found in one pass over its members (a message may
+// have thousands). A field is nullopt when absent or null: null reads as absent everywhere.
+template <std::size_t N>
+class object_fields {
+ public:
+  // `names` must outlive the object_fields (the decoders pass static arrays).
+  object_fields(json_value object, const std::array<std::string_view, N>& names)
+      : names_(names), values_(object.members(names)) {}
+
+  // `name` must be one of the names.
+  std::optional<json_value> operator[](std::string_view name) const {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (names_[i] == name) return values_[i] && !values_[i]->is_null() ? values_[i] : std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const std::array<std::string_view, N>& names_;
+  std::array<std::optional<json_value>, N> values_;
+};
+
+constexpr std::array<std::string_view, 12> client_field_names = {
+    "action", "info_hash", "peer_id", "event", "left", "uploaded", "downloaded", "numwant", "offers", "answer",
+    "to_peer_id", "offer_id"};
+using client_fields = object_fields<client_field_names.size()>;
+
+constexpr std::array<std::string_view, 2> offer_entry_field_names = {"offer", "offer_id"};
+
+constexpr std::array<std::string_view, 12> tracker_field_names = {
+    "failure reason", "action", "info_hash", "files", "offer", "answer", "peer_id", "offer_id", "interval",
+    "complete", "incomplete", "warning message"};
+
+constexpr std::array<std::string_view, 3> scrape_file_field_names = {"complete", "incomplete", "downloaded"};
 
 template <typename Tag>
-std::optional<id20<Tag>> id_from(const json::value& value) {
+std::optional<id20<Tag>> id_from(json_value value) {
   if (!value.is_string()) return std::nullopt;
-  const json::string& text = value.get_string();
-  const auto bytes = decode_binary_string(std::string_view(text.data(), text.size()));
+  std::array<char, 40> buffer;  // 20 code points take at most 40 bytes
+  const auto text = value.string_in(buffer);
+  if (!text) return std::nullopt;
+  const auto bytes = decode_binary_string(*text);
   if (!bytes) return std::nullopt;
   id20<Tag> id;
   id.bytes = *bytes;
@@ -174,10 +200,9 @@ std::optional<id20<Tag>> id_from(const json::value& value) {
 }
 
 template <typename Tag>
-std::optional<field_error> read_id(const json::object& object, std::string_view key, id20<Tag>& out,
-                                   std::string_view missing, std::string_view invalid) {
-  const json::value* value = field(object, key);
-  if (value == nullptr) return field_error{decode_error::missing_field, missing};
+std::optional<field_error> read_id(std::optional<json_value> value, id20<Tag>& out, std::string_view missing,
+                                   std::string_view invalid) {
+  if (!value) return field_error{decode_error::missing_field, missing};
   const auto id = id_from<Tag>(*value);
   if (!id) return field_error{decode_error::bad_binary_string, invalid};
   out = *id;
@@ -187,37 +212,28 @@ std::optional<field_error> read_id(const json::object& object, std::string_view 
 constexpr double two_to_the_64 = 18446744073709551616.0;
 
 // A non-negative integer below 2^64; an integral double counts (JavaScript numbers are doubles).
-std::optional<std::uint64_t> unsigned_from(const json::value& value) {
-  switch (value.kind()) {
-    case json::kind::int64:
-      if (value.get_int64() < 0) return std::nullopt;
-      return static_cast<std::uint64_t>(value.get_int64());
-    case json::kind::uint64: return value.get_uint64();
-    case json::kind::double_: {
-      const double d = value.get_double();
-      if (!std::isfinite(d) || d < 0.0 || d >= two_to_the_64 || std::trunc(d) != d) return std::nullopt;
-      return static_cast<std::uint64_t>(d);
-    }
-    default: return std::nullopt;
-  }
+std::optional<std::uint64_t> unsigned_from(json_value value) {
+  if (value.kind() != json_kind::number) return std::nullopt;
+  const json_number number = value.number();
+  if (number.exact_unsigned) return number.exact_unsigned;
+  const double d = number.value;
+  if (!std::isfinite(d) || d < 0.0 || d >= two_to_the_64 || std::trunc(d) != d) return std::nullopt;
+  return static_cast<std::uint64_t>(d);
 }
 
 // Optional counter: absent or null leaves `out` nullopt.
-std::optional<field_error> read_counter(const json::object& object, std::string_view key,
-                                        std::optional<std::uint64_t>& out, std::string_view invalid) {
-  const json::value* value = field(object, key);
-  if (value == nullptr) return std::nullopt;
+std::optional<field_error> read_counter(std::optional<json_value> value, std::optional<std::uint64_t>& out,
+                                        std::string_view invalid) {
+  if (!value) return std::nullopt;
   out = unsigned_from(*value);
   if (!out) return field_error{decode_error::bad_number, invalid};
   return std::nullopt;
 }
 
 // A tracker's count: absent or null is 0, above 2^32 - 1 is an error.
-std::optional<field_error> read_count(const json::object& object, std::string_view key, std::uint32_t& out,
-                                      std::string_view invalid) {
-  const json::value* value = field(object, key);
+std::optional<field_error> read_count(std::optional<json_value> value, std::uint32_t& out, std::string_view invalid) {
   out = 0;
-  if (value == nullptr) return std::nullopt;
+  if (!value) return std::nullopt;
   const auto number = unsigned_from(*value);
   if (!number || *number > std::numeric_limits<std::uint32_t>::max()) {
     return field_error{decode_error::bad_number, invalid};
@@ -227,112 +243,26 @@ std::optional<field_error> read_count(const json::object& object, std::string_vi
 }
 
 // Any integral number, clamped to [0, max].
-std::optional<std::uint32_t> clamped_from(const json::value& value, std::uint32_t max) {
-  switch (value.kind()) {
-    case json::kind::int64: {
-      const std::int64_t v = value.get_int64();
-      if (v <= 0) return 0;
-      return static_cast<std::uint64_t>(v) >= max ? max : static_cast<std::uint32_t>(v);
-    }
-    case json::kind::uint64: {
-      const std::uint64_t v = value.get_uint64();
-      return v >= max ? max : static_cast<std::uint32_t>(v);
-    }
-    case json::kind::double_: {
-      const double d = value.get_double();
-      if (!std::isfinite(d) || std::trunc(d) != d) return std::nullopt;
-      if (d <= 0.0) return 0;
-      return d >= static_cast<double>(max) ? max : static_cast<std::uint32_t>(d);
-    }
-    default: return std::nullopt;
-  }
+std::optional<std::uint32_t> clamped_from(json_value value, std::uint32_t max) {
+  if (value.kind() != json_kind::number) return std::nullopt;
+  const json_number number = value.number();
+  if (number.exact_unsigned) return *number.exact_unsigned >= max ? max : static_cast<std::uint32_t>(*number.exact_unsigned);
+  const double d = number.value;
+  if (!std::isfinite(d) || std::trunc(d) != d) return std::nullopt;
+  if (d <= 0.0) return 0;
+  return d >= static_cast<double>(max) ? max : static_cast<std::uint32_t>(d);
 }
 
-// Boost.JSON writes a non-finite double as `Infinity`, which is not JSON: such a value may not
-// become a json_text. Recursion depth is bounded by the parser's max_depth.
-bool all_numbers_finite(const json::value& value) {
-  switch (value.kind()) {
-    case json::kind::double_: return std::isfinite(value.get_double());
-    case json::kind::array:
-      for (const json::value& element : value.get_array()) {
-        if (!all_numbers_finite(element)) return false;
-      }
-      return true;
-    case json::kind::object:
-      for (const auto& member : value.get_object()) {
-        if (!all_numbers_finite(member.value())) return false;
-      }
-      return true;
-    default: return true;
-  }
+// An offer or answer as it is relayed: the client's text of the object without whitespace
+// outside strings, and of a repeated key only the last member (the one every reader keeps).
+// Strings and numbers stay as the client wrote them.
+std::optional<json_text> object_text(json_value value) {
+  if (!value.is_object()) return std::nullopt;
+  std::string text;
+  text.reserve(value.text().size());
+  value.append_compact(text);
+  return json_text_access::make(std::move(text));
 }
-
-std::optional<json_text> object_text(const json::value& value) {
-  if (!value.is_object() || !all_numbers_finite(value)) return std::nullopt;
-  return json_text_access::make(json::serialize(value));
-}
-
-// Object members at every depth of a parsed value (repeated keys were merged by the parser).
-std::size_t members_in(const json::value& value) {
-  std::size_t count = 0;
-  if (const auto* object = value.if_object()) {
-    count += object->size();
-    for (const auto& member : *object) count += members_in(member.value());
-  } else if (const auto* array = value.if_array()) {
-    for (const auto& element : *array) count += members_in(element);
-  }
-  return count;
-}
-
-// An offer or answer as it is relayed: the client's own text when json_spans found it, it is
-// compact, no key in it repeats (the parsed value has as many members as the text), and it fits
-// max_bytes; else the parsed value serialized. The two can differ only in how escapes and numbers
-// are written (Boost.JSON writes 0.5 as 5E-1), and max_sdp_bytes measures what is relayed: the
-// client's text when it is used, which can fit where the serialized form would not.
-std::optional<json_text> relay_text(const json::value& value, const std::optional<json_spans::value_span>& raw,
-                                    std::size_t max_bytes) {
-  if (!value.is_object() || !all_numbers_finite(value)) return std::nullopt;
-  if (raw && raw->compact && raw->text.size() <= max_bytes && raw->members == members_in(value)) {
-    return json_text_access::make(std::string(raw->text));
-  }
-  return json_text_access::make(json::serialize(value));
-}
-
-// Where the client's offers and answer are in its text (json_spans), to relay them as written.
-struct relay_spans {
-  std::optional<json_spans::value_span> answer;
-  std::vector<json_spans::value_span> offers;  // one per element of "offers", or none
-};
-
-relay_spans find_relay_spans(std::string_view text, const json::object& object) {
-  relay_spans spans;
-  if (object.contains("answer")) spans.answer = json_spans::member(text, "answer");
-  if (object.contains("offers")) {
-    if (const auto offers = json_spans::member(text, "offers")) {
-      if (auto entries = json_spans::elements(offers->text)) spans.offers = std::move(*entries);
-    }
-  }
-  return spans;
-}
-
-// Parses with bounded depth; the value allocates from `storage`, which must outlive it.
-struct parse_outcome {
-  json::value value;
-  std::optional<decode_error> error;
-};
-
-parse_outcome parse_json(std::string_view text, std::size_t max_depth, json::storage_ptr storage) {
-  json::parse_options options;
-  options.max_depth = max_depth;
-  json::error_code ec;
-  json::value value = json::parse(json::string_view(text.data(), text.size()), ec, std::move(storage), options);
-  if (ec == json::error::too_deep) return {{}, decode_error::too_deep};
-  if (ec) return {{}, decode_error::invalid_json};
-  return {std::move(value), std::nullopt};
-}
-
-// Most messages fit in this much parse memory; larger ones spill to the heap.
-constexpr std::size_t parse_buffer_size = 8 * 1024;
 
 decode_failure make_failure(decode_error error, std::string_view message) {
   return decode_failure{error, message, std::nullopt, std::nullopt};
@@ -344,55 +274,49 @@ decode_failure make_failure(decode_error error) { return make_failure(error, to_
 // Client -> tracker
 // ------------------------------------------------------------------------------------------------
 
-std::optional<announce_event> event_from(const json::value& value) {
+std::optional<announce_event> event_from(json_value value) {
   if (!value.is_string()) return std::nullopt;
-  const json::string& s = value.get_string();
-  if (s.empty() || s == "update" || s == "empty") return announce_event::none;
-  if (s == "started") return announce_event::started;
-  if (s == "completed") return announce_event::completed;
-  if (s == "stopped") return announce_event::stopped;
-  if (s == "paused") return announce_event::paused;
+  if (value.string_equals("") || value.string_equals("update") || value.string_equals("empty")) {
+    return announce_event::none;
+  }
+  if (value.string_equals("started")) return announce_event::started;
+  if (value.string_equals("completed")) return announce_event::completed;
+  if (value.string_equals("stopped")) return announce_event::stopped;
+  if (value.string_equals("paused")) return announce_event::paused;
   return std::nullopt;
 }
 
-void read_offers(const json::array& entries, const std::vector<json_spans::value_span>& spans,
-                 const decode_limits& limits, announce_message& message) {
+void read_offers(json_value entries, const decode_limits& limits, announce_message& message) {
   message.offers.reserve(std::min(entries.size(), limits.max_offers));
-  const bool spans_match = spans.size() == entries.size();
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const json::value& entry = entries[i];
-    const json::object* object = entry.if_object();
-    const json::value* offer = object ? field(*object, "offer") : nullptr;
-    const json::value* id_value = object ? field(*object, "offer_id") : nullptr;
+  entries.for_each_element([&](json_value entry) {
+    const object_fields fields(entry, offer_entry_field_names);
+    const auto offer = fields["offer"];
+    const auto id_value = fields["offer_id"];
     const auto id = id_value ? id_from<offer_id_tag>(*id_value) : std::nullopt;
-    if (offer == nullptr || !offer->is_object() || !id) {
+    if (!offer || !offer->is_object() || !id) {
       ++message.offers_invalid;
-      continue;
+      return;
     }
     if (message.offers.size() >= limits.max_offers) {
       ++message.offers_dropped;
-      continue;
+      return;
     }
-    auto text = relay_text(*offer, spans_match ? json_spans::member(spans[i].text, "offer") : std::nullopt,
-                           limits.max_sdp_bytes);
-    if (!text) {
-      ++message.offers_invalid;
-    } else if (text->size() > limits.max_sdp_bytes) {
+    auto text = object_text(*offer);
+    if (text->size() > limits.max_sdp_bytes) {
       ++message.offers_oversized;
     } else {
       message.offers.push_back(announce_offer{*id, std::move(*text)});
     }
-  }
+  });
 }
 
-std::optional<field_error> read_answer(const json::object& object, const json::value& answer,
-                                       const std::optional<json_spans::value_span>& span, const decode_limits& limits,
+std::optional<field_error> read_answer(const client_fields& fields, json_value answer, const decode_limits& limits,
                                        announce_message& message) {
   peer_id to_peer;
   offer_id id;
-  if (auto e = read_id(object, "to_peer_id", to_peer, "missing to_peer_id", "invalid to_peer_id")) return e;
-  if (auto e = read_id(object, "offer_id", id, "missing offer_id", "invalid offer_id")) return e;
-  auto text = relay_text(answer, span, limits.max_sdp_bytes);
+  if (auto e = read_id(fields["to_peer_id"], to_peer, "missing to_peer_id", "invalid to_peer_id")) return e;
+  if (auto e = read_id(fields["offer_id"], id, "missing offer_id", "invalid offer_id")) return e;
+  auto text = object_text(answer);
   if (!text) return field_error{decode_error::bad_answer, "invalid answer"};
   if (text->size() > limits.max_sdp_bytes) return field_error{decode_error::bad_answer, "answer too large"};
   message.answer = announce_answer{to_peer, id, std::move(*text)};
@@ -400,37 +324,38 @@ std::optional<field_error> read_answer(const json::object& object, const json::v
 }
 
 // `hash` is already read (decode_failure needs it even when a later field fails).
-std::variant<announce_message, field_error> decode_announce(const json::object& object, const info_hash& hash,
-                                                            const relay_spans& spans, const decode_limits& limits) {
+std::variant<announce_message, field_error> decode_announce(const client_fields& fields, const info_hash& hash,
+                                                            const decode_limits& limits) {
   announce_message message;
   message.hash = hash;
-  if (auto e = read_id(object, "peer_id", message.peer, "missing peer_id", "invalid peer_id")) return *e;
+  if (auto e = read_id(fields["peer_id"], message.peer, "missing peer_id", "invalid peer_id")) return *e;
 
-  if (const json::value* event = field(object, "event")) {
+  if (const auto event = fields["event"]) {
     const auto parsed = event_from(*event);
     if (!parsed) return field_error{decode_error::bad_event, "invalid event"};
     message.event = *parsed;
   }
-  if (auto e = read_counter(object, "left", message.left, "invalid left")) return *e;
-  if (auto e = read_counter(object, "uploaded", message.uploaded, "invalid uploaded")) return *e;
-  if (auto e = read_counter(object, "downloaded", message.downloaded, "invalid downloaded")) return *e;
-  if (const json::value* numwant = field(object, "numwant")) {
+  if (auto e = read_counter(fields["left"], message.left, "invalid left")) return *e;
+  if (auto e = read_counter(fields["uploaded"], message.uploaded, "invalid uploaded")) return *e;
+  if (auto e = read_counter(fields["downloaded"], message.downloaded, "invalid downloaded")) return *e;
+  if (const auto numwant = fields["numwant"]) {
     message.numwant = clamped_from(*numwant, limits.max_numwant);
     if (!message.numwant) return field_error{decode_error::bad_number, "invalid numwant"};
   }
-  if (const json::value* offers = field(object, "offers")) {
+  if (const auto offers = fields["offers"]) {
     if (!offers->is_array()) return field_error{decode_error::bad_type, "invalid offers"};
-    read_offers(offers->get_array(), spans.offers, limits, message);
+    read_offers(*offers, limits, message);
   }
-  if (const json::value* answer = field(object, "answer")) {
-    if (auto e = read_answer(object, *answer, spans.answer, limits, message)) return *e;
+  if (const auto answer = fields["answer"]) {
+    if (auto e = read_answer(fields, *answer, limits, message)) return *e;
   }
   return message;
 }
 
-std::variant<scrape_message, field_error> decode_scrape(const json::value* hashes, const decode_limits& limits) {
+std::variant<scrape_message, field_error> decode_scrape(std::optional<json_value> hashes,
+                                                        const decode_limits& limits) {
   scrape_message message;
-  if (hashes == nullptr) return message;  // a full scrape
+  if (!hashes) return message;  // a full scrape
   if (hashes->is_string()) {
     const auto hash = id_from<info_hash_tag>(*hashes);
     if (!hash) return field_error{decode_error::bad_binary_string, "invalid info_hash"};
@@ -438,35 +363,38 @@ std::variant<scrape_message, field_error> decode_scrape(const json::value* hashe
     return message;
   }
   if (!hashes->is_array()) return field_error{decode_error::bad_binary_string, "invalid info_hash"};
-  const json::array& array = hashes->get_array();
-  if (array.size() > limits.max_scrape_hashes) {
+  if (hashes->size() > limits.max_scrape_hashes) {
     return field_error{decode_error::too_many_info_hashes, "too many info hashes"};
   }
-  message.hashes.reserve(array.size());
-  for (const json::value& element : array) {
+  message.hashes.reserve(hashes->size());
+  bool all_valid = true;
+  hashes->for_each_element([&](json_value element) {
     const auto hash = id_from<info_hash_tag>(element);
-    if (!hash) return field_error{decode_error::bad_binary_string, "invalid info_hash"};
-    message.hashes.push_back(*hash);
-  }
+    if (hash) message.hashes.push_back(*hash);
+    all_valid = all_valid && hash.has_value();
+  });
+  if (!all_valid) return field_error{decode_error::bad_binary_string, "invalid info_hash"};
   return message;
 }
 
-// `text` is what `object` was parsed from.
-client_decode_result decode_client_object(const json::object& object, std::string_view text,
-                                          const decode_limits& limits) {
-  const json::value* action_value = field(object, "action");
-  if (action_value == nullptr) return make_failure(decode_error::missing_action);
-  std::optional<message_action> action;
-  if (action_value->is_string()) {
-    if (action_value->get_string() == "announce") action = message_action::announce;
-    if (action_value->get_string() == "scrape") action = message_action::scrape;
-  }
+std::optional<message_action> action_from(std::optional<json_value> value) {
+  if (!value) return std::nullopt;
+  if (value->string_equals("announce")) return message_action::announce;
+  if (value->string_equals("scrape")) return message_action::scrape;
+  return std::nullopt;
+}
+
+client_decode_result decode_client_object(json_value object, const decode_limits& limits) {
+  const client_fields fields(object, client_field_names);
+  const auto action_value = fields["action"];
+  if (!action_value) return make_failure(decode_error::missing_action);
+  const std::optional<message_action> action = action_from(action_value);
   if (!action) return make_failure(decode_error::unknown_action);
 
   decode_failure failure = make_failure(decode_error::invalid_json);
   failure.action = action;
-  const json::value* hash_value = field(object, "info_hash");
-  if (hash_value != nullptr) failure.hash = id_from<info_hash_tag>(*hash_value);
+  const auto hash_value = fields["info_hash"];
+  if (hash_value) failure.hash = id_from<info_hash_tag>(*hash_value);
   const auto fail = [&](const field_error& e) {
     failure.error = e.error;
     failure.message = e.message;
@@ -478,9 +406,9 @@ client_decode_result decode_client_object(const json::object& object, std::strin
     if (auto* e = std::get_if<field_error>(&scrape)) return fail(*e);
     return client_message{std::move(std::get<scrape_message>(scrape))};
   }
-  if (hash_value == nullptr) return fail({decode_error::missing_field, "missing info_hash"});
+  if (!hash_value) return fail({decode_error::missing_field, "missing info_hash"});
   if (!failure.hash) return fail({decode_error::bad_binary_string, "invalid info_hash"});
-  auto announce = decode_announce(object, *failure.hash, find_relay_spans(text, object), limits);
+  auto announce = decode_announce(fields, *failure.hash, limits);
   if (auto* e = std::get_if<field_error>(&announce)) return fail(*e);
   return client_message{std::move(std::get<announce_message>(announce))};
 }
@@ -489,14 +417,42 @@ client_decode_result decode_client_object(const json::object& object, std::strin
 // Tracker -> client
 // ------------------------------------------------------------------------------------------------
 
-tracker_decode_result decode_tracker_object(const json::object& object) {
-  std::optional<message_action> action;
-  const json::value* action_value = field(object, "action");
-  if (action_value != nullptr && action_value->is_string()) {
-    if (action_value->get_string() == "announce") action = message_action::announce;
-    if (action_value->get_string() == "scrape") action = message_action::scrape;
-  }
-  const json::value* hash_value = field(object, "info_hash");
+std::variant<scrape_response, field_error> decode_scrape_files(std::optional<json_value> files) {
+  scrape_response response;
+  if (!files) return response;
+  if (!files->is_object()) return field_error{decode_error::bad_type, "invalid files"};
+  response.files.reserve(files->size());
+  std::optional<field_error> error;
+  files->for_each_member([&](json_value key, json_value entry) {
+    if (error) return;
+    std::array<char, 40> buffer;
+    const auto key_text = key.string_in(buffer);
+    const auto hash = key_text ? decode_binary_string(*key_text) : std::nullopt;
+    if (!hash) {
+      error = field_error{decode_error::bad_binary_string, "invalid info_hash in files"};
+      return;
+    }
+    if (!entry.is_object()) {
+      error = field_error{decode_error::bad_type, "invalid files entry"};
+      return;
+    }
+    scrape_file file;
+    file.hash.bytes = *hash;
+    const object_fields counts(entry, scrape_file_field_names);
+    if (!error) error = read_count(counts["complete"], file.stats.complete, "invalid complete");
+    if (!error) error = read_count(counts["incomplete"], file.stats.incomplete, "invalid incomplete");
+    if (!error) error = read_count(counts["downloaded"], file.stats.downloaded, "invalid downloaded");
+    response.files.push_back(file);
+  });
+  if (error) return *error;
+  return response;
+}
+
+tracker_decode_result decode_tracker_object(json_value object) {
+  const object_fields fields(object, tracker_field_names);
+  const auto action_value = fields["action"];
+  const std::optional<message_action> action = action_from(action_value);
+  const auto hash_value = fields["info_hash"];
   const std::optional<info_hash> hash = hash_value ? id_from<info_hash_tag>(*hash_value) : std::nullopt;
   decode_failure failure = make_failure(decode_error::invalid_json);
   failure.action = action;
@@ -507,47 +463,30 @@ tracker_decode_result decode_tracker_object(const json::object& object) {
     return tracker_decode_result{failure};
   };
 
-  if (const json::value* reason = field(object, "failure reason")) {
+  if (const auto reason = fields["failure reason"]) {
     if (!reason->is_string()) return fail({decode_error::bad_type, "invalid failure reason"});
-    const json::string& text = reason->get_string();
-    return tracker_message{failure_reply{std::string(text.data(), text.size()), action, hash}};
+    return tracker_message{failure_reply{reason->string(), action, hash}};
   }
-  if (action_value == nullptr) return fail({decode_error::missing_action, to_string(decode_error::missing_action)});
+  if (!action_value) return fail({decode_error::missing_action, to_string(decode_error::missing_action)});
   if (!action) return fail({decode_error::unknown_action, to_string(decode_error::unknown_action)});
 
   if (*action == message_action::scrape) {
-    scrape_response response;
-    const json::value* files = field(object, "files");
-    if (files == nullptr) return tracker_message{std::move(response)};
-    if (!files->is_object()) return fail({decode_error::bad_type, "invalid files"});
-    response.files.reserve(files->get_object().size());
-    for (const auto& member : files->get_object()) {
-      const auto key = decode_binary_string(std::string_view(member.key().data(), member.key().size()));
-      if (!key) return fail({decode_error::bad_binary_string, "invalid info_hash in files"});
-      const json::object* entry = member.value().if_object();
-      if (entry == nullptr) return fail({decode_error::bad_type, "invalid files entry"});
-      scrape_file file;
-      file.hash.bytes = *key;
-      if (auto e = read_count(*entry, "complete", file.stats.complete, "invalid complete")) return fail(*e);
-      if (auto e = read_count(*entry, "incomplete", file.stats.incomplete, "invalid incomplete")) return fail(*e);
-      if (auto e = read_count(*entry, "downloaded", file.stats.downloaded, "invalid downloaded")) return fail(*e);
-      response.files.push_back(file);
-    }
-    return tracker_message{std::move(response)};
+    auto files = decode_scrape_files(fields["files"]);
+    if (auto* e = std::get_if<field_error>(&files)) return fail(*e);
+    return tracker_message{std::move(std::get<scrape_response>(files))};
   }
 
-  if (hash_value == nullptr) return fail({decode_error::missing_field, "missing info_hash"});
+  if (!hash_value) return fail({decode_error::missing_field, "missing info_hash"});
   if (!hash) return fail({decode_error::bad_binary_string, "invalid info_hash"});
-  const json::value* offer = field(object, "offer");
-  const json::value* answer = field(object, "answer");
-  if (offer != nullptr || answer != nullptr) {
-    const json::value& payload = offer != nullptr ? *offer : *answer;
+  const auto offer = fields["offer"];
+  const auto answer = fields["answer"];
+  if (offer || answer) {
     peer_id peer;
     offer_id id;
-    if (auto e = read_id(object, "peer_id", peer, "missing peer_id", "invalid peer_id")) return fail(*e);
-    if (auto e = read_id(object, "offer_id", id, "missing offer_id", "invalid offer_id")) return fail(*e);
-    auto text = object_text(payload);
-    if (offer != nullptr) {
+    if (auto e = read_id(fields["peer_id"], peer, "missing peer_id", "invalid peer_id")) return fail(*e);
+    if (auto e = read_id(fields["offer_id"], id, "missing offer_id", "invalid offer_id")) return fail(*e);
+    auto text = object_text(offer ? *offer : *answer);
+    if (offer) {
       if (!text) return fail({decode_error::bad_type, "invalid offer"});
       return tracker_message{offer_relay{*hash, peer, id, std::move(*text)}};
     }
@@ -557,12 +496,12 @@ tracker_decode_result decode_tracker_object(const json::object& object) {
 
   announce_response response;
   response.hash = *hash;
-  if (auto e = read_count(object, "interval", response.interval, "invalid interval")) return fail(*e);
-  if (auto e = read_count(object, "complete", response.complete, "invalid complete")) return fail(*e);
-  if (auto e = read_count(object, "incomplete", response.incomplete, "invalid incomplete")) return fail(*e);
-  if (const json::value* warning = field(object, "warning message")) {
+  if (auto e = read_count(fields["interval"], response.interval, "invalid interval")) return fail(*e);
+  if (auto e = read_count(fields["complete"], response.complete, "invalid complete")) return fail(*e);
+  if (auto e = read_count(fields["incomplete"], response.incomplete, "invalid incomplete")) return fail(*e);
+  if (const auto warning = fields["warning message"]) {
     if (!warning->is_string()) return fail({decode_error::bad_type, "invalid warning message"});
-    response.warning = std::string(warning->get_string().data(), warning->get_string().size());
+    response.warning = warning->string();
   }
   return tracker_message{std::move(response)};
 }
@@ -573,12 +512,13 @@ template <typename Result, typename Decode>
 Result decode_top_level(std::string_view text, const decode_limits& limits, Decode decode) {
   if (text.size() > limits.max_message_bytes) return make_failure(decode_error::message_too_large);
   try {
-    unsigned char buffer[parse_buffer_size];
-    json::monotonic_resource resource(buffer, sizeof buffer);
-    parse_outcome parsed = parse_json(text, limits.max_depth, &resource);
-    if (parsed.error) return make_failure(*parsed.error);
-    if (!parsed.value.is_object()) return make_failure(decode_error::not_an_object);
-    return decode(parsed.value.get_object());
+    const auto parsed = parse_json(text, limits.max_depth);
+    if (const auto* error = std::get_if<json_parse_error>(&parsed)) {
+      return make_failure(*error == json_parse_error::too_deep ? decode_error::too_deep : decode_error::invalid_json);
+    }
+    const json_value root = std::get<json_document>(parsed).root();
+    if (!root.is_object()) return make_failure(decode_error::not_an_object);
+    return decode(root);
   } catch (const std::exception&) {
     return make_failure(decode_error::invalid_json, "could not decode message");
   }
@@ -588,9 +528,9 @@ Result decode_top_level(std::string_view text, const decode_limits& limits, Deco
 
 std::optional<json_text> json_text::parse_object(std::string_view text, std::size_t max_depth) {
   try {
-    parse_outcome parsed = parse_json(text, max_depth, {});
-    if (parsed.error) return std::nullopt;
-    return object_text(parsed.value);
+    const auto parsed = parse_json(text, max_depth);
+    if (std::holds_alternative<json_parse_error>(parsed)) return std::nullopt;
+    return object_text(std::get<json_document>(parsed).root());
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -676,12 +616,12 @@ std::string encode_binary_string(std::span<const std::uint8_t, 20> bytes) {
 
 client_decode_result decode_client_message(std::string_view text, const decode_limits& limits) {
   return decode_top_level<client_decode_result>(
-      text, limits, [&](const json::object& object) { return decode_client_object(object, text, limits); });
+      text, limits, [&](json_value object) { return decode_client_object(object, limits); });
 }
 
 tracker_decode_result decode_tracker_message(std::string_view text, const decode_limits& limits) {
   return decode_top_level<tracker_decode_result>(
-      text, limits, [](const json::object& object) { return decode_tracker_object(object); });
+      text, limits, [](json_value object) { return decode_tracker_object(object); });
 }
 
 failure_reply to_failure_reply(const decode_failure& failure) {

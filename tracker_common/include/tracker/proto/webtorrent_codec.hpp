@@ -19,7 +19,7 @@
 //                                                      failure {"failure reason", action, info_hash}
 //
 // Decisions where the protocol is silent (each one tested):
-// - Duplicate keys: the last one wins (Boost.JSON and JavaScript's JSON.parse agree).
+// - Duplicate keys: the last one wins (as in JavaScript's JSON.parse and Boost.JSON).
 // - Unknown keys are ignored everywhere; `null` reads as absent for every optional field.
 // - uploaded/downloaded/left: a non-negative integer below 2^64. JavaScript numbers are doubles,
 //   so an integral double (1e3, 5.0) is accepted; a negative, fractional or larger value (1e400,
@@ -35,8 +35,9 @@
 // - scrape: an absent, null or empty-array info_hash decodes to no hashes, which the reference
 //   tracker treats as "all torrents" (a full scrape): whether to serve it is the tracker's choice.
 //   More than max_scrape_hashes is an error.
-// - Numbers that overflow a double (1e400) make an offer/answer object invalid: Boost.JSON would
-//   re-serialize them as `Infinity`, which is not JSON.
+// - Offers and answers are relayed as the client wrote them, compacted: whitespace outside strings
+//   removed and, of a repeated key, only the last member kept. Escapes and numbers stay as written
+//   (1e400 is valid JSON, which a browser reads as Infinity).
 
 #include <array>
 #include <cstddef>
@@ -60,12 +61,12 @@ using proto::offer_id_tag;
 
 // A JSON object in compact text form (an SDP offer or answer), opaque to the tracker and inserted
 // verbatim into relayed messages. Invariant: the text is one valid JSON object, UTF-8, without
-// whitespace outside strings: either a parsed value serialized, or the client's own text of a
-// value in a message the parser accepted whole (json_spans), so inserting it cannot inject
-// anything. Only the decoders and parse_object create one.
+// whitespace outside strings and without repeated keys: the client's own text of an object in a
+// message the parser accepted whole, compacted (json_value::append_compact), so inserting it
+// cannot inject anything. Only the decoders and parse_object create one.
 class json_text {
  public:
-  // Parses `text` (at most `max_depth` levels of nesting) and keeps its compact re-serialization.
+  // Parses `text` (at most `max_depth` levels of nesting) and keeps it compacted.
   // nullopt unless `text` is a single JSON object. For the load tester and the tests.
   static std::optional<json_text> parse_object(std::string_view text, std::size_t max_depth = 32);
 
@@ -162,7 +163,7 @@ struct decode_failure {
 using client_decode_result = std::variant<client_message, decode_failure>;
 
 // Total: any text gives a message or a failure; no exception escapes. Text that decodes is
-// well-formed UTF-8 (Boost.JSON checks every string, and outside strings JSON is ASCII), so a
+// well-formed UTF-8 (json_document checks every string, and outside strings JSON is ASCII), so a
 // WebSocket server need check only the text that fails (RFC 6455 8.1 wants it closed with 1007).
 client_decode_result decode_client_message(std::string_view text, const decode_limits& limits = {});
 

@@ -1,0 +1,269 @@
+// json_document: what it accepts and how it reads values, checked against Boost.JSON's parser
+// (default options) on hand-picked and random texts.
+#include "tracker/proto/json_document.hpp"
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace riptide::proto {
+namespace {
+
+namespace json = boost::json;
+
+enum class verdict { accepted, invalid, too_deep };
+
+verdict boost_verdict(std::string_view text, std::size_t max_depth) {
+  json::parse_options options;
+  options.max_depth = max_depth;
+  json::error_code ec;
+  (void)json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
+  if (ec == json::error::too_deep) return verdict::too_deep;
+  return ec ? verdict::invalid : verdict::accepted;
+}
+
+verdict our_verdict(std::string_view text, std::size_t max_depth) {
+  const auto parsed = parse_json(text, max_depth);
+  if (const auto* error = std::get_if<json_parse_error>(&parsed)) {
+    return *error == json_parse_error::too_deep ? verdict::too_deep : verdict::invalid;
+  }
+  return verdict::accepted;
+}
+
+// Whether `ours` reads as Boost.JSON's `theirs`: same kinds, strings, numbers, elements, and for
+// objects the same keys with the last of each repeated key.
+bool same_reading(json_value ours, const json::value& theirs) {
+  switch (theirs.kind()) {
+    case json::kind::null: return ours.is_null();
+    case json::kind::bool_: return ours.kind() == json_kind::boolean && ours.is_true() == theirs.get_bool();
+    case json::kind::int64: {
+      if (ours.kind() != json_kind::number) return false;
+      const json_number n = ours.number();
+      const std::int64_t v = theirs.get_int64();
+      if (v >= 0) return n.exact_unsigned == static_cast<std::uint64_t>(v) && n.value == static_cast<double>(v);
+      return !n.exact_unsigned && n.value == static_cast<double>(v);
+    }
+    case json::kind::uint64: {
+      if (ours.kind() != json_kind::number) return false;
+      const json_number n = ours.number();
+      return n.exact_unsigned == theirs.get_uint64() && n.value == static_cast<double>(theirs.get_uint64());
+    }
+    case json::kind::double_: {
+      if (ours.kind() != json_kind::number) return false;
+      const json_number n = ours.number();
+      // Boost.JSON 1.81 rounds some long numbers one unit in the last place off; ours are
+      // correctly rounded (std::from_chars).
+      const double d = theirs.get_double();
+      const bool near = n.value == d || n.value == std::nextafter(d, HUGE_VAL) || n.value == std::nextafter(d, -HUGE_VAL);
+      return !n.exact_unsigned && near && std::signbit(n.value) == std::signbit(d);
+    }
+    case json::kind::string: {
+      const json::string& s = theirs.get_string();
+      const std::string_view expected(s.data(), s.size());
+      return ours.is_string() && ours.string() == expected && ours.string_equals(expected);
+    }
+    case json::kind::array: {
+      const json::array& array = theirs.get_array();
+      if (!ours.is_array() || ours.size() != array.size()) return false;
+      std::size_t i = 0;
+      bool same = true;
+      ours.for_each_element([&](json_value element) { same = same && same_reading(element, array[i++]); });
+      return same;
+    }
+    case json::kind::object: {
+      const json::object& object = theirs.get_object();
+      if (!ours.is_object()) return false;
+      for (const auto& member : object) {
+        const auto found = ours.member(std::string_view(member.key().data(), member.key().size()));
+        if (!found || !same_reading(*found, member.value())) return false;
+      }
+      std::vector<std::string> keys;
+      ours.for_each_member([&](json_value key, json_value) { keys.push_back(key.string()); });
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      return keys.size() == object.size();
+    }
+  }
+  return false;
+}
+
+bool whitespace_outside_strings(std::string_view text) {
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Parses `text` both ways and checks that they agree: on the verdict, on every value, and that
+// append_compact writes the same value without whitespace.
+void check_agrees(const std::string& text, std::size_t max_depth = 32) {
+  INFO("text: " << text << " max_depth " << max_depth);
+  const verdict expected = boost_verdict(text, max_depth);
+  REQUIRE(our_verdict(text, max_depth) == expected);
+  if (expected != verdict::accepted) return;
+  const auto document = std::get<json_document>(parse_json(text, max_depth));
+  const json::value theirs = json::parse(text);
+  CHECK(same_reading(document.root(), theirs));
+  std::string compact;
+  document.root().append_compact(compact);
+  INFO("compact: " << compact);
+  CHECK(!whitespace_outside_strings(compact));
+  json::parse_options deep;
+  deep.max_depth = max_depth;
+  CHECK(json::parse(compact, {}, deep) == theirs);
+}
+
+TEST_CASE("json document: grammar, escapes, UTF-8 and numbers as Boost.JSON reads them", "[proto][json_document]") {
+  const char* texts[] = {
+      "{}", " {} ", "{} x", "[]", "[1,]", "{\"a\":1,}", "", "  ", "nul", "true false", "[true,false,null]",
+      "-0", "-0.0", "0", "01", "1.", "-", "1e", "1E+2", "1e-2", ".5", "+1", "0x10", "1.5e3", "-12.25E-1",
+      "1e999", "-1e999", "1e-999", "18446744073709551615", "18446744073709551616", "9223372036854775807",
+      "-9223372036854775808", "-9223372036854775809", "123456789012345678901234567890",
+      "1e2147483647", "1e2147483648", "1e-2147483647", "1e-2147483648", "0e99999999999", "1e000000000000000000002",
+      "-1.5E+0002147483647",
+      "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\udc00\"", "\"\\ud800x\"", "\"\\ud800\\u0041\"", "\"\\uDBFF\\uDFFF\"",
+      "\"\\u00e9\\u0000\\u001f\"", "\"\\u12\"", "\"\\u12g4\"", "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"", "\"\\x\"", "\"\\\"",
+      "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xc0\x80\"", "\"\xc3\xa9\"", "\"\xe2\x82\xac\"", "\"\xf0\x9f\x98\x80\"",
+      "\"\xc3\"", "\"\x7f\"", "\"a\tb\"", "\"a\nb\"", "\"abcdefghijklmnopqrstuvwxyz0123456789\"",
+      "{\"a\":1,\"a\":2}", "{\"a\":1,\"\\u0061\":2}", "{\"a\" :\t1 ,\r\n\"b\" : [ 1 , 2 ] }", "{\"a\"}", "{1:2}",
+      "[1 2]", "{\"a\":1 \"b\":2}", "[[[]]]", "[{\"\":{\"\":[]}}]", "\xef\xbb\xbf{}", "{}\x00", "[\"a\"\"b\"]",
+  };
+  for (const char* text : texts) check_agrees(text);
+  // Boost.JSON 1.81 reads 0e400 as NaN; it is 0.
+  CHECK(std::get<json_document>(parse_json("0e400", 32)).root().number().value == 0.0);
+  CHECK(std::get<json_document>(parse_json("-0.0e999", 32)).root().number().value == 0.0);
+  check_agrees(std::string("[\"a\0b\"]", 7));
+  check_agrees(std::string("{\"\0\":1}", 7));
+}
+
+TEST_CASE("json document: nesting depth", "[proto][json_document]") {
+  check_agrees("1", 0);
+  check_agrees("[]", 0);
+  check_agrees("[1]", 1);
+  check_agrees("[[1]]", 1);
+  check_agrees("[[1]]", 2);
+  check_agrees("{\"a\":{}}", 1);
+  check_agrees("[[1]", 1);   // too deep comes first
+  check_agrees("[\"\xff\",[[]]]", 1);  // invalid comes first
+  CHECK(our_verdict(std::string(32, '[') + std::string(32, ']'), 32) == verdict::accepted);
+  CHECK(our_verdict(std::string(33, '[') + std::string(33, ']'), 32) == verdict::too_deep);
+  CHECK(our_verdict(std::string(100000, '['), 32) == verdict::too_deep);
+}
+
+TEST_CASE("json document: strings are read unescaped, compared, and bounded", "[proto][json_document]") {
+  const std::string text = R"({"plain":"abc","escaped":"a\"b\\c\u00e9\ud83d\ude00","a":1,"a":2})";
+  const auto document = std::get<json_document>(parse_json(text, 32));
+  const json_value root = document.root();
+  CHECK(root.member("plain")->raw_string() == "abc");
+  CHECK(root.member("escaped")->raw_string() == R"(a\"b\\c\u00e9\ud83d\ude00)");
+  CHECK(root.member("escaped")->string() == "a\"b\\c\xc3\xa9\xf0\x9f\x98\x80");
+  CHECK(root.member("escaped")->string_equals("a\"b\\c\xc3\xa9\xf0\x9f\x98\x80"));
+  CHECK_FALSE(root.member("escaped")->string_equals("a\"b\\c"));
+  char small[4];
+  CHECK_FALSE(root.member("escaped")->string_in(small));
+  CHECK(*root.member("plain")->string_in(small) == "abc");
+  CHECK(root.member("a")->number().exact_unsigned == 2u);
+  CHECK(root.size() == 4);
+  CHECK_FALSE(root.member("missing"));
+  CHECK_FALSE(root.member("plain")->member("a"));
+  std::string compact;
+  root.append_compact(compact);
+  CHECK(compact == R"({"plain":"abc","escaped":"a\"b\\c\u00e9\ud83d\ude00","a":2})");
+}
+
+TEST_CASE("json document: a large object with repeated keys keeps the last of each", "[proto][json_document]") {
+  std::string text = "{";
+  for (int i = 0; i < 1000; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i % 300) + "\":" + std::to_string(i);
+  text += "}";
+  check_agrees(text);
+  const auto document = std::get<json_document>(parse_json(text, 32));
+  std::string compact;
+  document.root().append_compact(compact);
+  CHECK(compact.find("\"k0\":0,") == std::string::npos);
+  CHECK(compact.find("\"k0\":900") != std::string::npos);
+}
+
+// A random value of depth at most `depth`: every kind, escapes, surrogate pairs, raw UTF-8,
+// numbers near the edges, random whitespace and repeated keys.
+std::string random_value(std::mt19937_64& random, int depth) {
+  const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
+  const auto space = [&] { return std::string(pick(3), " \t\r\n"[pick(4)]); };
+  switch (depth > 0 ? pick(7) : pick(5)) {
+    case 0: {
+      const char* numbers[] = {"0", "-0", "7", "-7", "0.5", "-1.5e3", "1e999", "1e-999", "18446744073709551615",
+                               "18446744073709551616", "-9223372036854775809", "3.0", "2E+2", "100e-2"};
+      return pick(2) ? std::to_string(random() % 1000000) : numbers[pick(14)];
+    }
+    case 1: {
+      const char* literals[] = {"true", "false", "null"};
+      return literals[pick(3)];
+    }
+    case 2:
+    case 3: {
+      std::string s = "\"";
+      for (std::size_t i = pick(40); i > 0; --i) {
+        const char* pieces[] = {"a",       "\\\"",     "\\\\",   "\\n",          "\\r\\n",   "{",        "]",
+                                "\\u0041", "\\u00ff", "\\/",    "\\ud83d\\ude00", "\xc3\xa9", "\xe2\x82\xac", ",",
+                                "\\t",     "abcdefgh", "\\b\\f", "\xf0\x9f\x98\x80"};
+        s += pieces[pick(18)];
+      }
+      return s + "\"";
+    }
+    case 4:
+    case 5: {
+      std::string s = "[" + space();
+      for (std::size_t i = pick(4); i > 0; --i) s += random_value(random, depth - 1) + space() + (i > 1 ? "," + space() : "");
+      return s + "]";
+    }
+    default: {
+      std::string s = "{" + space();
+      for (std::size_t i = pick(5); i > 0; --i) {
+        const char* keys[] = {"\"k\"", "\"sdp\"", "\"\\u006b\"", "\"type\"", "\"\""};
+        s += keys[pick(5)] + space() + ":" + space() + random_value(random, depth - 1) + space() +
+             (i > 1 ? "," + space() : "");
+      }
+      return s + "}";
+    }
+  }
+}
+
+TEST_CASE("json document: random documents read as Boost.JSON reads them", "[proto][json_document]") {
+  std::mt19937_64 random(5);
+  for (int round = 0; round < 4000; ++round) check_agrees(random_value(random, 4), 1 + random() % 5);
+}
+
+TEST_CASE("json document: random damage is refused exactly when Boost.JSON refuses it", "[proto][json_document]") {
+  std::mt19937_64 random(9);
+  const char bytes[] = {'"', '\\', '{', '}', '[', ']', ',', ':', ' ', 'u', '0', 'e', '-', '.', 'd', '\0',
+                        '\x80', '\xc3', '\xed', '\xff', '\x1f'};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = random_value(random, 3);
+    for (std::size_t edits = 1 + random() % 3; edits > 0 && !text.empty(); --edits) {
+      const std::size_t at = random() % text.size();
+      switch (random() % 3) {
+        case 0: text[at] = bytes[random() % sizeof bytes]; break;
+        case 1: text.erase(at, 1 + random() % 3); break;
+        default: text.insert(at, 1, bytes[random() % sizeof bytes]); break;
+      }
+    }
+    check_agrees(text, 1 + random() % 4);
+  }
+}
+
+}  // namespace
+}  // namespace riptide::proto
