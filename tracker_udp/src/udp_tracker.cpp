@@ -2,10 +2,8 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "tracker/core/connection_id_validator.hpp"
@@ -16,6 +14,7 @@
 #include "tracker/runtime/privileges.hpp"
 #include "tracker/runtime/process_signals.hpp"
 #include "tracker/runtime/request_worker.hpp"
+#include "tracker/runtime/serving.hpp"
 #include "tracker/runtime/statistics_reporter.hpp"
 #include "tracker/runtime/worker_set.hpp"
 #include "udp_socket_binding.hpp"
@@ -166,31 +165,21 @@ int run(const udp_tracker_config& config) {
   }
   sockets.release();
 
-  std::atomic<bool> stopping{false};
-  std::vector<std::thread> threads;
-  for (auto& worker : request_workers) threads.emplace_back([&worker, &stopping] { worker->run(stopping); });
-  for (auto& worker : socket_workers) threads.emplace_back([&worker] { worker->run(); });
-  runtime::statistics_reporter statistics(counter_pointers, config.statistics.interval_seconds);
-  statistics.start();
-
+  std::vector<runtime::listening_address> listening;
   for (const bound_address& address : bound) {
-    const char* name = address.family == proto::address_family::ipv4 ? "udp4" : "udp6";
-    std::printf("listening %s %s\n", name, format_socket_address(address.address, address.family, port).c_str());
+    listening.push_back({address.family == proto::address_family::ipv4 ? "udp4" : "udp6",
+                         format_socket_address(address.address, address.family, port)});
   }
-  std::printf("ready\n");
-  std::fflush(stdout);
-  runtime::log_info("tracker_udp serving on port ", port, " with ", socket_worker_count, " socket worker(s) and ",
-                    request_worker_count, " request worker(s)");
-
-  for (;;) {
-    if (runtime::wait_for_process_signal() == runtime::process_signal::stop) break;
-    runtime::reload_access_list(*access_list);
-  }
-
-  runtime::log_info("stopping");
-  for (auto& worker : socket_workers) worker->stop();
-  stopping.store(true);
-  for (std::thread& thread : threads) thread.join();
+  runtime::statistics_reporter statistics(counter_pointers, config.statistics.interval_seconds);
+  runtime::serve_until_stopped(
+      request_workers, socket_workers,
+      [&] {
+        statistics.start();
+        runtime::print_ready(listening);
+        runtime::log_info("tracker_udp serving on port ", port, " with ", socket_worker_count,
+                          " socket worker(s) and ", request_worker_count, " request worker(s)");
+      },
+      [&] { runtime::reload_access_list(*access_list); });
   statistics.stop();
   runtime::log_info("stopped");
   return 0;

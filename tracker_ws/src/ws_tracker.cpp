@@ -1,10 +1,8 @@
 #include "ws_tracker.hpp"
 
-#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
 #include <variant>
 #include <vector>
 
@@ -12,6 +10,7 @@
 #include "tracker/runtime/log.hpp"
 #include "tracker/runtime/privileges.hpp"
 #include "tracker/runtime/process_signals.hpp"
+#include "tracker/runtime/serving.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
 #include "tracker/runtime/worker_set.hpp"
 #include "tls_context.hpp"
@@ -21,11 +20,6 @@
 namespace riptide::ws {
 
 namespace {
-
-struct bound_address {
-  const char* name;  // "ws4" or "ws6"
-  std::string printed;
-};
 
 // "127.0.0.1:8000" or "[::1]:8000"; an unspecified address is printed as loopback, which is
 // where a local client (a test) reaches it.
@@ -49,7 +43,7 @@ ws_swarm_settings swarm_settings_of(const ws_tracker_config& config) {
 
 struct listening_on {
   std::uint16_t port = 0;
-  std::vector<bound_address> addresses;
+  std::vector<runtime::listening_address> addresses;
 };
 
 // Every socket worker listens on both families, all on one port: with port 0 the first acceptor
@@ -176,30 +170,18 @@ int run(const ws_tracker_config& config) {
     return 1;
   }
 
-  std::atomic<bool> stopping{false};
-  std::vector<std::thread> threads;
-  for (auto& worker : request_workers) threads.emplace_back([&worker, &stopping] { worker->run(stopping); });
-  for (auto& worker : socket_workers) threads.emplace_back([&worker] { worker->run(); });
-
-  for (const bound_address& address : bound) std::printf("listening %s %s\n", address.name, address.printed.c_str());
-  std::printf("ready\n");
-  std::fflush(stdout);
-  runtime::log_info("tracker_ws serving ", secure ? "wss://" : "ws://", " on port ", port, " with ",
-                    socket_worker_count, " socket worker(s) and ", request_worker_count, " request worker(s)",
-                    inline_swarms ? " (the socket worker owns every swarm)" : "");
-
-  for (;;) {
-    if (runtime::wait_for_process_signal() == runtime::process_signal::stop) break;
-    if (config.tls.enabled) reload_tls(config.tls, socket_workers);
-    runtime::reload_access_list(*access_list);
-  }
-
-  runtime::log_info("stopping");
-  // Socket workers first: they say goodbye to their connections, then the swarms stop.
-  for (auto& worker : socket_workers) worker->stop();
-  for (std::size_t i = 0; i < socket_worker_count; ++i) threads[request_worker_count + i].join();
-  stopping.store(true);
-  for (std::size_t i = 0; i < request_worker_count; ++i) threads[i].join();
+  runtime::serve_until_stopped(
+      request_workers, socket_workers,
+      [&] {
+        runtime::print_ready(bound);
+        runtime::log_info("tracker_ws serving ", secure ? "wss://" : "ws://", " on port ", port, " with ",
+                          socket_worker_count, " socket worker(s) and ", request_worker_count, " request worker(s)",
+                          inline_swarms ? " (the socket worker owns every swarm)" : "");
+      },
+      [&] {
+        if (config.tls.enabled) reload_tls(config.tls, socket_workers);
+        runtime::reload_access_list(*access_list);
+      });
   socket_workers.clear();
   runtime::log_info("stopped");
   return 0;

@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "tracker/core/seeders_first.hpp"
+
 namespace riptide::core {
 namespace {
 
@@ -333,7 +335,6 @@ void webtorrent_shard::unlink_offer(torrent& swarm_torrent, std::uint32_t slot) 
 
 void webtorrent_shard::move_in_order(torrent& swarm_torrent, family_swarm& swarm, std::uint32_t from,
                                      std::uint32_t to) {
-  if (from == to) return;
   swarm.order[to] = swarm.order[from];
   swarm_torrent.peers.find(swarm.order[to])->second.position = to;
 }
@@ -342,30 +343,17 @@ void webtorrent_shard::attach(torrent& swarm_torrent, const proto::peer_id& id, 
   family_swarm& swarm = swarm_torrent.families[family_index(state.family)];
   const auto end = static_cast<std::uint32_t>(swarm.order.size());
   swarm.order.push_back(id);
-  if (state.seeder) {
-    // The first leecher moves to the end; the new seeder takes its place.
-    move_in_order(swarm_torrent, swarm, swarm.seeders, end);
-    swarm.order[swarm.seeders] = id;
-    state.position = swarm.seeders;
-    ++swarm.seeders;
-  } else {
-    state.position = end;
-  }
+  state.position = seeders_first::insert_position(
+      swarm.seeders, end, state.seeder,
+      [&](std::uint32_t from, std::uint32_t to) { move_in_order(swarm_torrent, swarm, from, to); });
+  swarm.order[state.position] = id;
 }
 
 void webtorrent_shard::detach(torrent& swarm_torrent, const peer_state& state) {
   family_swarm& swarm = swarm_torrent.families[family_index(state.family)];
-  const auto last = static_cast<std::uint32_t>(swarm.order.size()) - 1;
-  const std::uint32_t position = state.position;
-  if (position < swarm.seeders) {
-    // The last seeder fills the hole, then the last leecher fills the last seeder's place.
-    const std::uint32_t last_seeder = swarm.seeders - 1;
-    move_in_order(swarm_torrent, swarm, last_seeder, position);
-    move_in_order(swarm_torrent, swarm, last, last_seeder);
-    --swarm.seeders;
-  } else {
-    move_in_order(swarm_torrent, swarm, last, position);
-  }
+  seeders_first::remove_at(
+      swarm.seeders, static_cast<std::uint32_t>(swarm.order.size()), state.position,
+      [&](std::uint32_t from, std::uint32_t to) { move_in_order(swarm_torrent, swarm, from, to); });
   swarm.order.pop_back();
 }
 

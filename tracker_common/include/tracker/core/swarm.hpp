@@ -37,6 +37,7 @@
 #include "tracker/core/endpoint_hash.hpp"
 #include "tracker/core/peer_event.hpp"
 #include "tracker/core/position_index.hpp"
+#include "tracker/core/seeders_first.hpp"
 
 namespace riptide::core {
 
@@ -271,7 +272,6 @@ class swarm {
   // Moves the peer at `from` to `to` (the old content of `to` is gone) and keeps the index right.
   void move_peer(std::uint32_t from, std::uint32_t to) {
     block* const block_ = block_ptr();
-    if (from == to) return;
     entry* peers = block_->peers();
     peers[to] = peers[from];
     if (block_->index != nullptr) block_->index->relocate(peers, from, to);
@@ -281,16 +281,9 @@ class swarm {
               const keyed_endpoint_hasher& hasher) {
     reserve_one_more();  // may move the block: take the pointer after it
     block* const block_ = block_ptr();
-    std::uint32_t position = block_->size;
-    if (seeder) {
-      // The first leecher moves to the end; the new seeder takes its place.
-      move_peer(block_->seeders, block_->size);
-      position = block_->seeders;
-      ++block_->seeders;
-      ++change.seeders;
-    } else {
-      ++change.leechers;
-    }
+    const std::uint32_t position = seeders_first::insert_position(
+        block_->seeders, block_->size, seeder, [this](std::uint32_t from, std::uint32_t to) { move_peer(from, to); });
+    ++(seeder ? change.seeders : change.leechers);
     ++block_->size;
     block_->peers()[position] = entry{endpoint, expires_at};
     if (block_->index != nullptr) {
@@ -303,17 +296,9 @@ class swarm {
   void remove_at(std::uint32_t position, peer_count_change& change) {
     block* const block_ = block_ptr();
     if (block_->index != nullptr) block_->index->erase(block_->peers(), position);
-    if (position < block_->seeders) {
-      // The last seeder fills the hole, then the last leecher fills the last seeder's place.
-      const std::uint32_t last_seeder = block_->seeders - 1;
-      move_peer(last_seeder, position);
-      move_peer(block_->size - 1, last_seeder);
-      --block_->seeders;
-      --change.seeders;
-    } else {
-      move_peer(block_->size - 1, position);
-      --change.leechers;
-    }
+    --(position < block_->seeders ? change.seeders : change.leechers);
+    seeders_first::remove_at(block_->seeders, block_->size, position,
+                             [this](std::uint32_t from, std::uint32_t to) { move_peer(from, to); });
     --block_->size;
     if (block_->index != nullptr && block_->size < index_drop_threshold) drop_index();
     shrink_if_sparse();

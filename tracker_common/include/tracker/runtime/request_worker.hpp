@@ -55,9 +55,10 @@ class request_worker {
         service_.handle(batch[i], now, pending_responses_);
         batch[i] = request_type{};  // free what it holds now, not when the slot is reused
       }
+      // Gauges before replies: whoever has a reply sees the gauges count its request.
+      if (count > 0) service_.publish_gauges();
       flush_responses();
       service_.clean_if_due(now);
-      if (count > 0) service_.publish_gauges();
     }
   }
 
