@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <charconv>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "tracker/proto/utf8.hpp"
 
@@ -28,8 +27,10 @@ constexpr std::array<bool, 256> plain_string_bytes = [] {
   return plain;
 }();
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
+  if (is_digit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
@@ -50,14 +51,89 @@ std::optional<std::uint32_t> hex4(std::string_view text, std::size_t at) {
 bool is_high_surrogate(std::uint32_t unit) { return unit >= 0xd800 && unit <= 0xdbff; }
 bool is_low_surrogate(std::uint32_t unit) { return unit >= 0xdc00 && unit <= 0xdfff; }
 
+// The parts of a number token (validated): digits before and after the point, and the exponent.
+struct number_parts {
+  bool negative = false;
+  std::string_view integer;
+  std::string_view fraction;
+  bool negative_exponent = false;
+  std::string_view exponent;  // empty when there is none
+};
+
+number_parts split_number(std::string_view token) {
+  number_parts parts;
+  std::size_t at = 0;
+  parts.negative = token[0] == '-';
+  if (parts.negative) ++at;
+  const std::size_t integer_begin = at;
+  while (at < token.size() && is_digit(token[at])) ++at;
+  parts.integer = token.substr(integer_begin, at - integer_begin);
+  if (at < token.size() && token[at] == '.') {
+    const std::size_t fraction_begin = ++at;
+    while (at < token.size() && is_digit(token[at])) ++at;
+    parts.fraction = token.substr(fraction_begin, at - fraction_begin);
+  }
+  if (at < token.size()) {  // e or E
+    ++at;
+    parts.negative_exponent = token[at] == '-';
+    if (token[at] == '-' || token[at] == '+') ++at;
+    parts.exponent = token.substr(at);
+  }
+  return parts;
+}
+
+// The written exponent, or nullopt past 2^31 - 1.
+std::optional<std::int64_t> exponent_value(std::string_view digits) {
+  std::int64_t exponent = 0;
+  for (const char digit : digits) {
+    exponent = exponent * 10 + (digit - '0');
+    if (exponent > std::numeric_limits<std::int32_t>::max()) return std::nullopt;
+  }
+  return exponent;
+}
+
+// Whether Boost.JSON 1.81 takes the number: it refuses an exponent past 2^31 - 1, and one that
+// overflows its int once the mantissa digits it drops are counted in. Those are the integer
+// digits past what fits in 64 bits (one more each), or, when the integer part fits, the
+// fraction digits it keeps while the mantissa is at most 2^53 - 1 (one less each).
+bool boost_takes_exponent(const number_parts& parts) {
+  if (parts.exponent.empty()) return true;
+  const auto exponent = exponent_value(parts.exponent);
+  if (!exponent) return false;
+  std::uint64_t mantissa = 0;
+  std::int64_t bias = 0;
+  bool integer_fits = true;
+  for (const char c : parts.integer) {
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (integer_fits && (mantissa > 1844674407370955161ull || (mantissa == 1844674407370955161ull && digit > 5))) {
+      integer_fits = false;
+    }
+    if (integer_fits) {
+      mantissa = mantissa * 10 + digit;
+    } else {
+      ++bias;
+    }
+  }
+  if (integer_fits) {
+    for (const char c : parts.fraction) {
+      if (mantissa > 9007199254740991ull) break;
+      --bias;
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+  }
+  constexpr std::int64_t int_min = std::numeric_limits<std::int32_t>::min();
+  constexpr std::int64_t int_max = std::numeric_limits<std::int32_t>::max();
+  return parts.negative_exponent ? bias - *exponent >= int_min : bias + *exponent <= int_max;
+}
+
 class parser {
  public:
   parser(std::string_view text, std::size_t max_depth, std::vector<json_node>& nodes)
-      : text_(text), max_depth_(max_depth), nodes_(nodes) {}
+      : text_(text), max_depth_(std::min(max_depth, json_max_supported_depth)), nodes_(nodes) {}
 
   std::optional<json_parse_error> run() {
     skip_whitespace();
-    if (!value(0)) return error_;
+    if (!parse_value(0)) return error_;
     skip_whitespace();
     if (at_ != text_.size()) return json_parse_error::invalid;
     return std::nullopt;
@@ -88,54 +164,54 @@ class parser {
     return static_cast<std::uint32_t>(nodes_.size() - 1);
   }
 
-  void close(std::uint32_t index, std::uint32_t count = 0, bool flag = false) {
+  json_node& close(std::uint32_t index, std::uint32_t count = 0) {
     json_node& node = nodes_[index];
     node.end = static_cast<std::uint32_t>(at_);
-    node.after = static_cast<std::uint32_t>(nodes_.size());
+    node.extent = static_cast<std::uint32_t>(nodes_.size() - index);
     node.count = count;
-    node.flag = flag;
+    return node;
   }
 
   // `depth`: arrays and objects around this value.
-  bool value(std::size_t depth) {
+  bool parse_value(std::size_t depth) {
     switch (peek()) {
-      case '{': return object(depth + 1);
-      case '[': return array(depth + 1);
-      case '"': return string();
-      case 't': return literal("true", json_kind::boolean, true);
-      case 'f': return literal("false", json_kind::boolean, false);
-      case 'n': return literal("null", json_kind::null, false);
-      default: return number();
+      case '{': return parse_object(depth + 1);
+      case '[': return parse_array(depth + 1);
+      case '"': return parse_string();
+      case 't': return parse_literal("true", json_kind::boolean);
+      case 'f': return parse_literal("false", json_kind::boolean);
+      case 'n': return parse_literal("null", json_kind::null);
+      default: return parse_number();
     }
   }
 
-  bool literal(std::string_view word, json_kind kind, bool flag) {
+  bool parse_literal(std::string_view word, json_kind kind) {
     if (text_.substr(at_, word.size()) != word) return fail();
     const std::uint32_t index = open(kind);
     at_ += word.size();
-    close(index, 0, flag);
+    close(index).is_true = word == "true";
     return true;
   }
 
-  bool object(std::size_t depth) {
-    return container(json_kind::object, '}', depth, [&] {
-      if (peek() != '"' || !string()) return fail();
+  bool parse_object(std::size_t depth) {
+    return parse_container(json_kind::object, '}', depth, [&] {
+      if (peek() != '"' || !parse_string()) return fail();
       skip_whitespace();
       if (peek() != ':') return fail();
       ++at_;
       skip_whitespace();
-      return value(depth);
+      return parse_value(depth);
     });
   }
 
-  bool array(std::size_t depth) {
-    return container(json_kind::array, ']', depth, [&] { return value(depth); });
+  bool parse_array(std::size_t depth) {
+    return parse_container(json_kind::array, ']', depth, [&] { return parse_value(depth); });
   }
 
   // An array or object at `depth`, from its opening to its `closing` character; `item` reads one
   // element or member.
   template <typename Item>
-  bool container(json_kind kind, char closing, std::size_t depth, Item item) {
+  bool parse_container(json_kind kind, char closing, std::size_t depth, Item item) {
     if (depth > max_depth_) return fail(json_parse_error::too_deep);
     const std::uint32_t index = open(kind);
     ++at_;
@@ -163,21 +239,16 @@ class parser {
     while (at_ + 8 <= text_.size()) {
       std::uint64_t word = 0;
       std::memcpy(&word, data + at_, sizeof word);
-      // The high bit of each byte that is >= 0x80, < 0x20, '"' or '\\'. Each test marks its first
-      // such byte exactly (false marks come only above a true one), so the lowest mark is the
-      // first byte that is not plain.
+      // The high bit of each byte that is >= 0x80, < 0x20, '"' or '\\'.
       const std::uint64_t special = (word & high_bits) | ((word - 0x20 * ones) & ~word & high_bits) |
                                     has_zero_byte(word ^ ('"' * ones)) | has_zero_byte(word ^ ('\\' * ones));
-      if (special == 0) {
-        at_ += 8;
-        continue;
-      }
-      break;
+      if (special != 0) break;
+      at_ += 8;
     }
     while (!at_end() && plain_string_bytes[static_cast<std::uint8_t>(text_[at_])]) ++at_;
   }
 
-  bool string() {
+  bool parse_string() {
     const std::uint32_t index = open(json_kind::string);
     ++at_;
     bool escaped = false;
@@ -188,7 +259,7 @@ class parser {
       if (c == '"') break;
       if (c == '\\') {
         escaped = true;
-        if (!escape()) return fail();
+        if (!skip_escape()) return fail();
       } else if (c < 0x20) {
         return fail();
       } else {
@@ -198,12 +269,12 @@ class parser {
       }
     }
     ++at_;
-    close(index, 0, escaped);
+    close(index).has_escapes = escaped;
     return true;
   }
 
   // At a backslash: past one escape, a surrogate pair counting as one.
-  bool escape() {
+  bool skip_escape() {
     const char c = at_ + 1 < text_.size() ? text_[at_ + 1] : '\0';
     switch (c) {
       case '"':
@@ -228,40 +299,30 @@ class parser {
     return true;
   }
 
-  bool digits() {
+  bool skip_digits() {
     const std::size_t start = at_;
-    while (!at_end() && text_[at_] >= '0' && text_[at_] <= '9') ++at_;
+    while (!at_end() && is_digit(text_[at_])) ++at_;
     return at_ > start;
   }
 
-  // Boost.JSON refuses an exponent written larger than 2^31 - 1, of either sign.
-  static bool exponent_fits(std::string_view digits) {
-    std::uint64_t exponent = 0;
-    for (const char digit : digits) {
-      exponent = exponent * 10 + static_cast<std::uint64_t>(digit - '0');
-      if (exponent > std::numeric_limits<std::int32_t>::max()) return false;
-    }
-    return true;
-  }
-
-  bool number() {
+  bool parse_number() {
     const std::uint32_t index = open(json_kind::number);
+    const std::size_t begin = at_;
     if (peek() == '-') ++at_;
     if (peek() == '0') {
       ++at_;
-    } else if (peek() < '1' || peek() > '9' || !digits()) {
+    } else if (peek() < '1' || peek() > '9' || !skip_digits()) {
       return fail();
     }
     if (peek() == '.') {
       ++at_;
-      if (!digits()) return fail();
+      if (!skip_digits()) return fail();
     }
     if (peek() == 'e' || peek() == 'E') {
       ++at_;
       if (peek() == '+' || peek() == '-') ++at_;
-      const std::size_t exponent_begin = at_;
-      if (!digits()) return fail();
-      if (!exponent_fits(text_.substr(exponent_begin, at_ - exponent_begin))) return fail();
+      if (!skip_digits()) return fail();
+      if (!boost_takes_exponent(split_number(text_.substr(begin, at_ - begin)))) return fail();
     }
     close(index);
     return true;
@@ -275,11 +336,11 @@ class parser {
 };
 
 // Writes the string `raw` (as written between quotes, already validated) unescaped into
-// [out, out + capacity); returns the length, or nullopt when it does not fit.
-std::optional<std::size_t> unescape(std::string_view raw, char* out, std::size_t capacity) {
+// `out`; returns the length, or nullopt when it does not fit.
+std::optional<std::size_t> unescape(std::string_view raw, std::span<char> out) {
   std::size_t length = 0;
   const auto put = [&](std::uint32_t byte) {
-    if (length == capacity) return false;
+    if (length == out.size()) return false;
     out[length++] = static_cast<char>(byte);
     return true;
   };
@@ -327,15 +388,27 @@ std::optional<std::size_t> unescape(std::string_view raw, char* out, std::size_t
   return length;
 }
 
-// The nearest double to a validated number token, +-infinity past the range.
+// The nearest double to a validated number token. Past the double range std::from_chars gives
+// no value; the number is then +-infinity when its first significant digit stands at a positive
+// power of ten, else +-0.
 double number_value(std::string_view token) {
   double value = 0.0;
   const auto result = std::from_chars(token.data(), token.data() + token.size(), value);
   if (result.ec == std::errc()) return value;
-  // Out of range: strtod tells overflow (+-HUGE_VAL) from underflow (0). Tokens are never
-  // locale-dependent here: the programs keep the C locale.
-  const std::string copy(token);
-  return std::strtod(copy.c_str(), nullptr);
+  const number_parts parts = split_number(token);
+  std::int64_t power = static_cast<std::int64_t>(parts.integer.size()) - 1;  // of the first digit
+  const std::size_t leading_zeros = parts.integer.find_first_not_of('0');
+  if (leading_zeros != std::string_view::npos) {
+    power -= static_cast<std::int64_t>(leading_zeros);
+  } else {
+    const std::size_t fraction_zeros = parts.fraction.find_first_not_of('0');
+    if (fraction_zeros == std::string_view::npos) return parts.negative ? -0.0 : 0.0;
+    power = -1 - static_cast<std::int64_t>(fraction_zeros);
+  }
+  const std::int64_t exponent = exponent_value(parts.exponent).value_or(0);
+  power += parts.negative_exponent ? -exponent : exponent;
+  const double magnitude = power > 0 ? std::numeric_limits<double>::infinity() : 0.0;
+  return parts.negative ? -magnitude : magnitude;
 }
 
 }  // namespace
@@ -348,15 +421,11 @@ std::variant<json_document, json_parse_error> parse_json(std::string_view text, 
   return json_document(text, std::move(nodes));
 }
 
-std::string_view json_value::text() const {
-  const json_node& n = node();
-  return document_->text_.substr(n.begin, n.end - n.begin);
-}
-
 json_number json_value::number() const {
-  const std::string_view token = text();
   json_number number;
-  const bool negative = !token.empty() && token[0] == '-';
+  if (kind() != json_kind::number) return number;
+  const std::string_view token = text();
+  const bool negative = token[0] == '-';
   const std::string_view digits = negative ? token.substr(1) : token;
   std::uint64_t integer = 0;
   const auto result = std::from_chars(digits.data(), digits.data() + digits.size(), integer);
@@ -371,33 +440,35 @@ json_number json_value::number() const {
 }
 
 std::string_view json_value::raw_string() const {
+  if (!is_string()) return {};
   const std::string_view quoted = text();
-  return quoted.size() >= 2 ? quoted.substr(1, quoted.size() - 2) : std::string_view();
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 std::string json_value::string() const {
   const std::string_view raw = raw_string();
-  if (!node().flag) return std::string(raw);
+  if (!node().has_escapes) return std::string(raw);
   std::string out(raw.size(), '\0');  // unescaping never makes a string longer
-  out.resize(*unescape(raw, out.data(), out.size()));
+  out.resize(*unescape(raw, out));
   return out;
 }
 
 std::optional<std::string_view> json_value::string_in(std::span<char> buffer) const {
+  if (!is_string()) return std::nullopt;
   const std::string_view raw = raw_string();
-  if (!node().flag) {
+  if (!node().has_escapes) {
     if (raw.size() > buffer.size()) return std::nullopt;
-    std::memcpy(buffer.data(), raw.data(), raw.size());
+    std::copy(raw.begin(), raw.end(), buffer.begin());
     return std::string_view(buffer.data(), raw.size());
   }
-  const auto length = unescape(raw, buffer.data(), buffer.size());
+  const auto length = unescape(raw, buffer);
   if (!length) return std::nullopt;
   return std::string_view(buffer.data(), *length);
 }
 
 bool json_value::string_equals(std::string_view expected) const {
   if (!is_string()) return false;
-  if (!node().flag) return raw_string() == expected;
+  if (!node().has_escapes) return raw_string() == expected;
   std::array<char, 64> buffer;
   if (expected.size() < buffer.size()) {
     const auto unescaped = string_in(buffer);
@@ -414,15 +485,54 @@ std::optional<json_value> json_value::member(std::string_view key) const {
   return found;
 }
 
-bool json_value::key_repeats_later(json_value key) const {
-  const auto has_escapes = [](json_value string) { return string.node().flag; };
-  for (std::uint32_t later = document_->nodes_[key.index_ + 1].after; later < node().after;
-       later = document_->nodes_[later + 1].after) {
-    const json_value other = at(later);
-    if (other.raw_string() == key.raw_string()) return true;
-    if ((has_escapes(key) || has_escapes(other)) && other.string() == key.string()) return true;
+void json_value::find_kept_members(std::span<std::uint32_t> kept) const {
+  constexpr std::size_t pairwise_up_to = 16;
+  if (kept.size() <= pairwise_up_to) {
+    std::array<std::uint32_t, pairwise_up_to> key_offsets;
+    std::size_t count = 0;
+    for_each_member([&](json_value key, json_value) { key_offsets[count++] = static_cast<std::uint32_t>(key.node_ - node_); });
+    const auto same_key = [&](std::uint32_t a, std::uint32_t b) {
+      const json_value x = at(node_ + a);
+      const json_value y = at(node_ + b);
+      if (x.raw_string() == y.raw_string()) return true;
+      return (x.node().has_escapes || y.node().has_escapes) && x.string() == y.string();
+    };
+    for (std::size_t i = 0; i < count; ++i) {
+      kept[i] = key_offsets[i];
+      for (std::size_t j = 0; j < i; ++j) {
+        if (same_key(key_offsets[j], key_offsets[i])) {
+          kept[j] = key_offsets[i];  // a later value for the first member's key
+          kept[i] = no_member;
+          break;
+        }
+      }
+    }
+    return;
   }
-  return false;
+  // Sorted by key, then by position: each run of one key, first member to last.
+  std::vector<std::string> unescaped;  // keys written with escapes, read; never reallocated
+  unescaped.reserve(kept.size());
+  std::vector<std::pair<std::string_view, std::uint32_t>> sorted;  // (key, its offset)
+  sorted.reserve(kept.size());
+  for_each_member([&](json_value key, json_value) {
+    std::string_view name = key.raw_string();
+    if (key.node().has_escapes) name = unescaped.emplace_back(key.string());
+    sorted.emplace_back(name, static_cast<std::uint32_t>(key.node_ - node_));
+  });
+  std::vector<std::uint32_t> key_offsets;
+  key_offsets.reserve(sorted.size());
+  for (const auto& entry : sorted) key_offsets.push_back(entry.second);
+  std::sort(sorted.begin(), sorted.end());
+  const auto member_of = [&](std::uint32_t key_offset) {
+    return static_cast<std::size_t>(std::lower_bound(key_offsets.begin(), key_offsets.end(), key_offset) - key_offsets.begin());
+  };
+  for (std::size_t run = 0; run < sorted.size();) {
+    std::size_t last = run;
+    while (last + 1 < sorted.size() && sorted[last + 1].first == sorted[run].first) ++last;
+    kept[member_of(sorted[run].second)] = sorted[last].second;
+    for (std::size_t i = run + 1; i <= last; ++i) kept[member_of(sorted[i].second)] = no_member;
+    run = last + 1;
+  }
 }
 
 void json_value::append_compact(std::string& out) const {
@@ -439,33 +549,9 @@ void json_value::append_compact(std::string& out) const {
       return;
     }
     case json_kind::object: {
-      // A member whose key comes again later is left out. Objects in offers and answers have a
-      // few members, compared pairwise; a large one is sorted by key instead.
-      constexpr std::size_t pairwise_up_to = 16;
-      std::vector<bool> superseded;
-      if (size() > pairwise_up_to) {
-        std::vector<std::string> unescaped;  // keys written with escapes, read; never reallocated
-        unescaped.reserve(size());
-        std::vector<std::pair<std::string_view, std::size_t>> sorted;
-        sorted.reserve(size());
-        for_each_member([&](json_value key, json_value) {
-          std::string_view name = key.raw_string();
-          if (key.node().flag) name = unescaped.emplace_back(key.string());
-          sorted.emplace_back(name, sorted.size());
-        });
-        std::sort(sorted.begin(), sorted.end());
-        superseded.assign(sorted.size(), false);
-        for (std::size_t i = 0; i + 1 < sorted.size(); ++i) {
-          if (sorted[i].first == sorted[i + 1].first) superseded[sorted[i].second] = true;
-        }
-      }
       out += '{';
       bool first = true;
-      std::size_t i = 0;
-      for_each_member([&](json_value key, json_value value) {
-        const bool left_out = superseded.empty() ? key_repeats_later(key) : superseded[i];
-        ++i;
-        if (left_out) return;
+      for_each_member_as_read([&](json_value key, json_value value) {
         if (!first) out += ',';
         first = false;
         out += key.text();

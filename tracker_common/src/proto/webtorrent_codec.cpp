@@ -1,6 +1,7 @@
 #include "tracker/proto/webtorrent_codec.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <charconv>
 #include <cmath>
@@ -165,6 +166,7 @@ class object_fields {
     for (std::size_t i = 0; i < N; ++i) {
       if (names_[i] == name) return values_[i] && !values_[i]->is_null() ? values_[i] : std::nullopt;
     }
+    assert(false && "a field the decoder did not ask for");
     return std::nullopt;
   }
 
@@ -254,7 +256,8 @@ std::optional<std::uint32_t> clamped_from(json_value value, std::uint32_t max) {
 }
 
 // An offer or answer as it is relayed: the client's text of the object without whitespace
-// outside strings, and of a repeated key only the last member (the one every reader keeps).
+// outside strings, and a repeated key once, at its first place with its last value (as every
+// reader keeps it).
 // Strings and numbers stay as the client wrote them.
 std::optional<json_text> object_text(json_value value) {
   if (!value.is_object()) return std::nullopt;
@@ -423,7 +426,7 @@ std::variant<scrape_response, field_error> decode_scrape_files(std::optional<jso
   if (!files->is_object()) return field_error{decode_error::bad_type, "invalid files"};
   response.files.reserve(files->size());
   std::optional<field_error> error;
-  files->for_each_member([&](json_value key, json_value entry) {
+  files->for_each_member_as_read([&](json_value key, json_value entry) {
     if (error) return;
     std::array<char, 40> buffer;
     const auto key_text = key.string_in(buffer);

@@ -748,12 +748,12 @@ TEST_CASE("webtorrent codec: offers and answers are relayed as the client wrote 
   CHECK(one_offer(R"({"type":"offer","sdp":"\u0041","n":0.5})") == R"({"type":"offer","sdp":"\u0041","n":0.5})");
   CHECK(one_offer(R"({"type":"offer","\u0073dp":"\u0041"})") == R"({"type":"offer","\u0073dp":"\u0041"})");
   CHECK(one_offer(R"({"n":[1e400,-1e999,1E+2]})") == R"({"n":[1e400,-1e999,1E+2]})");
-  // Whitespace outside strings goes; of a repeated key (at any depth, also spelled with escapes)
-  // only the last member stays, the one the tracker and every JSON reader keep.
+  // Whitespace outside strings goes; a repeated key (at any depth, also spelled with escapes)
+  // stays once, at its first place with its last value, as every JSON reader keeps it.
   CHECK(one_offer(" {\"type\" :\t\"offer\",\r\n \"sdp\":\"s \\n\"} ") == R"({"type":"offer","sdp":"s \n"})");
   CHECK(one_offer(R"({"type":"offer","sdp":"A","sdp":"B"})") == R"({"type":"offer","sdp":"B"})");
   CHECK(one_offer(R"({"type":"offer","x":{"k":1,"k":2}})") == R"({"type":"offer","x":{"k":2}})");
-  CHECK(one_offer(R"({"sdp":"A","\u0073dp":"B","type":"offer"})") == R"({"\u0073dp":"B","type":"offer"})");
+  CHECK(one_offer(R"({"sdp":"A","\u0073dp":"B","type":"offer"})") == R"({"sdp":"B","type":"offer"})");
   // The key that leads to it may be written with escapes.
   const auto escaped_key = offers_of(R"([{"\u006fffer":{"sdp":"\u0041"},"offer_id":")" + offer_a_text + R"("}])");
   REQUIRE(escaped_key.size() == 1);
@@ -1005,6 +1005,11 @@ TEST_CASE("webtorrent codec: decode_tracker_message: failures", "[proto][webtorr
   const auto failure = require_tracker<wt::failure_reply>(R"({"failure reason":"no"})");
   CHECK_FALSE(failure.action);
   CHECK_FALSE(failure.hash);
+  // A repeated info hash in files: its last entry counts, even when an earlier one is not valid.
+  const auto repeated = require_tracker<wt::scrape_response>(R"({"action":"scrape","files":{)" + h + ":5," + h +
+                                                             R"(:{"complete":2}}})");
+  REQUIRE(repeated.files.size() == 1);
+  CHECK(repeated.files[0].stats == wt::scrape_stats{2, 0, 0});
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,10 +7,14 @@
 // offers and answers as the client wrote them, and a browser's SDP has an escaped line end every
 // 40 bytes or so: unescaping and writing those escapes again was most of the cost of a message.
 //
-// It accepts what Boost.JSON's parser accepts with its default options and reads values as it
-// does, repeated keys included (the last one counts); the tests and a fuzzer check both against it.
+// It accepts exactly what Boost.JSON's parser accepts with its default options (too_deep
+// included), and reads objects as it and JavaScript's JSON.parse do: of a repeated key, the last
+// value, at the place of the first. Numbers are read correctly rounded (Boost.JSON 1.81 can be
+// one unit in the last place off, and reads 0e400 as NaN). The tests and a fuzzer check all of
+// this against Boost.JSON.
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -29,7 +33,7 @@ enum class json_parse_error : std::uint8_t {
   too_deep,  // more arrays and objects inside each other than max_depth
 };
 
-// A number as JavaScript (and Boost.JSON) reads it, and exactly when it is a small integer.
+// A number as JavaScript reads it, and exactly when it is a non-negative integer.
 struct json_number {
   double value = 0.0;                          // the nearest double; +-infinity past the range
   std::optional<std::uint64_t> exact_unsigned;  // written as an integer from -0 to 2^64 - 1
@@ -40,15 +44,15 @@ struct json_number {
 struct json_node {
   std::uint32_t begin = 0;  // the value's text is [begin, end) of the document's text
   std::uint32_t end = 0;
-  std::uint32_t after = 0;  // the index of the first node past this value and its contents
+  std::uint32_t extent = 1;  // nodes of this value and its contents: the next value's is this far on
   std::uint32_t count = 0;  // an array's elements, an object's members (repeats counted)
   json_kind kind = json_kind::null;
-  bool flag = false;  // a string: written with escapes; a boolean: true
+  bool has_escapes = false;  // a string written with at least one escape
+  bool is_true = false;      // a boolean that is true
 };
 
-class json_document;
-
-// One value of a parsed document: cheap to copy, valid while the document and its text live.
+// One value of a parsed document: cheap to copy, valid while the document's nodes (moving the
+// document keeps them) and its text live.
 class json_value {
  public:
   json_kind kind() const { return node().kind; }
@@ -58,62 +62,71 @@ class json_value {
   bool is_object() const { return kind() == json_kind::object; }
 
   // The value as written, from its first to its last character.
-  std::string_view text() const;
+  std::string_view text() const { return std::string_view(text_ + node().begin, node().end - node().begin); }
 
   // A boolean: whether it is true.
-  bool is_true() const { return kind() == json_kind::boolean && node().flag; }
+  bool is_true() const { return node().is_true; }
 
-  // A number (kind number only).
+  // A number (kind number only; anything else reads as 0).
   json_number number() const;
 
-  // A string (kind string only): as written between the quotes, or unescaped.
+  // A string as written between the quotes, or unescaped; empty for anything else.
   std::string_view raw_string() const;
   std::string string() const;
-  // Unescaped into `buffer`; nullopt when it does not fit.
+  // Unescaped into `buffer`; nullopt when it does not fit (or this is not a string).
   std::optional<std::string_view> string_in(std::span<char> buffer) const;
   // Whether it is a string that reads as `expected`.
   bool string_equals(std::string_view expected) const;
 
   // An array's elements or an object's members (repeats counted).
   std::size_t size() const { return node().count; }
-  // An object's member `key`, the last one when the key repeats; nullopt when there is none or
-  // this is not an object.
+  // An object's member `key` (its last value when the key repeats); nullopt when there is none
+  // or this is not an object.
   std::optional<json_value> member(std::string_view key) const;
   // The members `names` of an object in one pass, however many members it has: found[i] is the
-  // value of names[i] (the last when it repeats), nullopt when absent or this is not an object.
-  // Each name must be shorter than 64 bytes.
+  // value of names[i] (its last value when it repeats), nullopt when absent or this is not an
+  // object. Each name must be shorter than 64 bytes.
   template <std::size_t N>
   std::array<std::optional<json_value>, N> members(const std::array<std::string_view, N>& names) const;
+
   // Calls visit(element) for each element of an array.
   template <typename Visit>
   void for_each_element(Visit visit) const;
-  // Calls visit(key, value) for each member of an object, repeats included.
+  // Calls visit(key, value) for each member of an object as written, repeats included.
   template <typename Visit>
   void for_each_member(Visit visit) const;
+  // Calls visit(key, value) for each distinct key of an object as a reader keeps it: at the place
+  // of its first member, with the value of its last.
+  template <typename Visit>
+  void for_each_member_as_read(Visit visit) const;
 
-  // Appends the value as compact JSON: no whitespace outside strings, of a repeated key only the
-  // last member, strings and numbers as written.
+  // Appends the value as compact JSON: no whitespace outside strings, objects as read (each key
+  // once), strings and numbers as written.
   void append_compact(std::string& out) const;
 
  private:
   friend class json_document;
-  json_value(const json_document* document, std::uint32_t index) : document_(document), index_(index) {}
-  const json_node& node() const;
-  json_value at(std::uint32_t index) const { return json_value(document_, index); }
-  // Whether a member after `key` (a key of this object) has the same key.
-  bool key_repeats_later(json_value key) const;
+  json_value(const json_node* node, const char* text) : node_(node), text_(text) {}
+  const json_node& node() const { return *node_; }
+  json_value at(const json_node* node) const { return json_value(node, text_); }
+  // For each member of an object (kept.size() == size()): when it is the first with its key, how
+  // far from this object's node the key of the last member with that key is (the member whose
+  // value a reader keeps), else no_member.
+  void find_kept_members(std::span<std::uint32_t> kept) const;
+  static constexpr std::uint32_t no_member = 0xffffffff;
 
-  const json_document* document_;
-  std::uint32_t index_;
+  // Two pointers, so that a value passes in registers.
+  const json_node* node_;
+  const char* text_;  // the document's text: the node's offsets count from here
 };
 
 // A parsed text: it refers to the text, which must outlive it.
 class json_document {
  public:
-  json_value root() const { return json_value(this, 0); }
+  json_value root() const& { return json_value(nodes_.data(), text_.data()); }
+  json_value root() && = delete;  // its values would outlive the nodes
 
  private:
-  friend class json_value;
   friend std::variant<json_document, json_parse_error> parse_json(std::string_view, std::size_t);
   json_document(std::string_view text, std::vector<json_node> nodes) : text_(text), nodes_(std::move(nodes)) {}
 
@@ -121,41 +134,63 @@ class json_document {
   std::vector<json_node> nodes_;
 };
 
+// The deepest nesting parse_json can be asked to allow: it recurses once per level.
+constexpr std::size_t json_max_supported_depth = 512;
+
 // Parses one JSON value (whitespace around it allowed) with at most `max_depth` arrays and
-// objects inside each other. The parser recurses once per level: keep max_depth small (the
-// codec uses 32).
+// objects inside each other (at most json_max_supported_depth: a larger value counts as that).
 std::variant<json_document, json_parse_error> parse_json(std::string_view text, std::size_t max_depth);
 
-inline const json_node& json_value::node() const { return document_->nodes_[index_]; }
+template <std::size_t N>
+std::array<std::optional<json_value>, N> json_value::members(const std::array<std::string_view, N>& names) const {
+  std::array<std::optional<json_value>, N> found{};
+  std::array<char, 64> buffer;
+  for_each_member([&](json_value key, json_value value) {
+    const std::optional<std::string_view> name =
+        key.node().has_escapes ? key.string_in(buffer) : std::optional<std::string_view>(key.raw_string());
+    if (!name) return;  // longer than every name
+    for (std::size_t i = 0; i < N; ++i) {
+      assert(names[i].size() < buffer.size());
+      if (*name == names[i]) found[i] = value;
+    }
+  });
+  return found;
+}
 
 template <typename Visit>
 void json_value::for_each_element(Visit visit) const {
   if (!is_array()) return;
-  for (std::uint32_t i = index_ + 1; i < node().after; i = document_->nodes_[i].after) visit(at(i));
+  const json_node* const end = node_ + node().extent;
+  for (const json_node* element = node_ + 1; element < end; element += element->extent) visit(at(element));
 }
 
 template <typename Visit>
 void json_value::for_each_member(Visit visit) const {
   if (!is_object()) return;
-  for (std::uint32_t key = index_ + 1; key < node().after;) {
-    const std::uint32_t value = key + 1;
+  const json_node* const end = node_ + node().extent;
+  for (const json_node* key = node_ + 1; key < end;) {
+    const json_node* const value = key + 1;
     visit(at(key), at(value));
-    key = document_->nodes_[value].after;
+    key = value + value->extent;
   }
 }
 
-template <std::size_t N>
-std::array<std::optional<json_value>, N> json_value::members(const std::array<std::string_view, N>& names) const {
-  std::array<std::optional<json_value>, N> found{};
-  for_each_member([&](json_value key, json_value value) {
-    std::array<char, 64> buffer;
-    const std::optional<std::string_view> name = key.node().flag ? key.string_in(buffer) : key.raw_string();
-    if (!name) return;  // longer than every name
-    for (std::size_t i = 0; i < N; ++i) {
-      if (*name == names[i]) found[i] = value;
-    }
+template <typename Visit>
+void json_value::for_each_member_as_read(Visit visit) const {
+  if (!is_object()) return;
+  std::array<std::uint32_t, 16> few;  // offers and answers have a few members
+  std::vector<std::uint32_t> many;
+  std::span<std::uint32_t> kept(few.data(), size());
+  if (size() > few.size()) {
+    many.resize(size());
+    kept = many;
+  }
+  find_kept_members(kept);
+  std::size_t member = 0;
+  for_each_member([&](json_value key, json_value) {
+    if (kept[member] != no_member) visit(key, at(node_ + kept[member] + 1));
+    ++member;
   });
-  return found;
 }
 
 }  // namespace riptide::proto

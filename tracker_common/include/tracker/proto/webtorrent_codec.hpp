@@ -36,7 +36,8 @@
 //   tracker treats as "all torrents" (a full scrape): whether to serve it is the tracker's choice.
 //   More than max_scrape_hashes is an error.
 // - Offers and answers are relayed as the client wrote them, compacted: whitespace outside strings
-//   removed and, of a repeated key, only the last member kept. Escapes and numbers stay as written
+//   removed and a repeated key written once, at its first place with its last value (as
+//   JSON.parse reads it). Escapes and numbers stay as written
 //   (1e400 is valid JSON, which a browser reads as Infinity).
 
 #include <array>
