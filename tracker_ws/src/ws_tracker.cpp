@@ -162,7 +162,9 @@ int run(const ws_tracker_config& config) {
     std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
     return 1;
   }
-  const auto& [port, bound] = std::get<listening_on>(listening);
+  // Plain names, not a structured binding: lambdas below capture them (clang before 16 cannot).
+  const std::uint16_t port = std::get<listening_on>(listening).port;
+  const std::vector<runtime::listening_address>& bound = std::get<listening_on>(listening).addresses;
   const bool secure = config.tls.enabled;
 
   if (auto error = runtime::drop_privileges(config.privileges)) {

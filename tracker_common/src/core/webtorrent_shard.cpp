@@ -343,7 +343,7 @@ void webtorrent_shard::attach(torrent& swarm_torrent, const proto::peer_id& id, 
   family_swarm& swarm = swarm_torrent.families[family_index(state.family)];
   const auto end = static_cast<std::uint32_t>(swarm.order.size());
   swarm.order.push_back(id);
-  state.position = seeders_first::insert_position(
+  state.position = seeders_first::slot_for_new_peer(
       swarm.seeders, end, state.seeder,
       [&](std::uint32_t from, std::uint32_t to) { move_in_order(swarm_torrent, swarm, from, to); });
   swarm.order[state.position] = id;

@@ -12,8 +12,9 @@
 namespace riptide::core {
 namespace {
 
-TEST_CASE("seeders first: inserts and removals keep the order and every peer", "[core][seeders_first]") {
-  std::mt19937_64 random(3);
+// Random inserts and removals from an empty array, `steps` of them; a new peer is a seeder with
+// probability seeder_percent, a step removes a peer with probability remove_percent.
+void check_random_sequence(std::mt19937_64& random, int steps, unsigned seeder_percent, unsigned remove_percent) {
   struct peer {
     int id;
     bool seeder;
@@ -28,32 +29,41 @@ TEST_CASE("seeders first: inserts and removals keep the order and every peer", "
     REQUIRE(to < order.size());
     order[to] = order[from];
   };
-  for (int step = 0; step < 20000; ++step) {
-    if (order.empty() || random() % 3 != 0) {
-      const bool seeder = random() % 2 == 0;
+  for (int step = 0; step < steps; ++step) {
+    if (order.empty() || random() % 100 >= remove_percent) {
+      const bool seeder = random() % 100 < seeder_percent;
       const auto size = static_cast<std::uint32_t>(order.size());
       order.push_back(peer{-1, false});
-      const std::uint32_t position = seeders_first::insert_position(seeders, size, seeder, move);
+      const std::uint32_t position = seeders_first::slot_for_new_peer(seeders, size, seeder, move);
       order[position] = peer{next_id, seeder};
       present.push_back(next_id++);
     } else {
       const auto position = static_cast<std::uint32_t>(random() % order.size());
-      const int removed = order[position].id;
+      const auto removed = std::find(present.begin(), present.end(), order[position].id);
+      REQUIRE(removed != present.end());
+      present.erase(removed);
       seeders_first::remove_at(seeders, static_cast<std::uint32_t>(order.size()), position, move);
       order.pop_back();
-      present.erase(std::find(present.begin(), present.end(), removed));
     }
     REQUIRE(seeders <= order.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) REQUIRE(order[i].seeder == (i < seeders));
-    if (step % 100 == 0) {
-      std::vector<int> ids;
-      for (const peer& p : order) ids.push_back(p.id);
-      std::sort(ids.begin(), ids.end());
-      std::vector<int> expected = present;
-      std::sort(expected.begin(), expected.end());
-      REQUIRE(ids == expected);
-    }
+    std::vector<int> ids;
+    for (const peer& p : order) ids.push_back(p.id);
+    std::sort(ids.begin(), ids.end());
+    std::vector<int> expected = present;
+    std::sort(expected.begin(), expected.end());
+    REQUIRE(ids == expected);
   }
+}
+
+TEST_CASE("seeders first: inserts and removals keep the order and every peer", "[core][seeders_first]") {
+  std::mt19937_64 random(3);
+  // Short runs from empty reach the edges: a seeder into an array of seeders only (or an empty
+  // one), the last seeder removed with no leechers behind it, one peer left.
+  for (int run = 0; run < 2000; ++run) {
+    check_random_sequence(random, 12, static_cast<unsigned>(random() % 101), 45);
+  }
+  check_random_sequence(random, 3000, 50, 33);  // and a long one
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #pragma once
 // One array of peers, seeders first and leechers after: the order both kinds of swarm keep
 // (core/swarm for BEP 15, core/webtorrent_shard), so that a seeder's candidates are the leechers,
-// [seeders, size), and anyone else's the whole array. Insert and remove take O(1) moves. Pure.
+// [seeders, size), and anyone else's the whole array. Insert and remove take O(1) moves; no
+// allocation, no I/O: the caller owns the array and moves its elements.
 //
 // `move(from, to)` copies the peer at `from` over the one at `to` and updates whatever records
 // positions; it is never called with from == to.
@@ -14,7 +15,7 @@ namespace riptide::core::seeders_first {
 // end. A seeder takes the first leecher's place, and that leecher moves to the end. Counts the
 // seeder in `seeders`.
 template <typename Move>
-std::uint32_t insert_position(std::uint32_t& seeders, std::uint32_t size, bool seeder, Move move) {
+std::uint32_t slot_for_new_peer(std::uint32_t& seeders, std::uint32_t size, bool seeder, Move move) {
   if (!seeder) return size;
   if (seeders != size) move(seeders, size);
   return seeders++;

@@ -281,7 +281,7 @@ class swarm {
               const keyed_endpoint_hasher& hasher) {
     reserve_one_more();  // may move the block: take the pointer after it
     block* const block_ = block_ptr();
-    const std::uint32_t position = seeders_first::insert_position(
+    const std::uint32_t position = seeders_first::slot_for_new_peer(
         block_->seeders, block_->size, seeder, [this](std::uint32_t from, std::uint32_t to) { move_peer(from, to); });
     ++(seeder ? change.seeders : change.leechers);
     ++block_->size;
