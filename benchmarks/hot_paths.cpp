@@ -5,10 +5,17 @@
 //   - a shard: announces of a fixed population (re-announces: lookup + selection), new peers
 //   - peer selection alone, on a swarm of 1000
 //   - memory: heap bytes per peer of the swarm data after the population is in (mallinfo2)
+//   - the machine: a system call, and a recv that finds nothing on a loopback TCP socket (what a
+//     tracker's kernel time is not made of, docs/benchmarks.md)
 // Usage: riptide_microbench [peers] [torrents]    (defaults 400000 and 100000, like bench-udp.sh)
 // The workload is load_test's: the same Pareto popularity and seed.
 
+#include <arpa/inet.h>
 #include <malloc.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -61,6 +68,23 @@ std::size_t status_kb(const char* field) {
   }
   std::fclose(status);
   return value;
+}
+
+// The accepted end of a connected loopback TCP pair, non-blocking, with nothing to read; -1 if
+// the pair could not be made. The other descriptors are left open (the process ends soon).
+int idle_loopback_socket() {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener, 1) != 0 || ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return -1;
+  }
+  const int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (client < 0 || ::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return -1;
+  return ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
 }
 
 proto::ipv4_endpoint endpoint_of(std::uint32_t peer) {
@@ -194,6 +218,17 @@ int main(int argc, char** argv) {
     peers_out.clear();
     sink += big.announce(input, 11, peers_out).leechers;
   });
+
+  // --- the machine ---
+  measure("kernel: a system call (getppid)", 1'000'000, [&](std::size_t) {
+    sink += static_cast<std::size_t>(::syscall(SYS_getppid));
+  });
+  if (const int socket = idle_loopback_socket(); socket >= 0) {
+    char buffer[64];
+    measure("kernel: recv on an idle loopback TCP socket", 1'000'000, [&](std::size_t) {
+      sink += static_cast<std::size_t>(::recv(socket, buffer, sizeof buffer, 0) < 0);
+    });
+  }
 
   std::printf("(checksum %zu)\n", sink);
   return 0;
