@@ -152,33 +152,31 @@ struct field_error {
   std::string_view message;
 };
 
-// The fields of an object that a decoder reads, found in one pass over its members (a message may
-// have thousands). A field is nullopt when absent or null: null reads as absent everywhere.
-template <std::size_t N>
+// The fields `Names` of an object that a decoder reads, found in one pass over its members (a
+// message may have thousands). A field is nullopt when absent or null: null reads as absent
+// everywhere. `Names` is a constant, so a lookup by a literal name folds to an index.
+template <const auto& Names>
 class object_fields {
  public:
-  // `names` must outlive the object_fields (the decoders pass static arrays).
-  object_fields(json_value object, const std::array<std::string_view, N>& names)
-      : names_(names), values_(object.members(names)) {}
+  explicit object_fields(json_value object) : values_(object.members(Names)) {}
 
   // `name` must be one of the names.
   std::optional<json_value> operator[](std::string_view name) const {
-    for (std::size_t i = 0; i < N; ++i) {
-      if (names_[i] == name) return values_[i] && !values_[i]->is_null() ? values_[i] : std::nullopt;
+    for (std::size_t i = 0; i < Names.size(); ++i) {
+      if (Names[i] == name) return values_[i] && !values_[i]->is_null() ? values_[i] : std::nullopt;
     }
     assert(false && "a field the decoder did not ask for");
     return std::nullopt;
   }
 
  private:
-  const std::array<std::string_view, N>& names_;
-  std::array<std::optional<json_value>, N> values_;
+  std::array<std::optional<json_value>, Names.size()> values_;
 };
 
 constexpr std::array<std::string_view, 12> client_field_names = {
     "action", "info_hash", "peer_id", "event", "left", "uploaded", "downloaded", "numwant", "offers", "answer",
     "to_peer_id", "offer_id"};
-using client_fields = object_fields<client_field_names.size()>;
+using client_fields = object_fields<client_field_names>;
 
 constexpr std::array<std::string_view, 2> offer_entry_field_names = {"offer", "offer_id"};
 
@@ -292,7 +290,7 @@ std::optional<announce_event> event_from(json_value value) {
 void read_offers(json_value entries, const decode_limits& limits, announce_message& message) {
   message.offers.reserve(std::min(entries.size(), limits.max_offers));
   entries.for_each_element([&](json_value entry) {
-    const object_fields fields(entry, offer_entry_field_names);
+    const object_fields<offer_entry_field_names> fields(entry);
     const auto offer = fields["offer"];
     const auto id_value = fields["offer_id"];
     const auto id = id_value ? id_from<offer_id_tag>(*id_value) : std::nullopt;
@@ -388,7 +386,7 @@ std::optional<message_action> action_from(std::optional<json_value> value) {
 }
 
 client_decode_result decode_client_object(json_value object, const decode_limits& limits) {
-  const client_fields fields(object, client_field_names);
+  const client_fields fields(object);
   const auto action_value = fields["action"];
   if (!action_value) return make_failure(decode_error::missing_action);
   const std::optional<message_action> action = action_from(action_value);
@@ -441,7 +439,7 @@ std::variant<scrape_response, field_error> decode_scrape_files(std::optional<jso
     }
     scrape_file file;
     file.hash.bytes = *hash;
-    const object_fields counts(entry, scrape_file_field_names);
+    const object_fields<scrape_file_field_names> counts(entry);
     if (!error) error = read_count(counts["complete"], file.stats.complete, "invalid complete");
     if (!error) error = read_count(counts["incomplete"], file.stats.incomplete, "invalid incomplete");
     if (!error) error = read_count(counts["downloaded"], file.stats.downloaded, "invalid downloaded");
@@ -452,7 +450,7 @@ std::variant<scrape_response, field_error> decode_scrape_files(std::optional<jso
 }
 
 tracker_decode_result decode_tracker_object(json_value object) {
-  const object_fields fields(object, tracker_field_names);
+  const object_fields<tracker_field_names> fields(object);
   const auto action_value = fields["action"];
   const std::optional<message_action> action = action_from(action_value);
   const auto hash_value = fields["info_hash"];
