@@ -3,7 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
 
 #include "udp_integration_support.hpp"
 
@@ -87,6 +91,28 @@ TEST_CASE("access list: SIGUSR1 reloads the file, and a bad file keeps the previ
   REQUIRE(tracker->wait_for_log("access list reload failed", std::chrono::seconds(10)));
   CHECK_FALSE(announce_allowed(client, first));
   CHECK(announce_allowed(client, second));
+}
+
+TEST_CASE("access list: a reload from a FIFO or a device is refused at once, and SIGTERM still stops",
+          "[udp][access_list]") {
+  const proto::info_hash first = make_info_hash(725);
+  const temporary_file list(proto::to_hex(first) + "\n");
+  const auto tracker = start_tracker(access_list_config("allow", list.path()));
+  udp_test_client client(client_address(address_family::ipv4, 0), tracker->port());
+  client.connect();
+  REQUIRE(announce_allowed(client, first));
+
+  // The path now names something that is not a regular file. Read as a file, a FIFO without a
+  // writer would block the signal thread for ever, and /dev/zero would fill memory.
+  REQUIRE(std::remove(list.path().c_str()) == 0);
+  SECTION("a FIFO") { REQUIRE(::mkfifo(list.path().c_str(), 0600) == 0); }
+  SECTION("/dev/zero") { REQUIRE(::symlink("/dev/zero", list.path().c_str()) == 0); }
+  tracker->send_signal(SIGUSR1);
+  const auto logged = tracker->wait_for_log("access list reload failed", std::chrono::seconds(10));
+  REQUIRE(logged);
+  CHECK(logged->find("not a regular file") != std::string::npos);
+  CHECK(announce_allowed(client, first));  // the previous list stays
+  CHECK(tracker->stop() == 0);
 }
 
 TEST_CASE("access list: a bad or missing file at start-up is one line on stderr and a non-zero exit",

@@ -1,8 +1,23 @@
 #include "tls_context.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
+#include "tracker/runtime/regular_file.hpp"
+
 namespace riptide::ws {
+namespace {
+
+// A certificate chain or a key is a few KB; a path that holds more is not one.
+constexpr std::size_t max_pem_bytes = std::size_t{1} << 20;
+
+// Clears the private key's text from memory once OpenSSL has parsed it.
+struct wiped_on_exit {
+  std::string& text;
+  ~wiped_on_exit() { OPENSSL_cleanse(text.data(), text.size()); }
+};
+
+}  // namespace
 
 std::variant<std::shared_ptr<boost::asio::ssl::context>, std::string> load_tls_context(
     const std::string& certificate_chain_path, const std::string& private_key_path) {
@@ -13,9 +28,19 @@ std::variant<std::shared_ptr<boost::asio::ssl::context>, std::string> load_tls_c
                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
                        error);
   if (error) return "cannot set TLS options: " + error.message();
-  context->use_certificate_chain_file(certificate_chain_path, error);
+  // Read here rather than by OpenSSL: only regular files, bounded (runtime/regular_file.hpp).
+  const auto chain = runtime::read_regular_file(certificate_chain_path, max_pem_bytes);
+  if (const auto* failure = std::get_if<runtime::file_read_error>(&chain)) {
+    return "cannot read tls.certificate_chain_path " + failure->message;
+  }
+  context->use_certificate_chain(boost::asio::buffer(std::get<std::string>(chain)), error);
   if (error) return "cannot read tls.certificate_chain_path " + certificate_chain_path + ": " + error.message();
-  context->use_private_key_file(private_key_path, ssl::context::pem, error);
+  auto key = runtime::read_regular_file(private_key_path, max_pem_bytes);
+  if (const auto* failure = std::get_if<runtime::file_read_error>(&key)) {
+    return "cannot read tls.private_key_path " + failure->message;
+  }
+  const wiped_on_exit wipe{std::get<std::string>(key)};
+  context->use_private_key(boost::asio::buffer(std::get<std::string>(key)), ssl::context::pem, error);
   if (error) return "cannot read tls.private_key_path " + private_key_path + ": " + error.message();
   if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
     return "tls.private_key_path " + private_key_path + " does not match the certificate in " +

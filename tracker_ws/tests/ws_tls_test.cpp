@@ -10,7 +10,11 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/system/system_error.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -156,6 +160,18 @@ TEST_CASE("SIGUSR1 reloads the TLS certificate for new connections, a bad pair k
   tracker.send_signal(SIGUSR1);
   REQUIRE(tracker.wait_for_log("TLS reload failed", std::chrono::seconds(5)));
   CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=second");
+
+  // A path that names no regular file is refused at once: read as a file, a FIFO without a writer
+  // would block the signal thread for ever (and with it SIGTERM), /dev/zero would fill memory.
+  REQUIRE(std::remove(certificate.path().c_str()) == 0);
+  SECTION("a FIFO") { REQUIRE(::mkfifo(certificate.path().c_str(), 0600) == 0); }
+  SECTION("/dev/zero") { REQUIRE(::symlink("/dev/zero", certificate.path().c_str()) == 0); }
+  tracker.send_signal(SIGUSR1);
+  const auto logged = tracker.wait_for_log("TLS reload failed", std::chrono::seconds(5));
+  REQUIRE(logged);
+  CHECK(logged->find("not a regular file") != std::string::npos);
+  CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=second");
+  CHECK(tracker.stop() == 0);
 }
 
 TEST_CASE("an unreadable certificate stops start-up with one line", "[tls]") {

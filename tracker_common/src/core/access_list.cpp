@@ -34,9 +34,10 @@ std::variant<access_list, access_list_parse_error> parse_access_list(access_list
   while (!text.empty()) {
     ++line_number;
     const std::size_t end = text.find('\n');
-    const std::string_view line = trim(text.substr(0, end));
+    std::string_view line = text.substr(0, end);
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    if (line.empty() || line.front() == '#') continue;
+    line = trim(line.substr(0, line.find('#')));  // '#' starts a comment, at the start or after a hash
+    if (line.empty()) continue;
     const auto hash = proto::info_hash_from_hex(line);
     if (!hash) {
       return access_list_parse_error{line_number, "expected 40 hex digits, got \"" +

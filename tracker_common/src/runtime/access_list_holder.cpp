@@ -1,10 +1,9 @@
 #include "tracker/runtime/access_list_holder.hpp"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "tracker/runtime/log.hpp"
+#include "tracker/runtime/regular_file.hpp"
 
 namespace riptide::runtime {
 namespace {
@@ -19,9 +18,8 @@ core::access_list_mode to_core_mode(config::access_list_mode_config mode) {
 }
 
 // Larger files are refused: a list of 10 million hashes is 410 MB of text, far beyond any real
-// deployment, and reading without a bound would let a wrong path (a device, a huge log) exhaust
-// memory.
-constexpr std::streamoff max_file_bytes = 1LL << 30;
+// deployment, and reading without a bound would let a wrong path (a huge log) exhaust memory.
+constexpr std::size_t max_file_bytes = std::size_t{1} << 30;
 
 }  // namespace
 
@@ -40,16 +38,9 @@ std::variant<std::unique_ptr<access_list_holder>, std::string> access_list_holde
 }
 
 std::variant<core::access_list, std::string> access_list_holder::load() const {
-  std::ifstream file(path_, std::ios::binary);
-  if (!file) return "cannot open access list " + path_;
-  file.seekg(0, std::ios::end);
-  const std::streamoff size = file.tellg();
-  if (size > max_file_bytes) return "access list " + path_ + " is larger than 1 GiB";
-  file.seekg(0, std::ios::beg);
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) return "cannot read access list " + path_;
-  auto parsed = core::parse_access_list(mode_, contents.view(), hash_key_);
+  const auto contents = read_regular_file(path_, max_file_bytes);
+  if (const auto* error = std::get_if<file_read_error>(&contents)) return "cannot read access list " + error->message;
+  auto parsed = core::parse_access_list(mode_, std::get<std::string>(contents), hash_key_);
   if (auto* error = std::get_if<core::access_list_parse_error>(&parsed)) {
     return "access list " + path_ + " line " + std::to_string(error->line) + ": " + error->message;
   }

@@ -84,7 +84,7 @@ TEST_CASE("access list: empty files", "[core][access_list]") {
   }
 }
 
-TEST_CASE("access list: comments, blank lines, CRLF and surrounding spaces", "[core][access_list]") {
+TEST_CASE("access list: comments (whole-line and after a hash), blank lines, CRLF and surrounding spaces", "[core][access_list]") {
   const std::string text =
       "# the allow list\r\n"
       "\r\n"
@@ -94,6 +94,8 @@ TEST_CASE("access list: comments, blank lines, CRLF and surrounding spaces", "[c
       "\n"
       "   \t \n"
       + hash_a + "\r\n"  // a duplicate is harmless
+      + hash_b + "  # a comment after a hash\n"
+      + hash_a + "# a comment right behind it\r\n"
       "#" + hash_c;      // no newline at the end
   const access_list list = require_list(access_list_mode::allow, text);
   CHECK(list.size() == 2);
@@ -123,8 +125,12 @@ TEST_CASE("access list: a bad line fails the whole file with its line number", "
     const auto error = require_error(hash_a + "\n\n\n" + bad + "\n");
     CHECK(error.line == 4);
   }
-  SECTION("a comment after the hash is not a comment") {
-    const auto error = require_error(hash_a + " # the first torrent\n");
+  SECTION("text after the hash that is not a comment") {
+    const auto error = require_error(hash_a + " the first torrent\n");
+    CHECK(error.line == 1);
+  }
+  SECTION("a comment that hides half of the hash") {
+    const auto error = require_error(hash_a.substr(0, 20) + "#" + hash_a.substr(20) + "\n");
     CHECK(error.line == 1);
   }
   SECTION("two hashes on one line") {

@@ -3,9 +3,10 @@
 // the ones refused (deny mode). Parsing is pure; reading the file and reloading on SIGUSR1 live in
 // the runtime (runtime/access_list_holder.hpp).
 //
-// File format: one info hash per line as 40 hex digits (either case). Blank lines and lines whose
-// first non-blank character is '#' are skipped; surrounding white space is trimmed. Anything else
-// makes the whole file invalid, so a typo can never silently open or close the tracker.
+// File format: one info hash per line as 40 hex digits (either case). '#' starts a comment that
+// runs to the end of the line, on a line of its own or after the hash; blank lines are skipped and
+// surrounding white space is trimmed. Anything else makes the whole file invalid, so a typo can
+// never silently open or close the tracker.
 
 #include <cstdint>
 #include <string>

@@ -3,6 +3,10 @@
 // (IPv4 and IPv6 peers never mix), the announce and scrape rules, and cleaning.
 // Pure: no I/O; time (seconds on the tracker's monotonic clock) and randomness come in.
 //
+// A torrent left without peers (its last peer stopped or expired) is dropped at once, its completed
+// count with it: memory follows live peers only, and the count starts again from 0 if the torrent
+// comes back.
+//
 // Thread safety: none. Exactly one request worker owns a shard and is the only thread to touch it.
 
 #include <cstdint>
