@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tracker/proto/types.hpp"
+#include "ws_messages.hpp"
 
 namespace riptide::ws {
 
@@ -16,8 +17,11 @@ class ws_connection {
  public:
   virtual ~ws_connection() = default;
 
-  // Queues one text message; when the queue is full the connection is dropped instead.
-  virtual void send(std::string message) = 0;
+  // Queues one text message. At the queue's bounds a relay is dropped; a reply is queued, unless
+  // the queue is far past them (possible only with request workers), and then the connection is
+  // dropped instead (ws_session).
+  virtual void send(std::string message, message_kind kind) = 0;
+  void reply(std::string message) { send(std::move(message), message_kind::reply); }
   // The tracker stops: sends a close frame ("going away") after what is queued, and detaches once
   // the client answers it (or the connection fails).
   virtual void say_goodbye() = 0;
@@ -48,6 +52,23 @@ class ws_connection {
       return idle_verdict::ping;
     }
     return silence >= timeout && now - pinged_at_ >= timeout / 2 ? idle_verdict::expired : idle_verdict::fine;
+  }
+
+  // limits.write_timeout_seconds, checked by the same once-a-second pass: a connection whose write
+  // has been in flight since the check `timeout` ago, with no write completed in between, has
+  // stopped reading. Costs two stores per write.
+  void write_started() { write_in_flight_ = true; }
+  void write_finished() {
+    write_in_flight_ = false;
+    wrote_ = true;
+  }
+  bool write_stalled(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
+    if (wrote_ || !write_in_flight_) {
+      wrote_ = false;
+      writes_quiet_since_ = now;
+      return false;
+    }
+    return now - writes_quiet_since_ >= timeout;
   }
 
   std::uint64_t connection_id() const { return connection_id_; }
@@ -97,6 +118,9 @@ class ws_connection {
   std::chrono::steady_clock::time_point pinged_at_;
   bool heard_ = false;
   bool pinged_ = false;
+  std::chrono::steady_clock::time_point writes_quiet_since_ = std::chrono::steady_clock::now();
+  bool write_in_flight_ = false;
+  bool wrote_ = false;
 };
 
 }  // namespace riptide::ws

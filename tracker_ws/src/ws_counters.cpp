@@ -29,6 +29,7 @@ std::string format_stats_json(const ws_counters& t) {
       << ",\"relayed\":{\"offers\":" << t.get(c::offers_relayed) << ",\"answers\":" << t.get(c::answers_relayed) << "}"
       << ",\"dropped\":{\"answers\":" << t.get(c::answers_dropped) << ",\"to_closed_connections\":"
       << t.get(c::messages_to_closed) << ",\"slow_readers\":" << t.get(c::slow_readers_dropped)
+      << ",\"relays_to_full_queues\":" << t.get(c::relays_to_full_queues)
       << ",\"connections_refused\":" << t.get(c::connections_refused) << ",\"request_queue_full\":"
       << t.get(c::dropped_request_queue_full) << ",\"response_queue_full\":" << t.get(c::dropped_response_queue_full)
       << ",\"pending_scrapes_full\":" << t.get(c::dropped_pending_scrapes_full)
@@ -55,7 +56,8 @@ std::string format_stats_line(const ws_counters& t) {
       << " answer=" << t.get(c::answers) << " scrape=" << t.get(c::scrapes) << " invalid=" << t.get(c::invalid_messages)
       << " refused=" << t.get(c::refused_announces) << " | relayed offers=" << t.get(c::offers_relayed)
       << " answers=" << t.get(c::answers_relayed) << " | dropped answers=" << t.get(c::answers_dropped)
-      << " slow_readers=" << t.get(c::slow_readers_dropped) << " connections_refused="
+      << " slow_readers=" << t.get(c::slow_readers_dropped) << " relays_to_full_queues="
+      << t.get(c::relays_to_full_queues) << " connections_refused="
       << t.get(c::connections_refused) << " queue_full=" << t.get(c::dropped_request_queue_full) << "/"
       << t.get(c::dropped_response_queue_full) << " | limits oversized=" << t.get(c::oversized_messages)
       << " timeouts=" << t.get(c::handshake_timeouts) << "/" << t.get(c::idle_timeouts)

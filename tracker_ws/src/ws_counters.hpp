@@ -25,7 +25,8 @@ enum class ws_counter : std::size_t {
   answers_relayed,               // answers sent on by the swarms
   answers_dropped,               // no matching live offer
   messages_to_closed,            // the target connection was already gone
-  slow_readers_dropped,          // outbound queue full: disconnected
+  slow_readers_dropped,          // limits.write_timeout_seconds, or replies far past the queue bounds
+  relays_to_full_queues,         // offers and answers dropped: the target's outbound queue was full
   peers_removed_by_cleaning,
   peers_removed_by_disconnect,
   dropped_request_queue_full,    // a channel to a request worker was full

@@ -41,10 +41,16 @@ struct ws_disconnect_request {
 
 using ws_request = std::variant<ws_announce_request, ws_scrape_request, ws_disconnect_request>;
 
+// A reply answers the connection's own message (an announce response, a failure, a scrape
+// response) and is always queued; a relay (an offer or an answer from another peer) is dropped
+// when the connection's outbound queue is full (ws_session).
+enum class message_kind : std::uint8_t { reply, relay };
+
 // One text message for one connection of the receiving socket worker.
 struct ws_outbound_message {
   std::uint64_t connection_id = 0;
   std::string text;
+  message_kind kind = message_kind::reply;
 };
 
 struct ws_scrape_part {

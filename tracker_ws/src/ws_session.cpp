@@ -39,11 +39,26 @@ void ws_session<Stream>::run(std::string_view already_read) {
   beast::get_lowest_layer(stream_).expires_never();  // the handshake deadline is over
   connection_id_ = worker_.attach(*this);
   // Frames a client sent right behind its request (it should have waited for the 101).
-  while (!already_read.empty()) {
-    already_read = reader_.feed(already_read);
-    if (!handle_frames()) return;
+  unfed_.assign(already_read);
+  continue_reading();
+}
+
+template <typename Stream>
+void ws_session<Stream>::continue_reading() {
+  for (;;) {
+    switch (handle_frames()) {
+      case frames_outcome::stopped:
+        return;
+      case frames_outcome::paused:
+        reading_paused_ = true;
+        return;
+      case frames_outcome::need_input:
+        break;
+    }
+    if (unfed_.empty()) return do_read();
+    const std::string_view rest = reader_.feed(unfed_);
+    unfed_.erase(0, unfed_.size() - rest.size());
   }
-  do_read();
 }
 
 template <typename Stream>
@@ -63,33 +78,32 @@ void ws_session<Stream>::on_read(const boost::system::error_code& error, std::si
     close_now();
     return;
   }
-  heard();
   reader_.commit(bytes);
-  if (handle_frames()) do_read();
+  continue_reading();
 }
 
 template <typename Stream>
-bool ws_session<Stream>::handle_frames() {
+typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() {
   for (;;) {
+    // Full: the client's next frame (and what it sends) waits until it has read some replies.
+    if (queue_at_bounds()) return frames_outcome::paused;
     const auto event = reader_.next();
+    // A whole frame is what counts as hearing from the client: bytes of a frame never finished
+    // do not keep a connection alive.
+    if (event.what != frame_kind::need_more) heard();
     switch (event.what) {
       case frame_kind::need_more:
-        return true;
+        return frames_outcome::need_input;
       case frame_kind::text:
         // In place: the payload lives in the reader's buffer until the next read.
         if (close_queued_) break;
         if (worker_.handle_message(*this, event.payload) == ws_socket_worker::message_verdict::not_utf8) {
           start_closing(websocket::close_code::invalid_payload);
-          return false;
+          return frames_outcome::stopped;
         }
-        if (socket_closed_) return false;
+        if (socket_closed_) return frames_outcome::stopped;
         break;
       case frame_kind::ping:
-        // A client that pings without reading the pongs is a slow reader like any other.
-        if (queue_full()) {
-          drop_slow_reader();
-          return false;
-        }
         queue_frame(websocket::opcode::pong, std::string(event.payload));
         break;
       case frame_kind::pong:
@@ -103,25 +117,31 @@ bool ws_session<Stream>::handle_frames() {
           // Echo the client's code (RFC 6455, 5.5.1); a close without one is answered without one.
           start_closing(event.code == websocket::close_code::no_status ? 0 : event.code);
         }
-        return false;
+        return frames_outcome::stopped;
       case frame_kind::fail:
         if (event.code == websocket::close_code::message_too_big) worker_.counters().add(ws_counter::oversized_messages);
         start_closing(event.code);
-        return false;
+        return frames_outcome::stopped;
     }
   }
 }
 
 template <typename Stream>
-void ws_session<Stream>::send(std::string message) {
+void ws_session<Stream>::send(std::string message, message_kind kind) {
   if (detached_ || close_queued_) return;
-  if (queue_full()) return drop_slow_reader();
+  if (kind == message_kind::relay) {
+    if (queue_at_bounds()) return worker_.counters().add(ws_counter::relays_to_full_queues);
+  } else if (queued_bytes_ >= reply_overshoot * worker_.session_limits().max_outbound_bytes) {
+    return drop_slow_reader();
+  }
   queue_frame(websocket::opcode::text, std::move(message));
 }
 
 template <typename Stream>
-bool ws_session<Stream>::queue_full() const {
-  return outbound_.size() + writing_.size() >= worker_.session_limits().max_outbound_messages;
+bool ws_session<Stream>::queue_at_bounds() const {
+  const ws_session_limits& limits = worker_.session_limits();
+  return outbound_.size() + writing_.size() >= limits.max_outbound_messages ||
+         queued_bytes_ >= limits.max_outbound_bytes;
 }
 
 template <typename Stream>
@@ -135,6 +155,7 @@ void ws_session<Stream>::queue_frame(websocket::opcode op, std::string payload) 
   if (close_queued_ || socket_closed_) return;  // nothing may follow a close frame
   outbound_frame frame{std::move(payload), {}, 0, op == websocket::opcode::close};
   frame.header_bytes = static_cast<std::uint8_t>(websocket::write_frame_header(op, frame.payload.size(), frame.header));
+  queued_bytes_ += frame.payload.size() + frame_overhead_bytes;
   outbound_.push_back(std::move(frame));
   if (writing_.empty()) do_write();
 }
@@ -149,6 +170,7 @@ void ws_session<Stream>::do_write() {
     buffers.emplace_back(frame.header.data(), frame.header_bytes);
     if (!frame.payload.empty()) buffers.emplace_back(frame.payload.data(), frame.payload.size());
   }
+  write_started();
   asio::async_write(runtime::stream_transport(stream_), buffers,
                     beast::bind_front_handler(&ws_session::on_write, this->shared_from_this()));
 }
@@ -161,7 +183,9 @@ void ws_session<Stream>::on_write(const boost::system::error_code& error, std::s
     close_now();
     return;
   }
+  write_finished();
   const bool wrote_close = !writing_.empty() && writing_.back().closes;
+  for (const auto& frame : writing_) queued_bytes_ -= frame.payload.size() + frame_overhead_bytes;
   writing_.clear();
   if (wrote_close) {
     // Our close answered theirs, or ended a violation: the server closes TCP first (RFC 6455,
@@ -174,6 +198,10 @@ void ws_session<Stream>::on_write(const boost::system::error_code& error, std::s
     return;
   }
   if (!outbound_.empty()) do_write();
+  if (reading_paused_ && !close_queued_ && !queue_at_bounds()) {
+    reading_paused_ = false;
+    continue_reading();
+  }
 }
 
 template <typename Stream>

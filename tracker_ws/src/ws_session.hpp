@@ -2,11 +2,20 @@
 // One WebSocket connection over `Stream` (plain_stream or tls_stream), after the handshake:
 // run -> do_read -> on_read -> do_write -> on_write. The framing is proto::websocket's: each read
 // lands in the connection's frame_reader and may carry several messages, each handed to the worker
-// in place; what the worker sends waits in a bounded queue and leaves in gathered writes (up to
-// max_frames_per_write frames per system call). A reader too slow to keep the queue under
-// limits.max_outbound_messages is disconnected. Pings are answered here; idle connections are
-// pinged and dropped by the worker's once-a-second check (ws_connection::check_idle), so a
-// connection needs no timer of its own.
+// in place; what the worker sends waits in a queue and leaves in gathered writes (up to
+// max_frames_per_write frames per system call).
+//
+// The queue is bounded by limits.max_outbound_messages and limits.max_outbound_bytes. At either
+// bound, relays to the connection are dropped (counted), and its own frames are not handled (nor
+// more bytes read) until the queue is under both again: a client that pipelines requests without
+// reading the replies is slowed down, and its replies still come. A reply is queued past the
+// bounds, up to reply_overshoot times max_outbound_bytes (with request workers, replies to requests
+// routed before the pause come back after it; the request channels bound how many); beyond that
+// the connection is dropped. Each frame counts frame_overhead_bytes on top of its payload, so the
+// byte bound also bounds the number of frames. A connection that stops reading is dropped by
+// limits.write_timeout_seconds (ws_connection::write_stalled). Pings are
+// answered here; idle connections are pinged and dropped by the worker's once-a-second check
+// (ws_connection::check_idle), so a connection needs no timer of its own.
 //
 // Closing: a client's close frame is echoed, and the TCP connection closed once the echo is
 // written (after the TLS close_notify exchange over wss://); a violation of the protocol gets a
@@ -48,7 +57,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
 
   // The 101 response is written; `already_read` is what the client sent after its request.
   void run(std::string_view already_read);
-  void send(std::string message) override;
+  void send(std::string message, message_kind kind) override;
   void say_goodbye() override;
   void ping() override;
   void time_out() override;
@@ -63,20 +72,29 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
 
   // Frames gathered into one write; a frame is a header and a payload buffer.
   static constexpr std::size_t max_frames_per_write = 16;
+  // How far past max_outbound_bytes replies are still queued (see above).
+  static constexpr std::size_t reply_overshoot = 4;
+  // What a queued frame costs besides its payload (its outbound_frame, the string's heap block).
+  static constexpr std::size_t frame_overhead_bytes = 64;
   // How long a close frame may take to be written and answered before the TCP connection goes.
   static constexpr auto close_timeout = std::chrono::seconds(2);
 
+  enum class frames_outcome { need_input, paused, stopped };
+
+  // Handles the frames the reader holds, then the bytes left from the handshake, then reads more;
+  // unless the queue is full (paused: on_write resumes) or the connection stops reading.
+  void continue_reading();
   void do_read();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
-  // Handles what the reader has; false once the connection stops reading.
-  bool handle_frames();
+  frames_outcome handle_frames();
   void queue_frame(proto::websocket::opcode op, std::string payload);
   void do_write();
   void on_write(const boost::system::error_code& error, std::size_t bytes);
   // Queues a close frame with `code` and stops taking messages; the connection leaves its swarms
   // unless `stay_attached` (the goodbye, which the worker is iterating over).
   void start_closing(std::uint16_t code, bool stay_attached = false);
-  bool queue_full() const;  // limits.max_outbound_messages frames queued or being written
+  // Queued or being written: as many messages or bytes as the limits.
+  bool queue_at_bounds() const;
   void drop_slow_reader();
   // After the close frame for a violation: half-closes and drops what the client still sends.
   void discard_until_eof();
@@ -90,8 +108,10 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: destroyed after it
   Stream stream_;
   proto::websocket::frame_reader reader_;
+  std::string unfed_;                     // bytes behind the handshake the reader had no room for yet
   std::vector<outbound_frame> outbound_;  // queued, not written yet
   std::vector<outbound_frame> writing_;   // in the write in flight (their buffers are in use)
+  std::size_t queued_bytes_ = 0;          // of outbound_ and writing_, overheads included
   std::optional<boost::asio::steady_timer> close_timer_;  // only once closing starts
   connection_slot slot_;
   ws_socket_worker& worker_;
@@ -99,6 +119,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool close_queued_ = false;    // our close frame is queued or sent: no more messages
   bool close_received_ = false;  // the client's close frame came: the TCP connection ends next
   bool socket_closed_ = false;
+  bool reading_paused_ = false;  // the queue reached its bounds: frames wait until it drains
   bool shutting_down_ = false;   // TLS: close_notify under way
 };
 

@@ -70,6 +70,8 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
   }
   session_limits_.max_message_bytes = config.limits.max_message_bytes;
   session_limits_.max_outbound_messages = config.limits.max_outbound_messages;
+  session_limits_.max_outbound_bytes = config.limits.max_outbound_bytes;
+  session_limits_.write_timeout = std::chrono::seconds(config.limits.write_timeout_seconds);
   session_limits_.handshake_timeout = std::chrono::seconds(config.limits.handshake_timeout_seconds);
   session_limits_.idle_timeout = std::chrono::seconds(config.limits.idle_timeout_seconds);
   session_limits_.max_torrents_per_connection = config.limits.max_torrents_per_connection;
@@ -168,7 +170,7 @@ ws_socket_worker::message_verdict ws_socket_worker::handle_message(ws_connection
   if (auto* failure = std::get_if<wt::decode_failure>(&decoded)) {
     if (!proto::is_valid_utf8(text)) return message_verdict::not_utf8;
     counters_.add(ws_counter::invalid_messages);
-    session.send(wt::encode_failure(wt::to_failure_reply(*failure)));
+    session.reply(wt::encode_failure(wt::to_failure_reply(*failure)));
     return message_verdict::served;
   }
   auto& message = std::get<wt::client_message>(decoded);
@@ -186,7 +188,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   access_list_.refresh();
   if (!access_list_.allows(message.hash)) {
     counters_.add(ws_counter::refused_announces);
-    session.send(wt::encode_failure({"info hash not allowed", wt::message_action::announce, message.hash}));
+    session.reply(wt::encode_failure({"info hash not allowed", wt::message_action::announce, message.hash}));
     return;
   }
 
@@ -200,7 +202,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
     counters_.add(ws_counter::refused_announces);
     counters_.add(ws_counter::too_many_torrents);
     const auto reason = core::failure_reason(core::webtorrent_announce_status::too_many_torrents_on_connection);
-    session.send(wt::encode_failure({std::string(reason), wt::message_action::announce, message.hash}));
+    session.reply(wt::encode_failure({std::string(reason), wt::message_action::announce, message.hash}));
     return;
   }
 
@@ -233,7 +235,7 @@ void ws_socket_worker::handle_scrape(ws_connection& session, const wt::scrape_me
   counters_.add(ws_counter::scrapes);
   if (message.hashes.empty()) {
     // A full scrape would make one small message cost a walk of every torrent.
-    session.send(wt::encode_failure({"full scrape is not supported", wt::message_action::scrape, std::nullopt}));
+    session.reply(wt::encode_failure({"full scrape is not supported", wt::message_action::scrape, std::nullopt}));
     return;
   }
   // Duplicates would repeat a JSON key: each hash once (at most max_scrape_hashes, so linear).
@@ -247,7 +249,7 @@ void ws_socket_worker::handle_scrape(ws_connection& session, const wt::scrape_me
   const auto pending_id = pending_scrapes_.open(session.connection_id(), hashes.size(), services_.clock.now_seconds());
   if (!pending_id) {
     counters_.add(ws_counter::dropped_pending_scrapes_full);
-    session.send(wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
+    session.reply(wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
     return;
   }
   std::vector<ws_scrape_request> parts(routed_.size());
@@ -321,12 +323,14 @@ void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
       if (announce->reply) {
         send_to(announce->input.connection.connection_id,
                 wt::encode_failure({"tracker busy, announce again later", wt::message_action::announce,
-                                    announce->input.hash}));
+                                    announce->input.hash}),
+                message_kind::reply);
       }
     } else if (auto* scrape = std::get_if<ws_scrape_request>(&request)) {
       if (pending_scrapes_.close(scrape->pending_id)) {
         send_to(scrape->connection.connection_id,
-                wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
+                wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}),
+                message_kind::reply);
       }
     }
   }
@@ -359,7 +363,7 @@ void ws_socket_worker::drain_responses() {
 
 void ws_socket_worker::handle_response(ws_response& response) {
   if (auto* message = std::get_if<ws_outbound_message>(&response)) {
-    send_to(message->connection_id, std::move(message->text));
+    send_to(message->connection_id, std::move(message->text), message->kind);
     return;
   }
   const auto& part = std::get<ws_scrape_part>(response);
@@ -372,16 +376,16 @@ void ws_socket_worker::handle_response(ws_response& response) {
   reply.files.assign(complete->results.begin(), complete->results.end());
   const std::uint64_t connection_id = complete->route;
   pending_scrapes_.close(part.pending_id);
-  send_to(connection_id, wt::encode_scrape_response(reply));
+  send_to(connection_id, wt::encode_scrape_response(reply), message_kind::reply);
 }
 
-void ws_socket_worker::send_to(std::uint64_t connection_id, std::string text) {
+void ws_socket_worker::send_to(std::uint64_t connection_id, std::string text, message_kind kind) {
   const auto target = sessions_.find(connection_id);
   if (target == sessions_.end()) {
     counters_.add(ws_counter::messages_to_closed);
     return;
   }
-  target->second->send(std::move(text));
+  target->second->send(std::move(text), kind);
 }
 
 ws_counters& ws_socket_worker::tracker_totals(ws_counters& total) const {
@@ -399,7 +403,12 @@ std::string ws_socket_worker::stats_json() const {
 void ws_socket_worker::check_idle_connections() {
   const auto now = std::chrono::steady_clock::now();
   idle_expired_.clear();
+  write_stalled_.clear();
   for (const auto& [id, session] : sessions_) {
+    if (session->write_stalled(now, session_limits_.write_timeout)) {
+      write_stalled_.push_back(session);
+      continue;
+    }
     switch (session->check_idle(now, session_limits_.idle_timeout)) {
       case ws_connection::idle_verdict::fine: break;
       case ws_connection::idle_verdict::ping: session->ping(); break;
@@ -409,6 +418,10 @@ void ws_socket_worker::check_idle_connections() {
   // Outside the loop: a connection that times out leaves the table.
   for (auto* session : idle_expired_) {
     counters_.add(ws_counter::idle_timeouts);
+    session->time_out();
+  }
+  for (auto* session : write_stalled_) {
+    counters_.add(ws_counter::slow_readers_dropped);
     session->time_out();
   }
 }

@@ -50,6 +50,8 @@ class ws_listener;
 struct ws_session_limits {
   std::size_t max_message_bytes = 65536;
   std::size_t max_outbound_messages = 256;
+  std::size_t max_outbound_bytes = 1 << 20;
+  std::chrono::seconds write_timeout{30};
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds idle_timeout{300};
   std::uint32_t max_torrents_per_connection = 256;
@@ -127,9 +129,10 @@ class ws_socket_worker {
   void wait_for_responses();
   void drain_responses();
   void handle_response(ws_response& response);
-  void send_to(std::uint64_t connection_id, std::string text);
+  void send_to(std::uint64_t connection_id, std::string text, message_kind kind);
   void schedule_housekeeping();
-  // limits.idle_timeout_seconds for every connection (ws_connection::check_idle): once a second.
+  // limits.idle_timeout_seconds and limits.write_timeout_seconds for every connection
+  // (ws_connection::check_idle, write_stalled): once a second.
   void check_idle_connections();
   void schedule_statistics();
   // Every worker's counters and gauges added into `total` (a fresh set); returns it.
@@ -155,6 +158,7 @@ class ws_socket_worker {
   std::vector<ws_response> handing_out_;              // inline layout: scratch of apply_inline()
   std::vector<ws_response> response_batch_;           // drained from the response inbox
   std::vector<ws_connection*> idle_expired_;          // scratch of check_idle_connections()
+  std::vector<ws_connection*> write_stalled_;         // scratch of check_idle_connections()
   scrape_table pending_scrapes_;
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running

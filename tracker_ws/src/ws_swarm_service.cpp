@@ -70,7 +70,8 @@ void ws_swarm_service::relay(core::webtorrent_delivery& delivery, ws_response_ba
     counters_.add(ws_counter::answers_relayed);
     text = wt::encode_answer_relay({delivery.hash, delivery.from, delivery.offer, std::move(delivery.payload)});
   }
-  out[delivery.target.socket_worker].push_back(ws_outbound_message{delivery.target.connection_id, std::move(text)});
+  out[delivery.target.socket_worker].push_back(
+      ws_outbound_message{delivery.target.connection_id, std::move(text), message_kind::relay});
 }
 
 void ws_swarm_service::scrape(const ws_scrape_request& request, ws_response_batches& out) {

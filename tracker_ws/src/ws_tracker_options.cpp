@@ -93,10 +93,25 @@ config::option_table<ws_tracker_config> make_table() {
       option::integer("limits", "max_torrents_per_connection", "torrents", 1, 100'000,
                       [](auto& c) -> auto& { return c.limits.max_torrents_per_connection; },
                       "Torrents one connection may announce; one WebSocket carries every torrent of a client."),
+      // The outbound queue of a connection is bounded twice, in messages and in bytes: at either
+      // bound, offers and answers relayed to it are dropped (the offerer's client gives up on an
+      // offer after 50 s anyway), and the connection's own messages are not read until its queue
+      // is under both again, so a client that sends many requests without reading the replies is
+      // slowed down, not dropped. A reader that stops reading is dropped by write_timeout_seconds.
       option::integer("limits", "max_outbound_messages", "messages", 1, 100'000,
                       [](auto& c) -> auto& { return c.limits.max_outbound_messages; },
-                      "Messages waiting to be sent on one connection; a reader this slow is disconnected,\n"
-                      "never buffered without bound."),
+                      "Messages waiting to be sent on one connection. At this many, offers and answers\n"
+                      "relayed to it are dropped, and its own messages wait unread until it catches up."),
+      // 1 MiB: 64 relays of the largest offer (limits.max_sdp_bytes), several hundred real ones.
+      option::integer("limits", "max_outbound_bytes", "bytes", 65536, 1 << 30,
+                      [](auto& c) -> auto& { return c.limits.max_outbound_bytes; },
+                      "Bytes waiting to be sent on one connection (64 more per message); the same rule\n"
+                      "as max_outbound_messages. Replies to its own messages may take up to 4 times this,\n"
+                      "then the connection is closed."),
+      option::integer("limits", "write_timeout_seconds", "seconds", 1, 3600,
+                      [](auto& c) -> auto& { return c.limits.write_timeout_seconds; },
+                      "A connection that takes nothing of what the tracker writes for this long is closed\n"
+                      "(a reader that stopped reading)."),
       option::integer("limits", "handshake_timeout_seconds", "seconds", 1, 3600,
                       [](auto& c) -> auto& { return c.limits.handshake_timeout_seconds; },
                       "Time allowed for the HTTP request and the WebSocket handshake."),

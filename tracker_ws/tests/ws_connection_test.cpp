@@ -132,8 +132,19 @@ TEST_CASE("SIGUSR1 reloads the access list", "[lifecycle]") {
 namespace riptide::test {
 namespace {
 
-TEST_CASE("a reader too slow for max_outbound_messages is disconnected", "[connection]") {
-  tracker_process tracker(tracker_ws_path(), ws_config("max_outbound_messages = 4\n"));
+// A counter of GET /stats, e.g. "relays_to_full_queues".
+std::uint64_t stats_counter(std::uint16_t port, const std::string& name) {
+  const std::string body = http_get("127.0.0.1", port, "/stats").body;
+  const std::string key = "\"" + name + "\":";
+  const auto at = body.find(key);
+  REQUIRE(at != std::string::npos);
+  return std::stoull(body.substr(at + key.size()));
+}
+
+TEST_CASE("relays to a reader whose queue is full are dropped, and a reader that stopped is closed", "[connection]") {
+  const std::string bound = GENERATE(std::string("max_outbound_messages = 4\n"), std::string("max_outbound_bytes = 65536\n"));
+  INFO(bound);
+  tracker_process tracker(tracker_ws_path(), ws_config(bound + "write_timeout_seconds = 1\n"));
   const auto hash = make_id<proto::info_hash>(40);
   const auto slow_peer = make_id<proto::peer_id>(41);
   const auto fast_peer = make_id<proto::peer_id>(42);
@@ -141,27 +152,67 @@ TEST_CASE("a reader too slow for max_outbound_messages is disconnected", "[conne
   slow.send(announce(hash, slow_peer, 100));
   expect_message<wt::announce_response>(slow.receive());
 
-  // Each announce of `fast` relays one ~10 KB offer to `slow`, which reads nothing meanwhile:
-  // once the kernel buffers are full, the tracker's queue for `slow` fills and it is dropped.
+  // Each announce of `fast` relays one ~10 KB offer to `slow`, which reads nothing meanwhile: once
+  // the kernel buffers are full, the tracker's queue for `slow` fills, further relays to it are
+  // dropped, and its stuck write closes it after write_timeout_seconds. `fast` is never slowed.
   ws_test_client fast("127.0.0.1", tracker.port());
   const std::string big_sdp(10000, 's');
-  bool dropped = false;
-  for (std::uint32_t i = 0; i < 3000 && !dropped; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::uint64_t relays_dropped = 0;
+  std::uint64_t slow_readers = 0;
+  for (std::uint32_t i = 0; slow_readers == 0 && std::chrono::steady_clock::now() < deadline; ++i) {
     proto::offer_id offer = make_id<proto::offer_id>(0);
     offer.bytes[0] = static_cast<std::uint8_t>(i);
     offer.bytes[1] = static_cast<std::uint8_t>(i >> 8);
+    offer.bytes[2] = static_cast<std::uint8_t>(i >> 16);
     fast.send(announce_with_offer(hash, fast_peer, offer, big_sdp));
     expect_message<wt::announce_response>(fast.receive());
-    if (i % 100 == 99) {
-      const auto stats = http_get("127.0.0.1", tracker.port(), "/stats");
-      dropped = stats.body.find(R"("slow_readers":1)") != std::string::npos;
+    if (i % 50 == 49) {
+      relays_dropped = stats_counter(tracker.port(), "relays_to_full_queues");
+      slow_readers = stats_counter(tracker.port(), "slow_readers");
     }
   }
-  CHECK(dropped);
+  CHECK(relays_dropped > 0);
+  CHECK(slow_readers == 1);
   CHECK(slow.wait_closed(std::chrono::seconds(10)));
   // The dropped connection left the swarm at once: only `fast` remains.
   fast.send(announce(hash, fast_peer, 100));
   CHECK(expect_message<wt::announce_response>(fast.receive()).incomplete == 1);
+}
+
+TEST_CASE("a burst of relays to a reader that keeps up: each one delivered or counted, nobody dropped", "[connection]") {
+  const std::string bound = GENERATE(std::string(), std::string("max_outbound_messages = 4\n"));
+  INFO("limits: " << bound);
+  tracker_process tracker(tracker_ws_path(), ws_config(bound));
+  const auto hash = make_id<proto::info_hash>(50);
+  ws_test_client target("127.0.0.1", tracker.port());
+  target.send(announce(hash, make_id<proto::peer_id>(51), 100));
+  expect_message<wt::announce_response>(target.receive());
+
+  // 600 announces with an offer each, written back to back: the tracker reads many in one go, and
+  // every offer goes to `target`, the only other peer.
+  ws_test_client sender("127.0.0.1", tracker.port());
+  constexpr std::uint32_t announces = 600;
+  for (std::uint32_t i = 0; i < announces; ++i) {
+    proto::offer_id offer = make_id<proto::offer_id>(0);
+    offer.bytes[0] = static_cast<std::uint8_t>(i);
+    offer.bytes[1] = static_cast<std::uint8_t>(i >> 8);
+    sender.send(announce_with_offer(hash, make_id<proto::peer_id>(52), offer, "v=0"));
+  }
+  for (std::uint32_t i = 0; i < announces; ++i) expect_message<wt::announce_response>(sender.receive());
+  std::uint64_t delivered = 0;
+  while (const auto relay = target.receive(std::chrono::milliseconds(500))) {
+    expect_message<wt::offer_relay>(relay);
+    ++delivered;
+  }
+  const std::uint64_t dropped = stats_counter(tracker.port(), "relays_to_full_queues");
+  INFO("delivered " << delivered << ", dropped " << dropped);
+  CHECK(delivered + dropped == announces);
+  if (bound.empty()) CHECK(dropped == 0);  // 256 messages of room: a queue that drains never fills
+  CHECK(stats_counter(tracker.port(), "slow_readers") == 0);
+  // Both still connected.
+  target.send(announce(hash, make_id<proto::peer_id>(51), 100));
+  CHECK(expect_message<wt::announce_response>(target.receive()).incomplete == 2);
 }
 
 }  // namespace

@@ -187,16 +187,55 @@ TEST_CASE("protocol violations close the connection with their code", "[framing]
 }
 
 TEST_CASE("a client that pings without reading the pongs is dropped as a slow reader", "[framing]") {
-  tracker_process tracker(tracker_ws_path(), ws_config("max_outbound_messages = 4\n"));
+  tracker_process tracker(tracker_ws_path(), ws_config("max_outbound_messages = 4\nwrite_timeout_seconds = 1\n"));
   raw_websocket client(tracker.port(), "13", 4096);
   std::string pings;
   for (int i = 0; i < 500; ++i) pings += frame(ping_op, std::string(125, 'p'));
-  // Once the kernel buffers hold all the pongs they can, they queue in the tracker: at 4 it drops
-  // the connection, and the next writes fail. (Bounded: at most 2,000 x 65 KB.)
+  // Once the kernel buffers hold all the pongs they can, they queue in the tracker, which at 4
+  // stops reading the pings; its write stays stuck, and after write_timeout_seconds the
+  // connection goes and the client's writes fail. (Bounded: at most 2,000 x 65 KB.)
   bool open = true;
   for (int i = 0; i < 2000 && open; ++i) open = client.try_send(pings);
   CHECK_FALSE(open);
   CHECK(stats_show("127.0.0.1", tracker.port(), R"("slow_readers":1)"));
+}
+
+TEST_CASE("bytes of a frame that never ends do not keep a connection alive", "[framing]") {
+  // Interval 1 s, idle timeout 2 s: a ping after 1 s of silence, closed after 2.
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("idle_timeout_seconds = 2\n",
+                                    "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n"));
+  raw_websocket client(tracker.port());
+  // A masked text frame of 100 bytes, sent one byte every 200 ms: never finished within 8 s.
+  const std::string trickled = frame(text_op, std::string(100, 'x'));
+  bool open = true;
+  for (std::size_t i = 0; i < 40 && open; ++i) {
+    open = client.try_send(trickled.substr(i, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  CHECK_FALSE(open);
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("idle_timeouts":1)"));
+}
+
+TEST_CASE("a client that pipelines requests without reading is slowed down and gets every reply", "[framing]") {
+  // A queue of 4 messages, far fewer than the requests: the tracker stops reading the client
+  // while the replies wait, instead of dropping it.
+  tracker_process tracker(tracker_ws_path(), ws_config("max_outbound_messages = 4\n"));
+  raw_websocket client(tracker.port(), "13", 4096);
+  constexpr int requests = 1000;
+  std::string pipelined;
+  for (int i = 0; i < requests; ++i) {
+    pipelined += frame(text_op, R"({"action":"scrape","info_hash":"aaaaaaaaaaaaaaaaaaa)" + std::string(1, static_cast<char>('a' + i % 26)) + R"("})");
+  }
+  client.send(pipelined);  // about 70 KB: the kernel buffers take it whole
+  int replies = 0;
+  for (; replies < requests; ++replies) {
+    const auto reply = client.read_frame();
+    REQUIRE(reply.opcode() == text_op);
+    REQUIRE(reply.payload.find(R"("files")") != std::string::npos);
+  }
+  CHECK(replies == requests);
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("slow_readers":0)"));
 }
 
 TEST_CASE("a client's close frame is echoed with its code, then the tracker closes TCP", "[framing]") {

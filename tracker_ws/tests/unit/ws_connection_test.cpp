@@ -1,5 +1,5 @@
 // What a socket worker keeps per connection: the shards it used, the torrents it holds, and its
-// keep-alive state.
+// keep-alive and write-progress state.
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -12,7 +12,7 @@ namespace {
 
 class recording_connection final : public ws_connection {
  public:
-  void send(std::string message) override { sent.push_back(std::move(message)); }
+  void send(std::string message, message_kind) override { sent.push_back(std::move(message)); }
   void say_goodbye() override {}
   void ping() override {}
   void time_out() override {}
@@ -67,6 +67,30 @@ TEST_CASE("a silent connection is pinged at half the idle timeout and expires at
   CHECK(connection.check_idle(start + seconds(12), timeout) == verdict::ping);  // a new ping
   CHECK(connection.check_idle(start + seconds(16), timeout) == verdict::fine);
   CHECK(connection.check_idle(start + seconds(17), timeout) == verdict::expired);
+}
+
+TEST_CASE("a write in flight with none finished for the write timeout is stalled", "[connection]") {
+  using std::chrono::seconds;
+  recording_connection connection;
+  const auto start = std::chrono::steady_clock::now();
+  const auto timeout = seconds(3);
+  // Nothing written: never stalled, however long.
+  CHECK_FALSE(connection.write_stalled(start + seconds(1), timeout));
+  CHECK_FALSE(connection.write_stalled(start + seconds(100), timeout));
+  // A write starts; the time counts from the last check that saw it not stuck (100 s).
+  connection.write_started();
+  CHECK_FALSE(connection.write_stalled(start + seconds(101), timeout));
+  CHECK_FALSE(connection.write_stalled(start + seconds(102), timeout));
+  // Writes that keep finishing are progress, even with one always in flight.
+  connection.write_finished();
+  connection.write_started();
+  CHECK_FALSE(connection.write_stalled(start + seconds(103), timeout));
+  CHECK_FALSE(connection.write_stalled(start + seconds(105), timeout));
+  CHECK(connection.write_stalled(start + seconds(106), timeout));
+  // Finished at last: fine again.
+  connection.write_finished();
+  CHECK_FALSE(connection.write_stalled(start + seconds(107), timeout));
+  CHECK_FALSE(connection.write_stalled(start + seconds(200), timeout));
 }
 
 TEST_CASE("a late idle check pings first: the client gets half the timeout to answer", "[connection]") {
