@@ -1,5 +1,6 @@
 #include "ws_tracker.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -35,6 +36,8 @@ ws_swarm_settings swarm_settings_of(const ws_tracker_config& config) {
   settings.rules.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
   settings.rules.offer_lifetime_seconds = config.protocol.offer_lifetime_seconds;
   settings.rules.max_offers_relayed = config.protocol.max_offers_relayed;
+  // Three announces' worth of offers pending per peer (webtorrent_rules).
+  settings.rules.max_pending_offers_per_peer = std::max<std::uint32_t>(1, 3 * config.protocol.max_offers_relayed);
   settings.rules.max_torrents_per_connection = config.limits.max_torrents_per_connection;
   settings.announce_interval_seconds = config.protocol.announce_interval_seconds;
   settings.cleaning_interval_seconds = config.cleaning.interval_seconds;

@@ -72,7 +72,8 @@ config::option_table<ws_tracker_config> make_table() {
                       "An answer to an offer older than this is not relayed."),
       option::integer("protocol", "max_offers_relayed", "offers", 0, 100,
                       [](auto& c) -> auto& { return c.protocol.max_offers_relayed; },
-                      "Offers of one announce relayed to other peers at most."),
+                      "Offers of one announce relayed to other peers at most. A peer has at most three\n"
+                      "times this many offers waiting for an answer in a torrent; beyond, its oldest goes."),
 
       // [limits]
       option::integer("limits", "max_message_bytes", "bytes", min_message_bytes, max_message_bytes,

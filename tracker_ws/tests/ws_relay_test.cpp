@@ -100,5 +100,33 @@ TEST_CASE("offers reach every other peer and their answers come back, across con
   CHECK(tracker.stop() == 0);
 }
 
+TEST_CASE("a peer that keeps announcing offers holds at most 3 x max_offers_relayed of them pending", "[relay]") {
+  // max_offers_relayed 2: at most 6 pending offers per peer and torrent, however often it announces.
+  tracker_process tracker(tracker_ws_path(), ws_config("", "[protocol]\nmax_offers_relayed = 2\n"));
+  const auto hash = make_id<proto::info_hash>(3);
+  std::vector<std::unique_ptr<ws_test_client>> others;
+  for (std::uint8_t i = 1; i <= 4; ++i) {
+    others.push_back(std::make_unique<ws_test_client>("127.0.0.1", tracker.port()));
+    others.back()->send(announce(hash, make_id<proto::peer_id>(i), 100));
+    expect_message<wt::announce_response>(others.back()->receive());
+  }
+  ws_test_client flooder("127.0.0.1", tracker.port());
+  wt::announce_message message;
+  message.hash = hash;
+  message.peer = make_id<proto::peer_id>(0);
+  message.left = 100;
+  for (std::uint8_t round = 0; round < 20; ++round) {
+    message.offers.clear();
+    for (std::uint8_t i = 0; i < 2; ++i) {
+      message.offers.push_back({make_id<proto::offer_id>(static_cast<std::uint8_t>(2 * round + i)), sdp("offer", "o")});
+    }
+    flooder.send(wt::encode_announce(message));
+    expect_message<wt::announce_response>(flooder.receive());
+  }
+  // 40 offers relayed, 6 still pending: the flooder's newest.
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("pending_offers":6,)"));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("relayed":{"offers":40,)"));
+}
+
 }  // namespace
 }  // namespace riptide::test

@@ -227,6 +227,7 @@ void webtorrent_shard::relay_offers(torrent& swarm_torrent, webtorrent_announce&
   if (input.numwant) wanted = std::min<std::size_t>(wanted, *input.numwant);
   // More offers than pending slots would evict this announce's own offers before any answer.
   wanted = std::min<std::size_t>(wanted, rules_.max_pending_offers_per_torrent);
+  wanted = std::min<std::size_t>(wanted, rules_.max_pending_offers_per_peer);
   const auto count = static_cast<std::uint32_t>(std::min<std::size_t>(wanted, candidates));
   result.offers_not_relayed = static_cast<std::uint32_t>(input.offers.size() - count);
   if (count == 0) return;
@@ -259,6 +260,15 @@ void webtorrent_shard::record_offer(torrent& swarm_torrent, const offer_key& key
   // The same (offerer, offer id) again replaces the earlier offer: one pending offer per key.
   const auto existing = swarm_torrent.offer_index.find(key);
   if (existing != swarm_torrent.offer_index.end()) unlink_offer(swarm_torrent, existing->second);
+  if (offerer.offers_made_count >= rules_.max_pending_offers_per_peer && offerer.offers_made != no_slot) {
+    // Its own oldest: the tail of its list (newest first), at most the bound away.
+    std::uint32_t oldest_made = offerer.offers_made;
+    while (swarm_torrent.offer_slots[oldest_made].made_next != no_slot) {
+      oldest_made = swarm_torrent.offer_slots[oldest_made].made_next;
+    }
+    unlink_offer(swarm_torrent, oldest_made);
+    ++result.pending_offers_evicted;
+  }
   while (swarm_torrent.offer_index.size() >= rules_.max_pending_offers_per_torrent && swarm_torrent.oldest != no_slot) {
     unlink_offer(swarm_torrent, swarm_torrent.oldest);
     ++result.pending_offers_evicted;
@@ -291,6 +301,7 @@ void webtorrent_shard::record_offer(torrent& swarm_torrent, const offer_key& key
   offer.made_next = offerer.offers_made;
   if (offer.made_next != no_slot) slots[offer.made_next].made_prev = slot;
   offerer.offers_made = slot;
+  ++offerer.offers_made_count;
   offer.received_prev = no_slot;
   offer.received_next = target_state.offers_received;
   if (offer.received_next != no_slot) slots[offer.received_next].received_prev = slot;
@@ -313,10 +324,12 @@ void webtorrent_shard::unlink_offer(torrent& swarm_torrent, std::uint32_t slot) 
   } else {
     swarm_torrent.newest = offer.older;
   }
+  peer_state& offerer = swarm_torrent.peers.find(offer.key.offerer)->second;
+  --offerer.offers_made_count;
   if (offer.made_prev != no_slot) {
     slots[offer.made_prev].made_next = offer.made_next;
   } else {
-    swarm_torrent.peers.find(offer.key.offerer)->second.offers_made = offer.made_next;
+    offerer.offers_made = offer.made_next;
   }
   if (offer.made_next != no_slot) slots[offer.made_next].made_prev = offer.made_prev;
   if (offer.received_prev != no_slot) {
@@ -544,12 +557,15 @@ bool webtorrent_shard::invariants_hold() const {
     std::size_t in_received = 0;
     for (const auto& [id, state] : swarm_torrent.peers) {
       std::uint32_t prev = no_slot;
+      std::size_t made = 0;
       for (std::uint32_t slot = state.offers_made; slot != no_slot; slot = swarm_torrent.offer_slots[slot].made_next) {
         const pending_offer& offer = swarm_torrent.offer_slots[slot];
         if (offer.made_prev != prev || !(offer.key.offerer == id)) return false;
         prev = slot;
+        ++made;
         if (++in_made > in_age_list) return false;
       }
+      if (made != state.offers_made_count || made > rules_.max_pending_offers_per_peer) return false;
       prev = no_slot;
       for (std::uint32_t slot = state.offers_received; slot != no_slot;
            slot = swarm_torrent.offer_slots[slot].received_next) {

@@ -44,6 +44,7 @@ webtorrent_rules test_rules() {
   rules.offer_lifetime_seconds = 20;
   rules.max_offers_relayed = 5;
   rules.max_pending_offers_per_torrent = 1000;
+  rules.max_pending_offers_per_peer = 1000;
   rules.max_torrents_per_connection = 10;
   rules.max_peers_per_torrent = 1000;
   return rules;
@@ -621,6 +622,38 @@ TEST_CASE("webtorrent: bounds on torrents per connection, peers per torrent, pen
     }
     CHECK(delivered == 2);
   }
+  SECTION("pending offers of one peer: at the bound its own oldest goes, nobody else's") {
+    rules.max_peers_per_torrent = 100;
+    rules.max_pending_offers_per_torrent = 100;
+    rules.max_pending_offers_per_peer = 3;
+    fixture g(rules);
+    for (std::uint32_t p = 1; p <= 4; ++p) g.announce(announce_builder(1, p), 0);
+    REQUIRE(g.announce(announce_builder(1, 2).offers(1, 90), 1).deliveries.size() == 1);  // peer 2's
+    REQUIRE(g.announce(announce_builder(1, 1).offers(2, 10), 1).deliveries.size() == 2);  // 10, 11
+    auto result = g.announce(announce_builder(1, 1).offers(2, 20), 2);                     // 20, 21
+    REQUIRE(result.deliveries.size() == 2);
+    CHECK(result.pending_offers_evicted == 1);  // 10
+    CHECK(g.shard.totals().pending_offers == 4);
+    CHECK(g.shard.invariants_hold());
+    // 10 is gone; 11, 20, 21 and peer 2's offer 90 are still answerable by whoever got them.
+    const auto answered = [&](std::uint32_t offerer, std::uint32_t id) {
+      std::size_t delivered = 0;
+      for (std::uint32_t p = 1; p <= 4; ++p) {
+        if (p != offerer) delivered += g.announce(announce_builder(1, p).answer(offerer, id), 3).deliveries.size();
+      }
+      return delivered;
+    };
+    CHECK(answered(1, 10) == 0);
+    CHECK(answered(1, 11) == 1);
+    CHECK(answered(1, 20) == 1);
+    CHECK(answered(1, 21) == 1);
+    CHECK(answered(2, 90) == 1);
+    // An announce never relays more offers than its peer may have pending.
+    result = g.announce(announce_builder(1, 1).offers(5, 30), 4);
+    CHECK(result.deliveries.size() == 3);
+    CHECK(result.offers_not_relayed == 2);
+    CHECK(g.shard.invariants_hold());
+  }
   SECTION("never more offers relayed than pending slots: an announce cannot evict its own") {
     rules.max_peers_per_torrent = 100;
     rules.max_pending_offers_per_torrent = 3;
@@ -724,6 +757,7 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   rules.offer_lifetime_seconds = 10;
   rules.max_offers_relayed = 3;
   rules.max_pending_offers_per_torrent = 6;
+  rules.max_pending_offers_per_peer = 4;  // both bounds are reached: 3 offers per announce
   rules.max_torrents_per_connection = 2;
   rules.max_peers_per_torrent = 5;
 
@@ -973,10 +1007,12 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
         std::size_t wanted = std::min<std::size_t>(copy.offers.size(), rules.max_offers_relayed);
         if (copy.numwant) wanted = std::min<std::size_t>(wanted, *copy.numwant);
         wanted = std::min<std::size_t>(wanted, rules.max_pending_offers_per_torrent);
+        wanted = std::min<std::size_t>(wanted, rules.max_pending_offers_per_peer);
         const std::size_t expected_offers = std::min(wanted, candidates);
         REQUIRE(offers.size() == expected_offers);
         REQUIRE(result.offers_not_relayed == copy.offers.size() - expected_offers);
         std::set<std::uint32_t> targets;
+        std::uint32_t evicted = 0;
         for (std::size_t i = 0; i < offers.size(); ++i) {
           const webtorrent_delivery& delivery = offers[i];
           REQUIRE(delivery.from == peer_of(peer));
@@ -998,16 +1034,21 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
           const model_offer recorded{
               peer, id, *target, connection, target_connection, now + rules.offer_lifetime_seconds};
           std::erase_if(t->pending, [&](const model_offer& o) { return o.offerer == peer && o.id == id; });
-          std::uint32_t evicted = 0;
+          const auto made_by_peer = [&](const model_offer& o) { return o.offerer == peer; };
+          if (static_cast<std::size_t>(std::count_if(t->pending.begin(), t->pending.end(), made_by_peer)) >=
+              rules.max_pending_offers_per_peer) {
+            t->pending.erase(std::find_if(t->pending.begin(), t->pending.end(), made_by_peer));  // its oldest
+            ++evicted;
+          }
           while (t->pending.size() >= rules.max_pending_offers_per_torrent) {
             t->pending.erase(t->pending.begin());
             ++evicted;
           }
-          (void)evicted;
           t->pending.push_back(recorded);
           delivered_offers.push_back(recorded);
           delivered_offer_torrent.push_back(key);
         }
+        REQUIRE(result.pending_offers_evicted == evicted);
         const auto counts = family_counts(t);
         REQUIRE(result.complete == counts.first);
         REQUIRE(result.incomplete == counts.second);

@@ -17,9 +17,11 @@
 // only when a live pending offer (to_peer_id, offer_id) exists whose target is the answering peer
 // on the answering connection; it consumes the pending offer (one answer per offer). A wrong
 // answerer does not consume it, so guessing an offer id cannot cancel someone else's offer.
-// Pending offers of a torrent are bounded; at the bound the oldest is dropped: it is the one most
-// likely answered already or abandoned (the WebTorrent client gives up on an offer after 50 s), and
-// a flood of offers cannot lock out later ones for a whole offer lifetime.
+// Pending offers of a torrent are bounded, and so are those one peer made there; at either bound
+// the oldest (of the torrent, of the peer) is dropped: it is the one most likely answered already
+// or abandoned (the WebTorrent client gives up on an offer after 50 s), and a flood of offers
+// cannot lock out later ones for a whole offer lifetime. The per-peer bound makes the memory a
+// connection can pin with offers proportional to the torrents it holds, not to its message rate.
 //
 // Memory: each pending offer sits in three intrusive lists (age, offerer's, target's), so removing
 // a peer removes its pending offers in time proportional to their number, and the oldest is found
@@ -62,6 +64,10 @@ struct webtorrent_rules {
   std::uint32_t max_offers_relayed = 10;
   // Pending offers per torrent; at the bound the oldest is dropped. 0 relays no offers at all.
   std::uint32_t max_pending_offers_per_torrent = 4096;
+  // Pending offers one peer made, in its torrent; at the bound its own oldest is dropped. Three
+  // announces' worth within an offer's lifetime: a client re-announces rarely more often, and a
+  // flood of announces with offers holds no more memory than this per torrent it is in.
+  std::uint32_t max_pending_offers_per_peer = 30;
   // Torrents one connection may hold a peer in. A client announces every torrent it shares over
   // one socket per tracker, so this is generous; it bounds the per-connection index.
   std::uint32_t max_torrents_per_connection = 256;
@@ -213,6 +219,7 @@ class webtorrent_shard {
     std::uint32_t position = 0;               // in its family's `order`
     std::uint32_t offers_made = no_slot;      // list head: pending offers this peer made
     std::uint32_t offers_received = no_slot;  // list head: pending offers made to this peer
+    std::uint32_t offers_made_count = 0;      // length of the offers_made list
     proto::address_family family = proto::address_family::ipv4;
     bool seeder = false;
     bool download_counted = false;  // `completed` counts once per peer
