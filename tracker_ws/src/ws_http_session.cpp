@@ -85,20 +85,32 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
   response.version(request.version());
   response.set(http::field::server, server_name);
   response.keep_alive(false);
-  if (request.method() == http::verb::get && request.target() == "/health") {
-    response.result(http::status::ok);
-    response.set(http::field::content_type, "text/plain");
-    response.body() = "ok";
-  } else if (request.method() == http::verb::get && request.target() == "/stats") {
-    response.result(http::status::ok);
-    response.set(http::field::content_type, "application/json");
-    response.body() = worker_.stats_json();
-  } else {
+  // The path without its query: monitors often add one (a cache buster).
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool known = path == "/health" || path == "/stats";
+  const bool head = request.method() == http::verb::head;
+  if (!known) {
     response.result(http::status::not_found);
     response.set(http::field::content_type, "text/plain");
     response.body() = "not found";
+  } else if (request.method() != http::verb::get && !head) {
+    response.result(http::status::method_not_allowed);
+    response.set(http::field::allow, "GET, HEAD");
+    response.set(http::field::content_type, "text/plain");
+    response.body() = "method not allowed";
+  } else if (path == "/health") {
+    response.result(http::status::ok);
+    response.set(http::field::content_type, "text/plain");
+    response.body() = "ok";
+  } else {
+    response.result(http::status::ok);
+    response.set(http::field::content_type, "application/json");
+    response.body() = worker_.stats_json();
   }
   response.prepare_payload();
+  // HEAD: the headers GET would get, Content-Length included, and no body (RFC 9110, 9.3.2).
+  if (head) response.body().clear();
   do_write(std::move(response));
 }
 

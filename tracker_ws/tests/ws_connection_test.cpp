@@ -63,6 +63,33 @@ TEST_CASE("GET /health and /stats over plain HTTP, 404 otherwise", "[http]") {
   CHECK(stats.body.find(R"("connections":2,)") != std::string::npos);  // the WebSocket and this request
 
   CHECK(http_get(host, tracker.port(), "/announce").status == 404);
+  CHECK(http_get(host, tracker.port(), "/").status == 404);
+}
+
+TEST_CASE("HEAD, a query string, and other methods on /health and /stats", "[http]") {
+  namespace http = boost::beast::http;
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  // A monitor's cache buster is not part of the path.
+  const auto health = http_get("127.0.0.1", tracker.port(), "/health?t=1700000000");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok");
+  CHECK(http_get("127.0.0.1", tracker.port(), "/stats?x").body.find(R"("connections":)") != std::string::npos);
+  // HEAD: GET's status and Content-Length, no body.
+  const auto head = http_request("127.0.0.1", tracker.port(), http::verb::head, "/health");
+  CHECK(head.status == 200);
+  CHECK(head.content_length == "2");
+  CHECK(head.body.empty());
+  const auto head_stats = http_request("127.0.0.1", tracker.port(), http::verb::head, "/stats");
+  CHECK(head_stats.status == 200);
+  CHECK_FALSE(head_stats.content_length.empty());
+  CHECK(head_stats.body.empty());
+  // Other methods on a known path: 405 with Allow; on an unknown path: 404.
+  const auto post = http_request("127.0.0.1", tracker.port(), http::verb::post, "/stats");
+  CHECK(post.status == 405);
+  CHECK(post.allow == "GET, HEAD");
+  CHECK(http_request("127.0.0.1", tracker.port(), http::verb::delete_, "/health").status == 405);
+  CHECK(http_request("127.0.0.1", tracker.port(), http::verb::head, "/nothing").status == 404);
+  CHECK(http_get("127.0.0.1", tracker.port(), "/healthz").status == 404);
 }
 
 TEST_CASE("SIGTERM closes open connections with 'going away' and exits with code 0", "[lifecycle]") {

@@ -74,17 +74,21 @@ void ws_test_client::close() {
   wait_closed(std::chrono::seconds(5));
 }
 
-http_result http_get(const std::string& host, std::uint16_t port, const std::string& target) {
+http_result http_request(const std::string& host, std::uint16_t port, beast::http::verb method,
+                         const std::string& target) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(endpoint_of(host, port));
-  beast::http::request<beast::http::empty_body> request(beast::http::verb::get, target, 11);
+  beast::http::request<beast::http::empty_body> request(method, target, 11);
   request.set(beast::http::field::host, host);
   beast::http::write(stream, request);
   beast::flat_buffer buffer;
-  beast::http::response<beast::http::string_body> response;
-  beast::http::read(stream, buffer, response);
-  return {response.result_int(), response.body()};
+  beast::http::response_parser<beast::http::string_body> parser;
+  parser.skip(method == beast::http::verb::head);  // no body follows, whatever Content-Length says
+  beast::http::read(stream, buffer, parser);
+  const auto& response = parser.get();
+  return {response.result_int(), response.body(), std::string(response[beast::http::field::content_length]),
+          std::string(response[beast::http::field::allow])};
 }
 
 }  // namespace riptide::test

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
@@ -49,9 +50,16 @@ class ws_test_client {
 struct http_result {
   unsigned status = 0;
   std::string body;
+  std::string content_length;  // the header as sent ("" when absent)
+  std::string allow;
 };
 
-// GET `target` over plain HTTP/1.1; throws on a transport error.
-http_result http_get(const std::string& host, std::uint16_t port, const std::string& target);
+// `method` `target` over plain HTTP/1.1 (a HEAD response is read without a body); throws on a
+// transport error.
+http_result http_request(const std::string& host, std::uint16_t port, boost::beast::http::verb method,
+                         const std::string& target);
+inline http_result http_get(const std::string& host, std::uint16_t port, const std::string& target) {
+  return http_request(host, port, boost::beast::http::verb::get, target);
+}
 
 }  // namespace riptide::test
