@@ -86,7 +86,8 @@ template <typename Stream>
 typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() {
   for (;;) {
     // Full: the client's next frame (and what it sends) waits until it has read some replies.
-    if (queue_at_bounds()) return frames_outcome::paused;
+    // Once closing, only the client's close frame matters, and nothing more is queued.
+    if (!close_queued_ && queue_at_bounds()) return frames_outcome::paused;
     const auto event = reader_.next();
     // A whole frame is what counts as hearing from the client: bytes of a frame never finished
     // do not keep a connection alive.
@@ -228,6 +229,11 @@ void ws_session<Stream>::start_closing(std::uint16_t code, bool stay_attached) {
   close_timer_->async_wait([self = this->shared_from_this()](const boost::system::error_code& error) {
     if (!error) self->close_now();
   });
+  // The goodbye of a connection whose reading is paused: its echo must be read, whatever the queue.
+  if (reading_paused_) {
+    reading_paused_ = false;
+    continue_reading();
+  }
 }
 
 template <typename Stream>

@@ -49,7 +49,7 @@ class ws_listener;
 
 struct ws_session_limits {
   std::size_t max_message_bytes = 65536;
-  std::size_t max_outbound_messages = 256;
+  std::size_t max_outbound_messages = 4096;
   std::size_t max_outbound_bytes = 1 << 20;
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds handshake_timeout{10};

@@ -99,6 +99,8 @@ config::option_table<ws_tracker_config> make_table() {
       // offer after 50 s anyway), and the connection's own messages are not read until its queue
       // is under both again, so a client that sends many requests without reading the replies is
       // slowed down, not dropped. A reader that stops reading is dropped by write_timeout_seconds.
+      // Writes complete between turns of a socket worker's loop, so the queue must hold what one
+      // turn queues for one connection: 4096 messages is one drain of the response channel.
       option::integer("limits", "max_outbound_messages", "messages", 1, 100'000,
                       [](auto& c) -> auto& { return c.limits.max_outbound_messages; },
                       "Messages waiting to be sent on one connection. At this many, offers and answers\n"
