@@ -32,7 +32,7 @@ class ws_connection {
   // limits.idle_timeout_seconds, as Beast's keep-alive pings did it: a connection silent for half
   // the timeout gets one ping, and one silent for all of it is dropped, but never less than half
   // the timeout after its ping (a check that comes late, on a loaded machine, pings first).
-  // `heard()` costs a store per read; the worker's once-a-second check turns it into a time, so
+  // `heard()` costs a store per frame; the worker's once-a-second check turns it into a time, so
   // silence is measured from the first check after the last frame: never more than the truth, at
   // most a second less.
   enum class idle_verdict { fine, ping, expired };
@@ -54,9 +54,11 @@ class ws_connection {
     return silence >= timeout && now - pinged_at_ >= timeout / 2 ? idle_verdict::expired : idle_verdict::fine;
   }
 
-  // limits.write_timeout_seconds, checked by the same once-a-second pass: a connection whose write
-  // has been in flight since the check `timeout` ago, with no write completed in between, has
-  // stopped reading. Costs two stores per write.
+  // limits.write_timeout_seconds, checked by the same once-a-second pass: a connection to which no
+  // write has completed since the first check that saw one in flight, `timeout` ago, has stopped
+  // reading (or reads far slower than it is sent). Timed from that first sighting, so a write is
+  // never judged younger than it is: the verdict comes between `timeout` and a second more.
+  // Costs two stores per write.
   void write_started() { write_in_flight_ = true; }
   void write_finished() {
     write_in_flight_ = false;
@@ -65,10 +67,15 @@ class ws_connection {
   bool write_stalled(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
     if (wrote_ || !write_in_flight_) {
       wrote_ = false;
-      writes_quiet_since_ = now;
+      write_watched_ = false;
       return false;
     }
-    return now - writes_quiet_since_ >= timeout;
+    if (!write_watched_) {
+      write_watched_ = true;
+      write_watched_since_ = now;
+      return false;
+    }
+    return now - write_watched_since_ >= timeout;
   }
 
   std::uint64_t connection_id() const { return connection_id_; }
@@ -118,9 +125,10 @@ class ws_connection {
   std::chrono::steady_clock::time_point pinged_at_;
   bool heard_ = false;
   bool pinged_ = false;
-  std::chrono::steady_clock::time_point writes_quiet_since_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point write_watched_since_;
   bool write_in_flight_ = false;
-  bool wrote_ = false;
+  bool wrote_ = false;          // a write completed since the last check
+  bool write_watched_ = false;  // a check saw a write in flight, and none has completed since
 };
 
 }  // namespace riptide::ws

@@ -185,6 +185,9 @@ void ws_session<Stream>::on_write(const boost::system::error_code& error, std::s
     return;
   }
   write_finished();
+  // A paused connection's frames wait unread, its pongs too: a client that takes what is written
+  // to it is alive.
+  if (reading_paused_) heard();
   const bool wrote_close = !writing_.empty() && writing_.back().closes;
   for (const auto& frame : writing_) queued_bytes_ -= frame.payload.size() + frame_overhead_bytes;
   writing_.clear();

@@ -55,9 +55,10 @@ config::option_table<ws_tracker_config> make_table() {
       option::boolean("tls", "enabled", [](auto& c) -> auto& { return c.tls.enabled; },
                       "Serve wss:// instead of ws://; needs certificate_chain_path and private_key_path."),
       option::string("tls", "certificate_chain_path", [](auto& c) -> auto& { return c.tls.certificate_chain_path; },
-                     "PEM file: the server certificate first, then its intermediates."),
+                     "PEM file: the server certificate first, then its intermediates. A regular file of\n"
+                     "at most 1 MiB (not a pipe such as /dev/fd/N)."),
       option::string("tls", "private_key_path", [](auto& c) -> auto& { return c.tls.private_key_path; },
-                     "PEM file: the private key of the certificate."),
+                     "PEM file: the private key of the certificate. A regular file of at most 1 MiB."),
 
       // [protocol]
       option::integer("protocol", "announce_interval_seconds", "seconds", 1, one_day_seconds,
@@ -99,8 +100,10 @@ config::option_table<ws_tracker_config> make_table() {
       // offer after 50 s anyway), and the connection's own messages are not read until its queue
       // is under both again, so a client that sends many requests without reading the replies is
       // slowed down, not dropped. A reader that stops reading is dropped by write_timeout_seconds.
-      // Writes complete between turns of a socket worker's loop, so the queue must hold what one
-      // turn queues for one connection: 4096 messages is one drain of the response channel.
+      // Writes complete between turns of a socket worker's loop, so the message bound must hold what
+      // one turn queues for one connection: 4096 messages is one drain of the response channel.
+      // The byte bound holds several hundred relays of real SDP; a larger burst to one connection
+      // within one turn loses its last relays.
       option::integer("limits", "max_outbound_messages", "messages", 1, 100'000,
                       [](auto& c) -> auto& { return c.limits.max_outbound_messages; },
                       "Messages waiting to be sent on one connection. At this many, offers and answers\n"
@@ -113,8 +116,8 @@ config::option_table<ws_tracker_config> make_table() {
                       "then the connection is closed."),
       option::integer("limits", "write_timeout_seconds", "seconds", 1, 3600,
                       [](auto& c) -> auto& { return c.limits.write_timeout_seconds; },
-                      "A connection that takes nothing of what the tracker writes for this long is closed\n"
-                      "(a reader that stopped reading)."),
+                      "A connection to which no write completes for this long is closed: a reader that\n"
+                      "stopped reading, or one far slower than what it is sent (a write is up to 16 messages)."),
       option::integer("limits", "handshake_timeout_seconds", "seconds", 1, 3600,
                       [](auto& c) -> auto& { return c.limits.handshake_timeout_seconds; },
                       "Time allowed for the HTTP request and the WebSocket handshake."),

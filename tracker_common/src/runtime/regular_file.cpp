@@ -36,12 +36,19 @@ std::string too_large(std::size_t max_bytes) {
 }  // namespace
 
 std::variant<std::string, file_read_error> read_regular_file(const std::string& path, std::size_t max_bytes) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+  // Checked before opening: opening some devices does something (a tape rewinds, a watchdog arms).
+  struct stat named {};
+  if (::stat(path.c_str(), &named) != 0) return failure(path, std::strerror(errno));
+  if (!S_ISREG(named.st_mode)) return failure(path, "not a regular file");
+  // O_NONBLOCK: should the path be replaced by a FIFO meanwhile, opening it must not wait for a
+  // writer; what was opened must be the file just checked.
   const file_descriptor file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (file.get() < 0) return failure(path, std::strerror(errno));
   struct stat status {};
   if (::fstat(file.get(), &status) != 0) return failure(path, std::strerror(errno));
-  if (!S_ISREG(status.st_mode)) return failure(path, "not a regular file");
+  if (!S_ISREG(status.st_mode) || status.st_dev != named.st_dev || status.st_ino != named.st_ino) {
+    return failure(path, "replaced while being opened");
+  }
   if (status.st_size < 0 || static_cast<std::size_t>(status.st_size) > max_bytes) {
     return failure(path, too_large(max_bytes));
   }

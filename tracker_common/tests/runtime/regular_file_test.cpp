@@ -69,6 +69,14 @@ TEST_CASE("regular file: read whole, up to and including max_bytes", "[runtime][
   CHECK(require_contents(path, 0).empty());
 }
 
+TEST_CASE("regular file: a file whose size reads as 0 is read to its end, within the bound", "[runtime][regular_file]") {
+  // /proc files are regular files of size 0 with contents: the buffer grows as it reads.
+  const std::string status = require_contents("/proc/self/status", 1 << 20);
+  CHECK(status.find("Name:") != std::string::npos);
+  CHECK(status.size() > 100);
+  CHECK(require_error("/proc/self/status", 50).find("larger than 50 bytes") != std::string::npos);
+}
+
 TEST_CASE("regular file: a symbolic link to a regular file is read", "[runtime][regular_file]") {
   const temporary_directory directory;
   write_file(directory.file("target"), "abc\n");

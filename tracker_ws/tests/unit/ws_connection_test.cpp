@@ -77,20 +77,27 @@ TEST_CASE("a write in flight with none finished for the write timeout is stalled
   // Nothing written: never stalled, however long.
   CHECK_FALSE(connection.write_stalled(start + seconds(1), timeout));
   CHECK_FALSE(connection.write_stalled(start + seconds(100), timeout));
-  // A write starts; the time counts from the last check that saw it not stuck (100 s).
+  // A write starts just before a check: the time counts from that check (101 s), not from the
+  // check before, so a write a moment old is never taken for a stuck one.
   connection.write_started();
   CHECK_FALSE(connection.write_stalled(start + seconds(101), timeout));
-  CHECK_FALSE(connection.write_stalled(start + seconds(102), timeout));
+  CHECK_FALSE(connection.write_stalled(start + seconds(103), timeout));
+  CHECK(connection.write_stalled(start + seconds(104), timeout));
   // Writes that keep finishing are progress, even with one always in flight.
   connection.write_finished();
   connection.write_started();
-  CHECK_FALSE(connection.write_stalled(start + seconds(103), timeout));
-  CHECK_FALSE(connection.write_stalled(start + seconds(105), timeout));
-  CHECK(connection.write_stalled(start + seconds(106), timeout));
-  // Finished at last: fine again.
+  CHECK_FALSE(connection.write_stalled(start + seconds(105), timeout));  // completed since
+  CHECK_FALSE(connection.write_stalled(start + seconds(106), timeout));  // seen in flight: from here
+  CHECK_FALSE(connection.write_stalled(start + seconds(108), timeout));
+  CHECK(connection.write_stalled(start + seconds(109), timeout));
+  // Finished at last: fine again, and a new write is timed afresh.
   connection.write_finished();
-  CHECK_FALSE(connection.write_stalled(start + seconds(107), timeout));
+  CHECK_FALSE(connection.write_stalled(start + seconds(110), timeout));
   CHECK_FALSE(connection.write_stalled(start + seconds(200), timeout));
+  connection.write_started();
+  CHECK_FALSE(connection.write_stalled(start + seconds(201), timeout));
+  CHECK_FALSE(connection.write_stalled(start + seconds(203), timeout));
+  CHECK(connection.write_stalled(start + seconds(204), timeout));
 }
 
 TEST_CASE("a late idle check pings first: the client gets half the timeout to answer", "[connection]") {
