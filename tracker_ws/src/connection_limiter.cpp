@@ -1,5 +1,7 @@
 #include "connection_limiter.hpp"
 
+#include <algorithm>
+
 namespace riptide::ws {
 
 connection_slot::connection_slot(connection_limiter& limiter, ws_counters& owner, boost::asio::ip::address address)
@@ -13,11 +15,18 @@ connection_slot::~connection_slot() {
   owner_->set(ws_gauge::open_connections, owner_->get(ws_gauge::open_connections) - 1);
 }
 
+boost::asio::ip::address connection_limiter::limited_as(const boost::asio::ip::address& address) {
+  if (!address.is_v6()) return address;
+  auto bytes = address.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);  // the interface identifier: the /64 remains
+  return boost::asio::ip::address_v6(bytes);
+}
+
 std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::address& address,
                                                          ws_counters& owner) {
   const std::lock_guard lock(mutex_);
   if (open_connections_ >= max_connections_) return std::nullopt;
-  auto& from_address = per_address_[address];
+  auto& from_address = per_address_[limited_as(address)];
   if (from_address >= max_connections_per_ip_) return std::nullopt;  // at least 1: never a new entry
   ++from_address;
   ++open_connections_;
@@ -27,7 +36,7 @@ std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::
 void connection_limiter::release(const boost::asio::ip::address& address) {
   const std::lock_guard lock(mutex_);
   --open_connections_;
-  const auto found = per_address_.find(address);
+  const auto found = per_address_.find(limited_as(address));
   if (found != per_address_.end() && --found->second == 0) per_address_.erase(found);
 }
 

@@ -3,6 +3,9 @@
 // spreads the connections of one address over the workers' SO_REUSEPORT acceptors, so the counts
 // are shared: a mutex held for one map update per connection opened or closed, which is nothing
 // next to the TCP and WebSocket handshakes around it. Thread safety: every call, any thread.
+//
+// "Per IP" is per IPv4 address, and per /64 for IPv6: one subscriber's network gets a /64 (or
+// more), so counting each of its 2^64 addresses apart would make the per-address limit none.
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -25,6 +28,9 @@ class connection_limiter {
   // or nullopt when a limit is reached. The slot gives its place back when destroyed.
   std::optional<connection_slot> admit(const boost::asio::ip::address& address, ws_counters& owner);
   void release(const boost::asio::ip::address& address);  // by ~connection_slot
+
+  // What max_connections_per_ip counts under: the IPv4 address, or the IPv6 address's /64.
+  static boost::asio::ip::address limited_as(const boost::asio::ip::address& address);
 
  private:
   std::mutex mutex_;

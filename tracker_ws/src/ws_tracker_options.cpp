@@ -91,7 +91,8 @@ config::option_table<ws_tracker_config> make_table() {
                       "Open TCP connections in total; beyond, new ones are closed at once."),
       option::integer("limits", "max_connections_per_ip", "connections", 1, 10'000'000,
                       [](auto& c) -> auto& { return c.limits.max_connections_per_ip; },
-                      "Open TCP connections from one IP address; beyond, new ones are closed at once."),
+                      "Open TCP connections from one IP address (for IPv6: from one /64); beyond, new ones\n"
+                      "are closed at once."),
       option::integer("limits", "max_torrents_per_connection", "torrents", 1, 100'000,
                       [](auto& c) -> auto& { return c.limits.max_torrents_per_connection; },
                       "Torrents one connection may announce; one WebSocket carries every torrent of a client."),
