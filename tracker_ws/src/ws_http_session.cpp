@@ -4,6 +4,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -19,6 +21,16 @@ namespace http = beast::http;
 
 namespace {
 constexpr std::string_view server_name = "riptide tracker_ws";
+
+// The status for a request Beast's parser refused, or nullopt when there is nobody to tell (the
+// client closed mid-request) or the error is not the parser's.
+std::optional<http::status> status_for_refused(const boost::system::error_code& error) {
+  if (error.category() != http::make_error_code(http::error::bad_target).category()) return std::nullopt;
+  if (error == http::error::end_of_stream || error == http::error::partial_message) return std::nullopt;
+  if (error == http::error::header_limit) return http::status::request_header_fields_too_large;
+  if (error == http::error::body_limit) return http::status::payload_too_large;  // GET has no body
+  return http::status::bad_request;
+}
 }  // namespace
 
 void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker& worker,
@@ -71,6 +83,7 @@ template <typename Stream>
 void ws_http_session<Stream>::on_read(const boost::system::error_code& error, std::size_t) {
   if (error) {
     if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
+    if (const auto status = status_for_refused(error)) return refuse_request(*status, error.message());
     return fail(error, "http read");
   }
   const auto& request = parser_.get();
@@ -111,6 +124,18 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
   response.prepare_payload();
   // HEAD: the headers GET would get, Content-Length included, and no body (RFC 9110, 9.3.2).
   if (head) response.body().clear();
+  do_write(std::move(response));
+}
+
+template <typename Stream>
+void ws_http_session<Stream>::refuse_request(http::status status, std::string_view reason) {
+  worker_.counters().add(ws_counter::http_requests);
+  http::response<http::string_body> response(status, 11);
+  response.set(http::field::server, server_name);
+  response.set(http::field::content_type, "text/plain");
+  response.keep_alive(false);
+  response.body() = std::string(reason) + "\n";
+  response.prepare_payload();
   do_write(std::move(response));
 }
 

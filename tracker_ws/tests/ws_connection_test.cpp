@@ -1,7 +1,11 @@
 // Connection-level behaviour: message size limit, connection limits, plain HTTP, graceful stop.
 
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 #include <csignal>
 
@@ -64,6 +68,50 @@ TEST_CASE("GET /health and /stats over plain HTTP, 404 otherwise", "[http]") {
 
   CHECK(http_get(host, tracker.port(), "/announce").status == 404);
   CHECK(http_get(host, tracker.port(), "/").status == 404);
+}
+
+// Sends `request` as raw bytes and reads until the tracker closes (or 5 s pass).
+std::string raw_http_exchange(std::uint16_t port, const std::string& request) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  timeval timeout{5, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  asio::write(socket, asio::buffer(request));
+  std::string response;
+  boost::system::error_code error;
+  char chunk[4096];
+  while (!error) {
+    const std::size_t got = socket.read_some(asio::buffer(chunk), error);
+    response.append(chunk, got);
+  }
+  return response;
+}
+
+TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, then the close", "[http]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  struct refused {
+    const char* what;
+    std::string request;
+    const char* status_line;
+  };
+  const refused cases[] = {
+      {"not HTTP", "HELLO\r\n\r\n", "HTTP/1.1 400 "},
+      {"a header line without a colon", "GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", "HTTP/1.1 400 "},
+      {"a GET with a body", "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 413 "},
+      {"a header over 8 KiB", "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n",
+       "HTTP/1.1 431 "},
+  };
+  for (const auto& [what, request, status_line] : cases) {
+    INFO(what);
+    const std::string response = raw_http_exchange(tracker.port(), request);
+    INFO("response: " << response);
+    CHECK(response.rfind(status_line, 0) == 0);
+    CHECK(response.find("Connection: close") != std::string::npos);
+  }
+  // The tracker still serves.
+  CHECK(http_get("127.0.0.1", tracker.port(), "/health").status == 200);
 }
 
 TEST_CASE("HEAD, a query string, and other methods on /health and /stats", "[http]") {
