@@ -58,14 +58,11 @@ class ws_connection {
   // write has completed since the first check that saw one in flight, `timeout` ago, has stopped
   // reading (or reads far slower than it is sent). Timed from that first sighting, so a write is
   // never judged younger than it is: the verdict comes between `timeout` and a second more.
-  // Costs two stores per write.
-  void write_started() { write_in_flight_ = true; }
-  void write_finished() {
-    write_in_flight_ = false;
-    wrote_ = true;
-  }
+  // `wrote()` costs a store per completed write.
+  virtual bool write_in_flight() const = 0;
+  void wrote() { wrote_ = true; }
   bool write_stalled(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
-    if (wrote_ || !write_in_flight_) {
+    if (wrote_ || !write_in_flight()) {
       wrote_ = false;
       write_watched_ = false;
       return false;
@@ -126,7 +123,6 @@ class ws_connection {
   bool heard_ = false;
   bool pinged_ = false;
   std::chrono::steady_clock::time_point write_watched_since_;
-  bool write_in_flight_ = false;
   bool wrote_ = false;          // a write completed since the last check
   bool write_watched_ = false;  // a check saw a write in flight, and none has completed since
 };

@@ -31,6 +31,18 @@ std::optional<http::status> status_for_refused(const boost::system::error_code& 
   if (error == http::error::body_limit) return http::status::payload_too_large;  // GET has no body
   return http::status::bad_request;
 }
+
+// A whole response to a plain HTTP request; the connection closes after it.
+http::response<http::string_body> plain_response(unsigned version, http::status status,
+                                                 std::string_view content_type, std::string body) {
+  http::response<http::string_body> response(status, version);
+  response.set(http::field::server, server_name);
+  response.set(http::field::content_type, content_type);
+  response.keep_alive(false);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
 }  // namespace
 
 void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker& worker,
@@ -83,7 +95,11 @@ template <typename Stream>
 void ws_http_session<Stream>::on_read(const boost::system::error_code& error, std::size_t) {
   if (error) {
     if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
-    if (const auto status = status_for_refused(error)) return refuse_request(*status, error.message());
+    if (const auto status = status_for_refused(error)) {
+      // Said why, then closed as after any plain HTTP response.
+      worker_.counters().add(ws_counter::http_requests);
+      return do_write(plain_response(11, *status, "text/plain", error.message() + "\n"));
+    }
     return fail(error, "http read");
   }
   const auto& request = parser_.get();
@@ -94,48 +110,24 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
     return;
   }
   worker_.counters().add(ws_counter::http_requests);
-  http::response<http::string_body> response;
-  response.version(request.version());
-  response.set(http::field::server, server_name);
-  response.keep_alive(false);
   // The path without its query: monitors often add one (a cache buster).
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
-  const bool known = path == "/health" || path == "/stats";
   const bool head = request.method() == http::verb::head;
-  if (!known) {
-    response.result(http::status::not_found);
-    response.set(http::field::content_type, "text/plain");
-    response.body() = "not found";
+  const unsigned version = request.version();
+  http::response<http::string_body> response;
+  if (path != "/health" && path != "/stats") {
+    response = plain_response(version, http::status::not_found, "text/plain", "not found");
   } else if (request.method() != http::verb::get && !head) {
-    response.result(http::status::method_not_allowed);
+    response = plain_response(version, http::status::method_not_allowed, "text/plain", "method not allowed");
     response.set(http::field::allow, "GET, HEAD");
-    response.set(http::field::content_type, "text/plain");
-    response.body() = "method not allowed";
   } else if (path == "/health") {
-    response.result(http::status::ok);
-    response.set(http::field::content_type, "text/plain");
-    response.body() = "ok";
+    response = plain_response(version, http::status::ok, "text/plain", "ok");
   } else {
-    response.result(http::status::ok);
-    response.set(http::field::content_type, "application/json");
-    response.body() = worker_.stats_json();
+    response = plain_response(version, http::status::ok, "application/json", worker_.stats_json());
   }
-  response.prepare_payload();
   // HEAD: the headers GET would get, Content-Length included, and no body (RFC 9110, 9.3.2).
   if (head) response.body().clear();
-  do_write(std::move(response));
-}
-
-template <typename Stream>
-void ws_http_session<Stream>::refuse_request(http::status status, std::string_view reason) {
-  worker_.counters().add(ws_counter::http_requests);
-  http::response<http::string_body> response(status, 11);
-  response.set(http::field::server, server_name);
-  response.set(http::field::content_type, "text/plain");
-  response.keep_alive(false);
-  response.body() = std::string(reason) + "\n";
-  response.prepare_payload();
   do_write(std::move(response));
 }
 

@@ -38,8 +38,6 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stre
   void do_read();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
   void do_write(boost::beast::http::response<boost::beast::http::string_body> response);
-  // A response that says what was wrong with a request the parser refused, then the close.
-  void refuse_request(boost::beast::http::status status, std::string_view reason);
   void on_write(const boost::system::error_code& error, std::size_t bytes);
 
   // A request header larger than this is refused (the upgrade request of a browser is < 1 KiB).

@@ -171,7 +171,6 @@ void ws_session<Stream>::do_write() {
     buffers.emplace_back(frame.header.data(), frame.header_bytes);
     if (!frame.payload.empty()) buffers.emplace_back(frame.payload.data(), frame.payload.size());
   }
-  write_started();
   asio::async_write(runtime::stream_transport(stream_), buffers,
                     beast::bind_front_handler(&ws_session::on_write, this->shared_from_this()));
 }
@@ -184,7 +183,7 @@ void ws_session<Stream>::on_write(const boost::system::error_code& error, std::s
     close_now();
     return;
   }
-  write_finished();
+  wrote();
   // A paused connection's frames wait unread, its pongs too: a client that takes what is written
   // to it is alive.
   if (reading_paused_) heard();
@@ -202,7 +201,7 @@ void ws_session<Stream>::on_write(const boost::system::error_code& error, std::s
     return;
   }
   if (!outbound_.empty()) do_write();
-  if (reading_paused_ && !close_queued_ && !queue_at_bounds()) {
+  if (reading_paused_ && !queue_at_bounds()) {  // never paused once closing (start_closing)
     reading_paused_ = false;
     continue_reading();
   }

@@ -61,6 +61,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   void say_goodbye() override;
   void ping() override;
   void time_out() override;
+  bool write_in_flight() const override { return !writing_.empty(); }
 
  private:
   struct outbound_frame {

@@ -402,26 +402,21 @@ std::string ws_socket_worker::stats_json() const {
 
 void ws_socket_worker::check_idle_connections() {
   const auto now = std::chrono::steady_clock::now();
-  idle_expired_.clear();
-  write_stalled_.clear();
+  timed_out_.clear();
   for (const auto& [id, session] : sessions_) {
     if (session->write_stalled(now, session_limits_.write_timeout)) {
-      write_stalled_.push_back(session);
+      timed_out_.push_back({session, ws_counter::slow_readers_dropped});
       continue;
     }
     switch (session->check_idle(now, session_limits_.idle_timeout)) {
       case ws_connection::idle_verdict::fine: break;
       case ws_connection::idle_verdict::ping: session->ping(); break;
-      case ws_connection::idle_verdict::expired: idle_expired_.push_back(session); break;
+      case ws_connection::idle_verdict::expired: timed_out_.push_back({session, ws_counter::idle_timeouts}); break;
     }
   }
   // Outside the loop: a connection that times out leaves the table.
-  for (auto* session : idle_expired_) {
-    counters_.add(ws_counter::idle_timeouts);
-    session->time_out();
-  }
-  for (auto* session : write_stalled_) {
-    counters_.add(ws_counter::slow_readers_dropped);
+  for (const auto& [session, counter] : timed_out_) {
+    counters_.add(counter);
     session->time_out();
   }
 }

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <utility>
 #include <vector>
 
 #include "connection_limiter.hpp"
@@ -157,8 +158,8 @@ class ws_socket_worker {
   std::vector<ws_request> applying_;                  // inline layout: scratch of apply_inline()
   std::vector<ws_response> handing_out_;              // inline layout: scratch of apply_inline()
   std::vector<ws_response> response_batch_;           // drained from the response inbox
-  std::vector<ws_connection*> idle_expired_;          // scratch of check_idle_connections()
-  std::vector<ws_connection*> write_stalled_;         // scratch of check_idle_connections()
+  // Scratch of check_idle_connections(): each connection to close, and what it is counted as.
+  std::vector<std::pair<ws_connection*, ws_counter>> timed_out_;
   scrape_table pending_scrapes_;
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running

@@ -68,7 +68,8 @@ std::variant<std::string, file_read_error> read_regular_file(const std::string& 
     if (got == 0) break;
     filled += static_cast<std::size_t>(got);
   }
-  if (filled > max_bytes) return failure(path, too_large(max_bytes));
+  // Here filled <= max_bytes: the buffer never holds more than max_bytes + 1, and a full buffer
+  // is refused above before the next read.
   contents.resize(filled);
   return contents;
 }

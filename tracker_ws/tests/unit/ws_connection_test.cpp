@@ -16,6 +16,8 @@ class recording_connection final : public ws_connection {
   void say_goodbye() override {}
   void ping() override {}
   void time_out() override {}
+  bool write_in_flight() const override { return writing; }
+  bool writing = false;
   std::vector<std::string> sent;
 };
 
@@ -79,22 +81,22 @@ TEST_CASE("a write in flight with none finished for the write timeout is stalled
   CHECK_FALSE(connection.write_stalled(start + seconds(100), timeout));
   // A write starts just before a check: the time counts from that check (101 s), not from the
   // check before, so a write a moment old is never taken for a stuck one.
-  connection.write_started();
+  connection.writing = true;
   CHECK_FALSE(connection.write_stalled(start + seconds(101), timeout));
   CHECK_FALSE(connection.write_stalled(start + seconds(103), timeout));
   CHECK(connection.write_stalled(start + seconds(104), timeout));
   // Writes that keep finishing are progress, even with one always in flight.
-  connection.write_finished();
-  connection.write_started();
+  connection.wrote();  // and the next write is in flight
   CHECK_FALSE(connection.write_stalled(start + seconds(105), timeout));  // completed since
   CHECK_FALSE(connection.write_stalled(start + seconds(106), timeout));  // seen in flight: from here
   CHECK_FALSE(connection.write_stalled(start + seconds(108), timeout));
   CHECK(connection.write_stalled(start + seconds(109), timeout));
   // Finished at last: fine again, and a new write is timed afresh.
-  connection.write_finished();
+  connection.wrote();
+  connection.writing = false;
   CHECK_FALSE(connection.write_stalled(start + seconds(110), timeout));
   CHECK_FALSE(connection.write_stalled(start + seconds(200), timeout));
-  connection.write_started();
+  connection.writing = true;
   CHECK_FALSE(connection.write_stalled(start + seconds(201), timeout));
   CHECK_FALSE(connection.write_stalled(start + seconds(203), timeout));
   CHECK(connection.write_stalled(start + seconds(204), timeout));
