@@ -81,20 +81,34 @@ WANTED_DESCRIPTORS = 65536
 SENT_KINDS = ("announce", "answer", "scrape")
 RECEIVED_KINDS = ("announce_response", "offer", "answer", "scrape_response")
 
-# The reference server: started as `node SCRIPT SERVER_JS PORT`.
+# The reference server: started as `node SCRIPT SERVER_JS PORT [CERTIFICATE KEY]`; with a
+# certificate and key it serves wss:// through node's https server, the way bittorrent-tracker's
+# README has it done (the WebSocket server without one of its own, given the upgrades).
 REFERENCE_SCRIPT = r"""// bittorrent-tracker WebSocket server for scripts/bench_ws.py; prints `ready` once listening.
 import { pathToFileURL } from 'node:url'
+import https from 'node:https'
+import fs from 'node:fs'
 
-const [serverJs, portText] = process.argv.slice(2)
+const [serverJs, portText, certificatePath, keyPath] = process.argv.slice(2)
 const { default: Server } = await import(pathToFileURL(serverJs).href)
-const server = new Server({ udp: false, http: false, ws: true, stats: false })
+const tls = certificatePath !== undefined
+const server = new Server({ udp: false, http: false, ws: tls ? { noServer: true } : true, stats: false })
 let warnings = 0
 server.on('error', err => { console.error('error: ' + (err && err.message)) })
 server.on('warning', err => {
   if (warnings++ < 10) console.error('warning: ' + (err && err.message))
 })
-server.on('listening', () => { console.log('ready') })
-server.listen(Number(portText), '127.0.0.1')
+if (tls) {
+  const web = https.createServer({ cert: fs.readFileSync(certificatePath), key: fs.readFileSync(keyPath) })
+  web.on('upgrade', (request, socket, head) => {
+    server.ws.handleUpgrade(request, socket, head, ws => server.ws.emit('connection', ws, request))
+  })
+  web.on('error', err => { console.error('error: ' + (err && err.message)) })
+  web.listen(Number(portText), '127.0.0.1', () => { console.log('ready') })
+} else {
+  server.on('listening', () => { console.log('ready') })
+  server.listen(Number(portText), '127.0.0.1')
+}
 const stop = () => {
   console.error(`stopping (${warnings} warnings)`)
   try { server.close() } catch (e) {}
@@ -363,6 +377,8 @@ def parse_args(argv: list[str]):
                         help="each connection sends an announce or a scrape this often (answers come on top)")
     add_weight_options(parser)
     parser.add_argument("--sdp-bytes", type=int, default=1000, help="length of the sdp of each offer and answer")
+    parser.add_argument("--tls", action="store_true",
+                        help="wss:// instead of ws:// (a self-signed ECDSA P-256 certificate made with openssl)")
     parser.add_argument("--warmup-timeout", type=int, default=60,
                         help="seconds load_test waits for every connection to connect and announce once")
     add_placement_options(parser)
@@ -406,6 +422,7 @@ def parse_args(argv: list[str]):
               f"{args.reference_server_js}: missing (cd {args.reference_dir} && npm install --ignore-scripts "
               "bittorrent-tracker)")
     check(shutil.which("taskset") is not None, "taskset not found (util-linux)")
+    check(not args.tls or shutil.which("openssl") is not None, "--tls: openssl not found (Debian package openssl)")
     return args
 
 
@@ -425,10 +442,17 @@ def run(args, argv: list[str]) -> int:
                      for c in args.connections_list for o in args.offers_list]
         reference_script = work / "reference_server.mjs"
         reference_script.write_text(REFERENCE_SCRIPT)
+        certificate, key = work / "certificate.pem", work / "key.pem"
+        if args.tls:
+            made = run_tool(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                             "-nodes", "-keyout", str(key), "-out", str(certificate), "-days", "2",
+                             "-subj", "/CN=localhost"])
+            if made.returncode != 0:
+                raise BenchError(f"openssl could not make a certificate:\n{made.stderr.strip()}")
 
         def load_config_for(scenario: dict, port: int) -> dict:
             config = {
-                "target": {"address": "127.0.0.1", "port": port},
+                "target": {"address": "127.0.0.1", "port": port, "tls": args.tls},
                 "run": {"threads": args.load_threads, "connections": scenario["connections"],
                         "duration_seconds": args.duration, "warmup_timeout_seconds": args.warmup_timeout},
                 "requests": {"message_interval_ms": args.message_interval_ms,
@@ -451,6 +475,9 @@ def run(args, argv: list[str]) -> int:
                 "limits": {"max_connections": scenario["connections"] + 100,
                            "max_connections_per_ip": scenario["connections"] + 100},
             }
+            if args.tls:
+                config["tls"] = {"enabled": True, "certificate_chain_path": str(certificate),
+                                 "private_key_path": str(key)}
             apply_extras(config, args.riptide_config_extra,
                          ("network.port", "network.ipv4_address", "network.ipv6_address"), "--riptide-config-extra")
             return config
@@ -497,6 +524,8 @@ def run(args, argv: list[str]) -> int:
                         argv = [str(args.tracker_ws), "-c", str(riptide_path)]
                     else:
                         argv = [args.node, str(reference_script), str(args.reference_server_js), str(port)]
+                        if args.tls:
+                            argv += [str(certificate), str(key)]
                     server = WsServer(name, argv, args.server_cores, port, work, tag)
                     log(f"round {round_number}/{args.rounds}, {scenario['name']}: {name} ({position}/{len(order)})...")
                     result = measure(server, args, scenario, load_path, work, tag)
@@ -516,14 +545,15 @@ def run(args, argv: list[str]) -> int:
             "servers": list(servers), "rounds": args.rounds, "duration_seconds": args.duration,
             "connections": args.connections_list, "offers": args.offers_list, "torrents": args.torrents,
             "message_interval_ms": args.message_interval_ms, "announce_weight": args.announce_weight,
-            "scrape_weight": args.scrape_weight, "sdp_bytes": args.sdp_bytes,
+            "scrape_weight": args.scrape_weight, "sdp_bytes": args.sdp_bytes, "tls": args.tls,
             "warmup_timeout_seconds": args.warmup_timeout,
             **placement_settings(args),
         }
         cpu_note = cpu_window_note(runs)
 
         header_lines = run_header_lines(machine, tool_versions, command) + [
-            f"Workload: connections {', '.join(map(str, args.connections_list))} × offers per announce "
+            f"Workload: {'wss://' if args.tls else 'ws://'}, connections {', '.join(map(str, args.connections_list))} "
+            f"× offers per announce "
             f"{', '.join(map(str, args.offers_list))}; {args.torrents:,} torrents, one message per connection every "
             f"{args.message_interval_ms} ms (announce:scrape {args.announce_weight}:{args.scrape_weight}), sdp "
             f"{args.sdp_bytes} B; {args.duration} s measured per run, {args.rounds} round(s); load_test "

@@ -59,29 +59,42 @@ void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker&
 template <typename Stream>
 ws_http_session<Stream>::ws_http_session(Stream stream, connection_slot slot, ws_socket_worker& worker,
                                          std::shared_ptr<boost::asio::ssl::context> tls)
-    : tls_(std::move(tls)), stream_(std::move(stream)), slot_(std::move(slot)), worker_(worker) {
+    : tls_(std::move(tls)),
+      stream_(std::move(stream)),
+      deadline_(beast::get_lowest_layer(stream_).get_executor()),
+      slot_(std::move(slot)),
+      worker_(worker) {
   parser_.header_limit(max_header_bytes);
   parser_.body_limit(0);
 }
 
 template <typename Stream>
 void ws_http_session<Stream>::run() {
-  // One deadline for the TLS handshake and the request.
-  beast::get_lowest_layer(stream_).expires_after(worker_.session_limits().handshake_timeout);
+  // One deadline for the TLS handshake, the request and the response. It holds no reference:
+  // a session that is done goes, and its timer with it.
+  deadline_.expires_after(worker_.session_limits().handshake_timeout);
+  deadline_.async_wait([weak = this->weak_from_this()](const boost::system::error_code& error) {
+    if (error) return;
+    if (const auto self = weak.lock()) self->deadline_passed();
+  });
   if constexpr (std::is_same_v<Stream, tls_stream>) {
-    stream_.async_handshake(boost::asio::ssl::stream_base::server,
-                            beast::bind_front_handler(&ws_http_session::on_handshake, this->shared_from_this()));
+    stream_.async_handshake(beast::bind_front_handler(&ws_http_session::on_handshake, this->shared_from_this()));
   } else {
     do_read();
   }
 }
 
 template <typename Stream>
+void ws_http_session<Stream>::deadline_passed() {
+  worker_.counters().add(ws_counter::handshake_timeouts);
+  // What is pending ends with operation_aborted, and the session with it.
+  boost::system::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
+}
+
+template <typename Stream>
 void ws_http_session<Stream>::on_handshake(const boost::system::error_code& error) {
-  if (error) {
-    if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
-    return fail(error, "tls handshake");
-  }
+  if (error) return fail(error, "tls handshake");
   do_read();
 }
 
@@ -94,7 +107,6 @@ void ws_http_session<Stream>::do_read() {
 template <typename Stream>
 void ws_http_session<Stream>::on_read(const boost::system::error_code& error, std::size_t) {
   if (error) {
-    if (error == beast::error::timeout) worker_.counters().add(ws_counter::handshake_timeouts);
     if (const auto status = status_for_refused(error)) {
       // Said why, then closed as after any plain HTTP response.
       worker_.counters().add(ws_counter::http_requests);
@@ -150,7 +162,7 @@ void ws_http_session<Stream>::on_write(const boost::system::error_code& error, s
     return;
   }
   if constexpr (std::is_same_v<Stream, tls_stream>) {
-    // close_notify, still under the handshake deadline; the session ends when it completes.
+    // close_notify, still under the deadline; the session ends when it is sent.
     stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) {});
   } else {
     boost::system::error_code ignored;

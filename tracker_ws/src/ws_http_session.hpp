@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -15,6 +16,7 @@
 #include <memory>
 
 #include "connection_slot.hpp"
+#include "tls_socket_stream.hpp"
 #include "ws_streams.hpp"
 
 namespace riptide::ws {
@@ -34,6 +36,8 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stre
   void run();
 
  private:
+  // limits.handshake_timeout_seconds passed: counted, and the connection closed.
+  void deadline_passed();
   void on_handshake(const boost::system::error_code& error);
   void do_read();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
@@ -45,6 +49,7 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stre
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: destroyed after it
   Stream stream_;
+  boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request_parser<boost::beast::http::empty_body> parser_;
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;

@@ -36,7 +36,6 @@ ws_session<Stream>::~ws_session() { detach(); }
 
 template <typename Stream>
 void ws_session<Stream>::run(std::string_view already_read) {
-  beast::get_lowest_layer(stream_).expires_never();  // the handshake deadline is over
   connection_id_ = worker_.attach(*this);
   // Frames a client sent right behind its request (it should have waited for the 101).
   unfed_.assign(already_read);
@@ -196,7 +195,7 @@ void ws_session<Stream>::on_write(const boost::system::error_code& error, std::s
     if (close_received_) {
       close_gracefully();
     } else if (detached_) {
-      discard_until_eof();  // a violation
+      end_after_violation();
     }
     return;
   }
@@ -252,9 +251,9 @@ void ws_session<Stream>::close_now() {
 
 template <typename Stream>
 void ws_session<Stream>::discard_until_eof() {
-  // The client may still be sending (the rest of a refused message): closing with unread bytes
-  // would reset the connection and could lose the close frame. Half-close, then read and drop
-  // until the client closes too, or until the close timer does.
+  // The client may still be sending (the rest of a refused message, its TLS close_notify):
+  // closing with unread bytes would reset the connection and could lose what was written last.
+  // Half-close, then read and drop until the client closes too, or until the close timer does.
   boost::system::error_code ignored;
   beast::get_lowest_layer(stream_).socket().shutdown(tcp_socket::shutdown_send, ignored);
   discard_more();
@@ -274,12 +273,32 @@ void ws_session<Stream>::discard_more() {
 template <typename Stream>
 void ws_session<Stream>::close_gracefully() {
   if constexpr (std::is_same_v<Stream, tls_stream>) {
-    if (socket_closed_ || shutting_down_) return;
-    // Still attached after a goodbye: the worker's stop waits for this session until it is done.
-    shutting_down_ = true;  // the close timer, armed when closing began, bounds this
-    stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) { self->close_now(); });
+    say_close_notify_then_discard();
   } else {
     close_now();
+  }
+}
+
+template <typename Stream>
+void ws_session<Stream>::end_after_violation() {
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    say_close_notify_then_discard();
+  } else {
+    discard_until_eof();
+  }
+}
+
+template <typename Stream>
+void ws_session<Stream>::say_close_notify_then_discard() {
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    if (socket_closed_ || shutting_down_) return;
+    // Still attached after a goodbye: the worker's stop waits for this session until it is done.
+    shutting_down_ = true;  // the close timer, armed when closing began, bounds all of it
+    stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code& error) {
+      if (self->socket_closed_) return;
+      if (error) return self->close_now();
+      self->discard_until_eof();
+    });
   }
 }
 

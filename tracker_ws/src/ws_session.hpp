@@ -18,10 +18,10 @@
 // (ws_connection::check_idle), so a connection needs no timer of its own.
 //
 // Closing: a client's close frame is echoed, and the TCP connection closed once the echo is
-// written (after the TLS close_notify exchange over wss://); a violation of the protocol gets a
-// close frame with its code, then a half-close, and what the client still sends is read and
-// dropped until it closes too (closing with unread bytes would reset the connection and could
-// lose the frame). Either way close_timeout ends a client that does not cooperate. say_goodbye() sends "going away" and waits for the
+// written; a violation of the protocol gets a close frame with its code, then a half-close, and
+// what the client still sends is read and dropped until it closes too (closing with unread bytes
+// would reset the connection and could lose the frame). Over wss:// both send TLS close_notify
+// after the close frame, then half-close and drop what comes until the client closes. Either way close_timeout ends a client that does not cooperate. say_goodbye() sends "going away" and waits for the
 // client's echo. The connection leaves its swarms (detach) as soon as either side starts closing.
 //
 // Worker thread only; the worker's connection table holds a plain pointer from attach() until
@@ -40,6 +40,7 @@
 #include "connection_slot.hpp"
 #include "tracker/proto/websocket_frames.hpp"
 #include "ws_connection.hpp"
+#include "tls_socket_stream.hpp"
 #include "ws_streams.hpp"
 
 namespace riptide::ws {
@@ -97,13 +98,17 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   // Queued or being written: as many messages or bytes as the limits.
   bool queue_at_bounds() const;
   void drop_slow_reader();
-  // After the close frame for a violation: half-closes and drops what the client still sends.
+  // Half-closes, then reads and drops what the client still sends until it closes.
   void discard_until_eof();
   void discard_more();
   void close_now();  // drops the TCP connection; pending operations end with operation_aborted
-  // After the close handshake: TLS says close_notify first (what a TLS client waits for), then
-  // close_now(); plain TCP closes at once.
+  // Once our close frame has answered the client's: plain TCP closes at once; TLS says
+  // close_notify first (what a TLS client waits for).
   void close_gracefully();
+  // Once the close frame for a violation is written: TLS says close_notify; then the half-close.
+  void end_after_violation();
+  // close_notify, then discard_until_eof(); once.
+  void say_close_notify_then_discard();
   void detach();     // leaves the worker's table and every swarm; once
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: destroyed after it

@@ -1,6 +1,7 @@
 #pragma once
-// The two transports of tracker_ws: plain TCP (ws://, http://) and TLS over TCP (wss://, https://).
-// Sessions are templates over these and instantiated for both in their .cpp files.
+// The two transports of tracker_ws: plain TCP (ws://, http://) here, and TLS over TCP (wss://,
+// https://: tls_stream, in tls_socket_stream.hpp). Sessions are templates over these and
+// instantiated for both in their .cpp files.
 //
 // Every object of a connection is bound to its socket worker's io_context by type
 // (io_context::executor_type), not through the type-erased any_io_executor: no executor is copied
@@ -10,7 +11,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 namespace riptide::ws {
 
@@ -19,6 +19,5 @@ using tcp_socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, worker
 using tcp_acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, worker_executor>;
 
 using plain_stream = boost::beast::basic_stream<boost::asio::ip::tcp, worker_executor>;
-using tls_stream = boost::beast::ssl_stream<plain_stream>;
 
 }  // namespace riptide::ws

@@ -4,7 +4,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -16,7 +19,10 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ws_integration_support.hpp"
@@ -171,6 +177,147 @@ TEST_CASE("SIGUSR1 reloads the TLS certificate for new connections, a bad pair k
   REQUIRE(logged);
   CHECK(logged->find("not a regular file") != std::string::npos);
   CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=second");
+  CHECK(tracker.stop() == 0);
+}
+
+// A wss:// client speaking WebSocket by hand (Beast's TLS stream, raw frames), to see what the
+// tracker sends at the end of a connection, TLS close_notify included.
+class raw_wss_client {
+ public:
+  explicit raw_wss_client(std::uint16_t port) : context_(ssl::context::tls_client), stream_(io_, context_) {
+    context_.set_verify_mode(ssl::verify_none);
+    beast::get_lowest_layer(stream_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    stream_.handshake(ssl::stream_base::client);
+    const std::string request =
+        "GET /announce HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    asio::write(stream_, asio::buffer(request));
+    std::string response;
+    const auto header_end = asio::read_until(stream_, asio::dynamic_buffer(response), "\r\n\r\n");
+    REQUIRE(response.substr(0, 12) == "HTTP/1.1 101");
+    REQUIRE(response.size() == header_end);  // nothing behind the 101 yet
+  }
+
+  void write(const std::string& bytes) { asio::write(stream_, asio::buffer(bytes)); }
+
+  // Everything until the connection ends, and how it ended.
+  std::pair<std::string, boost::system::error_code> read_to_end() {
+    std::string bytes;
+    boost::system::error_code error;
+    asio::read(stream_, asio::dynamic_buffer(bytes), error);
+    return {bytes, error};
+  }
+
+ private:
+  asio::io_context io_;
+  ssl::context context_;
+  beast::ssl_stream<beast::tcp_stream> stream_;
+};
+
+TEST_CASE("over wss:// the tracker's close frame is followed by TLS close_notify", "[tls]") {
+  temporary_file certificate("");
+  temporary_file key("");
+  make_certificate("close", certificate.path(), key.path());
+  tracker_process tracker(tracker_ws_path(), tls_config(certificate.path(), key.path()));
+  raw_wss_client client(tracker.port());
+  std::string expected_close;
+  SECTION("after a protocol violation") {
+    client.write(std::string("\x81\x02hi", 4));  // not masked: 1002, protocol error
+    expected_close = std::string("\x88\x02\x03\xea", 4);
+  }
+  SECTION("after the client's close frame") {
+    // A masked close frame with code 1000 (mask 0x01020304): echoed with its code.
+    client.write(std::string("\x88\x82\x01\x02\x03\x04\x02\xea", 8));
+    expected_close = std::string("\x88\x02\x03\xe8", 4);
+  }
+  const auto [bytes, error] = client.read_to_end();
+  CHECK(bytes == expected_close);
+  // eof is close_notify; a TCP close without it reads as stream_truncated.
+  CHECK(error == asio::error::eof);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("a TLS handshake that never comes is closed after handshake_timeout", "[tls]") {
+  temporary_file certificate("");
+  temporary_file key("");
+  make_certificate("slow", certificate.path(), key.path());
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("handshake_timeout_seconds = 1\n", "[tls]\nenabled = true\ncertificate_chain_path = \"" +
+                                                                        certificate.path() + "\"\nprivate_key_path = \"" +
+                                                                        key.path() + "\"\n"));
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), tracker.port()));
+  // Half a ClientHello's record header: the tracker waits for the rest.
+  asio::write(socket, asio::buffer(std::string("\x16\x03\x01", 3)));
+  const auto start = std::chrono::steady_clock::now();
+  char byte = 0;
+  boost::system::error_code error;
+  asio::read(socket, asio::buffer(&byte, 1), error);  // blocks until the tracker closes
+  const auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(error);
+  CHECK(waited >= std::chrono::milliseconds(500));
+  CHECK(waited < std::chrono::seconds(5));
+  CHECK(https_get("127.0.0.1", tracker.port(), "/stats").reply.find(R"("handshake_timeouts":1)") != std::string::npos);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("wss:// carries messages of many TLS records to a reader that fell behind, all of them in order",
+          "[tls]") {
+  temporary_file certificate("");
+  temporary_file key("");
+  make_certificate("bulk", certificate.path(), key.path());
+  // Room for every relay in the queue: what is tested is TLS writing through a full socket.
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("max_sdp_bytes = 40000\nmax_outbound_bytes = 67108864\n",
+                                    "[tls]\nenabled = true\ncertificate_chain_path = \"" + certificate.path() +
+                                        "\"\nprivate_key_path = \"" + key.path() + "\"\n"));
+  asio::io_context io;
+  ssl::context context(ssl::context::tls_client);
+  context.set_verify_mode(ssl::verify_none);
+  using wss_stream = beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+  const auto open_client = [&](std::optional<int> receive_buffer) {
+    auto ws = std::make_unique<wss_stream>(io, context);
+    auto& socket = beast::get_lowest_layer(*ws).socket();
+    socket.open(tcp::v4());
+    // A small receive window: the tracker's socket fills long before the relays are all written.
+    if (receive_buffer) socket.set_option(asio::socket_base::receive_buffer_size(*receive_buffer));
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), tracker.port()));
+    ws->next_layer().handshake(ssl::stream_base::client);
+    ws->handshake("127.0.0.1", "/announce");
+    ws->text(true);
+    return ws;
+  };
+  const auto exchange = [](wss_stream& ws, const std::string& message) {
+    ws.write(asio::buffer(message));
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    return beast::buffers_to_string(buffer.data());
+  };
+  const auto hash = make_id<proto::info_hash>(9);
+  auto reader = open_client(4096);
+  CHECK(expect_message<wt::announce_response>(exchange(*reader, announce(hash, make_id<proto::peer_id>(1), 100)))
+            .incomplete == 1);
+  auto writer = open_client(std::nullopt);
+  // 200 offers of 30,000 bytes: 6 MB for the reader, which reads none of it yet.
+  constexpr int offers = 200;
+  const auto sdp_text = [](int i) { return "v=0 offer " + std::to_string(i) + " " + std::string(30000, static_cast<char>('a' + i % 26)); };
+  for (int i = 0; i < offers; ++i) {
+    const auto reply = exchange(*writer, announce_with_offer(hash, make_id<proto::peer_id>(2),
+                                                             make_id<proto::offer_id>(static_cast<std::uint8_t>(i)),
+                                                             sdp_text(i)));
+    REQUIRE(expect_message<wt::announce_response>(reply).incomplete == 2);
+  }
+  for (int i = 0; i < offers; ++i) {
+    INFO("offer " << i);
+    beast::flat_buffer buffer;
+    reader->read(buffer);
+    const auto relay = expect_message<wt::offer_relay>(beast::buffers_to_string(buffer.data()));
+    CHECK(relay.id == make_id<proto::offer_id>(static_cast<std::uint8_t>(i)));
+    CHECK(relay.offer.text() == sdp("offer", sdp_text(i)).text());
+  }
+  CHECK(https_get("127.0.0.1", tracker.port(), "/stats").reply.find(R"("relays_to_full_queues":0)") !=
+        std::string::npos);
   CHECK(tracker.stop() == 0);
 }
 

@@ -1,0 +1,196 @@
+#pragma once
+// The server side of TLS over a connection's own socket: OpenSSL reads and writes the
+// non-blocking socket itself (SSL_set_fd), and an operation that would block waits for the
+// socket with async_wait, then tries again. Used in place of asio::ssl::stream for wss://.
+//
+// Why not asio::ssl::stream: it moves every byte through a BIO pair and two buffers of its own,
+// four blocks of about 17 KiB held for the whole life of a connection, idle or not (73.5 KB per
+// idle wss:// connection against 46.5 KB for the reference server; docs/benchmarks.md). Here,
+// with SSL_MODE_RELEASE_BUFFERS, OpenSSL holds its record buffers only while a record is partly
+// read or written, and an idle connection keeps little more than its SSL object.
+//
+// Semantics, as Asio's streams: async_read_some completes with at least one byte or an error
+// (eof when the client sent close_notify); async_write_some with at least one byte written
+// (at most one record, gathered from the buffers); async_shutdown sends close_notify and does
+// not wait for the client's. Handlers never run inside the call that starts the operation.
+// At most one read and one write at a time, as with any Asio stream. Worker thread only.
+//
+// The socket is reached as next_layer() (a beast::basic_stream, so beast::get_lowest_layer
+// works as with asio::ssl::stream); closing it ends every pending operation with
+// operation_aborted, and nothing touches the descriptor after it is closed.
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/system/error_code.hpp>
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "ws_streams.hpp"
+
+namespace riptide::ws {
+
+// What one call into OpenSSL came to: finished (with an error or not), or waiting for the socket.
+struct tls_step {
+  enum class wait { none, readable, writable };
+  wait waits_for = wait::none;
+  boost::system::error_code error;
+  std::size_t bytes = 0;
+};
+
+class tls_socket_stream {
+ public:
+  using executor_type = worker_executor;
+  using next_layer_type = plain_stream;
+  using lowest_layer_type = plain_stream;
+
+  // A server-side TLS connection over `socket` with the certificate and key of `context`.
+  tls_socket_stream(tcp_socket socket, boost::asio::ssl::context& context);
+  tls_socket_stream(tls_socket_stream&&) noexcept = default;  // only with no operation pending
+  tls_socket_stream& operator=(tls_socket_stream&&) = delete;
+
+  executor_type get_executor() { return next_.get_executor(); }
+  plain_stream& next_layer() { return next_; }
+  const plain_stream& next_layer() const { return next_; }
+
+  // Handler: void(error_code).
+  template <typename Token>
+  auto async_handshake(Token&& token) {
+    return initiate_without_bytes(std::forward<Token>(token), [this] { return handshake_step(); });
+  }
+
+  // Handler: void(error_code). Sends close_notify, unless TLS already failed.
+  template <typename Token>
+  auto async_shutdown(Token&& token) {
+    return initiate_without_bytes(std::forward<Token>(token), [this] { return shutdown_step(); });
+  }
+
+  // Handler: void(error_code, std::size_t).
+  template <typename MutableBuffers, typename Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, const MutableBuffers& into) {
+          const auto first = first_nonempty(into);
+          start([this, first] { return read_step(first); }, std::move(handler));
+        },
+        token, buffers);
+  }
+
+  // Handler: void(error_code, std::size_t).
+  template <typename ConstBuffers, typename Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, const ConstBuffers& from) {
+          // The buffers stay as they are until the operation completes, so a retry gathers the
+          // same bytes again (what OpenSSL requires of a write it could not finish).
+          start([this, from] { return write_step(gather(from)); }, std::move(handler));
+        },
+        token, buffers);
+  }
+
+ private:
+  struct ssl_free {
+    void operator()(SSL* ssl) const { SSL_free(ssl); }
+  };
+
+  // The most bytes one write takes: one TLS record's worth.
+  static constexpr std::size_t max_write_bytes = 16 * 1024;
+
+  template <typename MutableBuffers>
+  static boost::asio::mutable_buffer first_nonempty(const MutableBuffers& buffers) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      const boost::asio::mutable_buffer buffer(*it);
+      if (buffer.size() != 0) return buffer;
+    }
+    return {};
+  }
+
+  // The buffers' first bytes (up to max_write_bytes) in one piece: the first buffer itself when it
+  // holds them all, a copy in a scratch area of the thread otherwise.
+  template <typename ConstBuffers>
+  static boost::asio::const_buffer gather(const ConstBuffers& buffers) {
+    const auto begin = boost::asio::buffer_sequence_begin(buffers);
+    const auto end = boost::asio::buffer_sequence_end(buffers);
+    auto it = begin;
+    while (it != end && boost::asio::const_buffer(*it).size() == 0) ++it;
+    if (it == end) return {};
+    const boost::asio::const_buffer first(*it);
+    auto next = it;
+    ++next;
+    while (next != end && boost::asio::const_buffer(*next).size() == 0) ++next;
+    if (next == end || first.size() >= max_write_bytes) {
+      return {first.data(), std::min(first.size(), max_write_bytes)};
+    }
+    char* scratch = gather_scratch();
+    std::size_t size = 0;
+    for (; it != end && size < max_write_bytes; ++it) {
+      const boost::asio::const_buffer buffer(*it);
+      const std::size_t taken = std::min(buffer.size(), max_write_bytes - size);
+      std::memcpy(scratch + size, buffer.data(), taken);
+      size += taken;
+    }
+    return {scratch, size};
+  }
+  static char* gather_scratch();  // max_write_bytes, one area per thread
+
+  tls_step handshake_step();
+  tls_step shutdown_step();
+  tls_step read_step(boost::asio::mutable_buffer buffer);
+  tls_step write_step(boost::asio::const_buffer buffer);
+  // The outcome of an OpenSSL call that returned `result` (> 0: success, `bytes` done).
+  tls_step step_outcome(int result, std::size_t bytes);
+  bool socket_open() const { return next_.socket().is_open(); }
+
+  template <typename Token, typename Step>
+  auto initiate_without_bytes(Token&& token, Step step) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [this](auto handler, Step first_step) {
+          start(std::move(first_step), [handler = std::move(handler)](const boost::system::error_code& error,
+                                                                std::size_t) mutable { std::move(handler)(error); });
+        },
+        token, std::move(step));
+  }
+
+  // Starts an operation: its first step runs now, its handler later (posted when the step
+  // finishes at once).
+  template <typename Step, typename Handler>
+  void start(Step step, Handler handler) {
+    const tls_step outcome = socket_open() ? step() : tls_step{tls_step::wait::none, boost::asio::error::bad_descriptor, 0};
+    if (outcome.waits_for == tls_step::wait::none) {
+      boost::asio::post(get_executor(), [handler = std::move(handler), outcome]() mutable {
+        std::move(handler)(outcome.error, outcome.bytes);
+      });
+      return;
+    }
+    wait_then_step(outcome.waits_for, std::move(step), std::move(handler));
+  }
+
+  template <typename Step, typename Handler>
+  void wait_then_step(tls_step::wait waits_for, Step step, Handler handler) {
+    const auto direction =
+        waits_for == tls_step::wait::readable ? tcp_socket::wait_read : tcp_socket::wait_write;
+    next_.socket().async_wait(direction, [this, step = std::move(step), handler = std::move(handler)](
+                                             const boost::system::error_code& error) mutable {
+      if (error) return std::move(handler)(error, std::size_t{0});
+      if (!socket_open()) return std::move(handler)(boost::asio::error::operation_aborted, std::size_t{0});
+      const tls_step outcome = step();
+      if (outcome.waits_for == tls_step::wait::none) return std::move(handler)(outcome.error, outcome.bytes);
+      wait_then_step(outcome.waits_for, std::move(step), std::move(handler));
+    });
+  }
+
+  plain_stream next_;
+  std::unique_ptr<SSL, ssl_free> ssl_;
+  bool failed_ = false;  // a fatal TLS error: no close_notify may follow (OpenSSL's rule)
+};
+
+using tls_stream = tls_socket_stream;
+
+}  // namespace riptide::ws
