@@ -88,13 +88,15 @@ tls_step tls_socket_stream::step_outcome(int result, std::size_t bytes) {
       if (saved_errno == 0) return {tls_step::wait::none, asio::ssl::error::stream_truncated, 0};
       return {tls_step::wait::none, boost::system::error_code(saved_errno, boost::system::system_category()), 0};
     }
-    default: {
+    default: {  // SSL_ERROR_SSL; the callbacks' own (X509 lookup, ClientHello, async) are not used
       failed_ = true;
       const unsigned long code = ERR_peek_last_error();
       ERR_clear_error();
       if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         return {tls_step::wait::none, asio::ssl::error::stream_truncated, 0};
       }
+      // Never success: an error with nothing in OpenSSL's queue is still an error.
+      if (code == 0) return {tls_step::wait::none, asio::error::fault, 0};
       return {tls_step::wait::none, boost::system::error_code(static_cast<int>(code), asio::error::get_ssl_category()),
               0};
     }

@@ -27,12 +27,15 @@ std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& ad
   const tcp::endpoint endpoint(ip, port);
   const std::string where = (ip.is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(port);
 
-  // SO_REUSEPORT lets any process of this user share the port; a plain bind first proves that
-  // nobody holds it (closed at once), so a second tracker started by mistake fails loudly. The
-  // other socket workers then join the first one's port.
+  // SO_REUSEPORT lets any process of this user share the port; a bind without it first proves
+  // that nobody listens there (closed at once), so a second tracker started by mistake fails
+  // loudly. The other socket workers then join the first one's port. SO_REUSEADDR on the probe:
+  // the connections of a tracker just stopped wait in TIME_WAIT on this port (the server closes
+  // first), and they must not stop a restart; a listening socket still refuses the bind.
   if (port != 0 && first) {
     tcp_acceptor probe(acceptor_.get_executor());
     probe.open(endpoint.protocol(), error);
+    if (!error) probe.set_option(asio::socket_base::reuse_address(true), error);
     if (!error && ip.is_v6()) probe.set_option(asio::ip::v6_only(true), error);
     if (!error) probe.bind(endpoint, error);
     if (error) return "cannot bind TCP " + where + ": " + error.message() + " (is another tracker running?)";

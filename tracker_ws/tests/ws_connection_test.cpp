@@ -165,6 +165,44 @@ TEST_CASE("SIGTERM does not wait for a client that never answers the close frame
   CHECK(tracker.stop(std::chrono::seconds(5)) == 0);
 }
 
+TEST_CASE("a restart on the same port is not stopped by the last run's closed connections, a second tracker is",
+          "[lifecycle]") {
+  // A port the kernel picked and let go: the tracker must run on a fixed port for this.
+  std::uint16_t port = 0;
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();
+  }
+  std::string config = ws_config();
+  const auto port_line = config.find("port = 0\n");
+  REQUIRE(port_line != std::string::npos);
+  config.replace(port_line, 9, "port = " + std::to_string(port) + "\n");
+  const auto served = [](ws_test_client& client) {
+    client.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
+    return expect_message<wt::announce_response>(client.receive()).interval > 0;
+  };
+  // The first run's client stays open through the restart: the tracker closed its connection
+  // first, so its end waits on `port` (FIN_WAIT, then TIME_WAIT), as after any stop with clients.
+  std::optional<ws_test_client> first_client;
+  {
+    tracker_process first(tracker_ws_path(), config);
+    REQUIRE(first.port() == port);
+    first_client.emplace("127.0.0.1", port);
+    CHECK(served(*first_client));
+    CHECK(first.stop() == 0);
+  }
+  tracker_process second(tracker_ws_path(), config);
+  CHECK(second.port() == port);
+  ws_test_client client("127.0.0.1", port);
+  CHECK(served(client));
+  temporary_file third_config(config);
+  const auto third = run_command(tracker_ws_path(), {"-c", third_config.path()});
+  CHECK(third.exit_status == 1);
+  CHECK(third.standard_error.find("is another tracker running?") != std::string::npos);
+  CHECK(second.stop() == 0);
+}
+
 TEST_CASE("privileges are dropped once the acceptors are bound, and the tracker still serves", "[lifecycle]") {
   // Dropping privileges needs them first: CI and the developers' machines run as root. Elsewhere
   // this case says so and checks nothing.
