@@ -25,8 +25,8 @@ tls_socket_stream::tls_socket_stream(tcp_socket socket, asio::ssl::context& cont
   SSL_set_mode(ssl_.get(),
                SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_set_options(ssl_.get(), SSL_OP_NO_RENEGOTIATION);
-  // No read-ahead: with it, OpenSSL kept a read buffer per connection (50.7 KB per idle wss://
-  // connection instead of 20.8 KB, docs/benchmarks.md), for a system call less per record.
+  // No read-ahead: OpenSSL then never holds bytes the socket no longer announces. Read-ahead saved
+  // a system call per record and measured the same (memory in use, msgs/CPU-s; docs/benchmarks.md).
   if (SSL_set_fd(ssl_.get(), next_.socket().native_handle()) != 1) {
     ssl_.reset();
     return;
