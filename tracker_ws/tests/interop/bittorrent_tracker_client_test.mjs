@@ -4,7 +4,9 @@
 // then a scrape through the same client library sees the seeder and the leecher.
 //   node bittorrent_tracker_client_test.mjs TRACKER_WS NODE_MODULES_PARENT
 // RIPTIDE_TEST_WS_WORKERS="S,R" runs the tracker with S socket workers and R request workers.
-import { spawn } from 'node:child_process';
+// RIPTIDE_TEST_WS_TLS=1 runs it over wss:// with a self-signed certificate made by the openssl
+// CLI (the clients trust it through NODE_TLS_REJECT_UNAUTHORIZED=0, as browsers would a real one).
+import { spawn, execFileSync } from 'node:child_process';
 import { register, createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -33,8 +35,20 @@ const directory = mkdtempSync(join(tmpdir(), 'riptide-interop-'));
 const configPath = join(directory, 'tracker.toml');
 const layout = process.env.RIPTIDE_TEST_WS_WORKERS;
 const workers = layout ? `[workers]\nsocket_workers = ${layout.split(',')[0]}\nrequest_workers = ${layout.split(',')[1]}\n` : '';
+const tls = process.env.RIPTIDE_TEST_WS_TLS === '1';
+let tlsSection = '';
+if (tls) {
+  const certificate = join(directory, 'certificate.pem');
+  const key = join(directory, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+                           '-keyout', key, '-out', certificate, '-days', '2', '-subj', '/CN=127.0.0.1'],
+               { stdio: 'ignore' });
+  tlsSection = `[tls]\nenabled = true\ncertificate_chain_path = "${certificate}"\nprivate_key_path = "${key}"\n`;
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+}
+const scheme = tls ? 'wss' : 'ws';
 writeFileSync(configPath, '[network]\nipv4_address = "127.0.0.1"\nipv6_address = ""\nport = 0\n' +
-                          '[statistics]\ninterval_seconds = 0\n' + workers);
+                          '[statistics]\ninterval_seconds = 0\n' + workers + tlsSection);
 const tracker = spawn(trackerPath, ['-c', configPath], { stdio: ['ignore', 'pipe', 'inherit'] });
 
 const port = await new Promise((resolve, reject) => {
@@ -42,7 +56,7 @@ const port = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('tracker not ready: ' + printed)), 10000);
   tracker.stdout.on('data', (chunk) => {
     printed += chunk;
-    const listening = printed.match(/listening ws4 127\.0\.0\.1:(\d+)/);
+    const listening = printed.match(new RegExp(`listening ${scheme}4 127\\.0\\.0\\.1:(\\d+)`));
     if (listening && printed.includes('ready\n')) {
       clearTimeout(timer);
       resolve(Number(listening[1]));
@@ -56,7 +70,7 @@ const infoHash = 'aa'.repeat(20);
 // connection holds one peer id per torrent (docs/protocols.md): two URLs give two connections.
 const makeClient = (peerId, seeder, path) =>
   new Client({
-    infoHash, peerId, announce: [`ws://127.0.0.1:${port}${path}`], port: 6881, wrtc, rtcConfig: { iceServers: [] },
+    infoHash, peerId, announce: [`${scheme}://127.0.0.1:${port}${path}`], port: 6881, wrtc, rtcConfig: { iceServers: [] },
     getAnnounceOpts: () => ({ uploaded: 0, downloaded: 0, left: seeder ? 0 : 1000 }),
   });
 
@@ -112,6 +126,7 @@ const exitCode = await new Promise((resolve) => tracker.on('exit', (code) => res
 if (exitCode !== 0) fail('tracker exit code ' + exitCode);
 rmSync(directory, { recursive: true, force: true });
 if (!process.exitCode) {
-  console.log(`ok: two bittorrent-tracker clients connected over WebRTC through tracker_ws${layout ? ` (workers ${layout})` : ''}, and scraped it`);
+  console.log(`ok: two bittorrent-tracker clients connected over WebRTC through tracker_ws over ${scheme}://` +
+              `${layout ? ` (workers ${layout})` : ''}, and scraped it`);
 }
 process.exit(process.exitCode ?? 0);
