@@ -13,15 +13,16 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/quietly.sh"
 "$root/scripts/install-deps.sh"
 
 if [[ -n "${RIPTIDE_BENCH_BUILD_DIR:-}" ]]; then
   build="$RIPTIDE_BENCH_BUILD_DIR"
   if [[ ! -f "$build/build.ninja" ]]; then
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIPTIDE_BUILD_TESTS=OFF >/dev/null
+    quietly cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIPTIDE_BUILD_TESTS=OFF
   fi
   echo "building tracker_ws load_test (Release) in $build..." >&2
-  cmake --build "$build" --target tracker_ws load_test >/dev/null
+  quietly cmake --build "$build" --target tracker_ws load_test
 else
   "$root/scripts/build-release.sh" tracker_ws load_test
   build="$root/build/release"

@@ -90,7 +90,22 @@ TEST_CASE("lifecycle: a port in use is one line on stderr naming the address, an
   const std::string address = family == address_family::ipv4 ? "127.0.0.1:" + std::to_string(taken.port())
                                                               : "[::1]:" + std::to_string(taken.port());
   CHECK(result.standard_error.find(address) != std::string::npos);
+  CHECK(result.standard_error.find("is another tracker running?") != std::string::npos);
   CHECK(result.standard_output.find("ready") == std::string::npos);
+}
+
+TEST_CASE("lifecycle: a bind that fails for another reason than a tracker on the port does not blame one",
+          "[udp][lifecycle]") {
+  tracker_config config;
+  config.set("network", "port", 8000);
+  config.set_string("network", "ipv4_address", "192.0.2.1");  // TEST-NET-1: no address of this machine
+  config.set_string("network", "ipv6_address", "");
+  const temporary_file config_file(config.text());
+  const command_result result = run_command(tracker_executable(), {"-c", config_file.path()});
+  INFO("stderr: " << result.standard_error);
+  CHECK(result.exit_status > 0);
+  CHECK(result.standard_error.find("Cannot assign requested address") != std::string::npos);
+  CHECK(result.standard_error.find("another tracker") == std::string::npos);
 }
 
 TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the tracker still serves",

@@ -64,7 +64,9 @@ std::optional<std::string> check_port_free(const std::string& address, std::uint
   if (parsed->family == proto::address_family::ipv6) set_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
   std::optional<std::string> taken;
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&parsed->storage), parsed->length) != 0) {
+    const bool in_use = errno == EADDRINUSE;
     taken = failure(options, parsed->family, "bind");
+    if (in_use) *taken += " (is another tracker running?)";
   }
   ::close(fd);
   return taken;

@@ -32,7 +32,8 @@ std::variant<bound_socket, std::string> bind_udp_socket(const udp_socket_options
 // SO_REUSEPORT lets any process of the same user bind the same port and take a share of its
 // traffic, so a second tracker started by mistake would serve half the clients silently. Binding a
 // plain socket (without SO_REUSEPORT) first proves nobody else has the port; it is closed at once.
-// Returns the reason when the address and port are taken.
+// Returns the reason when the address and port cannot be bound ("is another tracker running?" only
+// when they are in use).
 std::optional<std::string> check_port_free(const std::string& address, std::uint16_t port);
 
 // "127.0.0.1:6969" or "[::1]:6969".

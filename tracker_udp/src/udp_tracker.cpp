@@ -57,7 +57,7 @@ std::variant<std::uint16_t, std::string> bind_sockets(const udp_tracker_config& 
   for (const auto& [family, address] : families) {
     if (address->empty()) continue;
     if (port != 0) {
-      if (auto taken = check_port_free(*address, port)) return *taken + " (is another tracker running?)";
+      if (auto taken = check_port_free(*address, port)) return *taken;
     }
     for (worker_sockets& worker : sockets.per_worker) {
       auto result = bind_udp_socket({*address, port, config.network.socket_receive_buffer_bytes,
@@ -102,6 +102,7 @@ int run(const udp_tracker_config& config) {
     std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
     return 1;
   }
+  access_list->reload_from(runtime::path_after_chroot(config.access_list.path, config.privileges));
 
   const std::size_t socket_worker_count = config.workers.socket_workers;
   const std::size_t request_worker_count = config.workers.request_workers;

@@ -40,7 +40,16 @@ std::variant<std::shared_ptr<boost::asio::ssl::context>, std::string> load_tls_c
     return "cannot read tls.private_key_path " + failure->message;
   }
   const wiped_on_exit wipe{std::get<std::string>(key)};
-  context->use_private_key(boost::asio::buffer(std::get<std::string>(key)), ssl::context::pem, error);
+  // Nobody can type a passphrase (a reload runs in the signal thread, which OpenSSL's terminal
+  // prompt would block, and SIGTERM with it): an encrypted key is refused instead of asked for.
+  SSL_CTX_set_default_passwd_cb(context->native_handle(), [](char*, int, int, void*) { return 0; });
+  const std::string& key_text = std::get<std::string>(key);
+  if (key_text.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos ||
+      key_text.find("Proc-Type: 4,ENCRYPTED") != std::string::npos) {
+    return "tls.private_key_path " + private_key_path +
+           " is encrypted; give the key without a passphrase (nobody could type it)";
+  }
+  context->use_private_key(boost::asio::buffer(key_text), ssl::context::pem, error);
   if (error) return "cannot read tls.private_key_path " + private_key_path + ": " + error.message();
   if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
     return "tls.private_key_path " + private_key_path + " does not match the certificate in " +

@@ -1,7 +1,7 @@
 #pragma once
 // The TLS server context of wss://: a PEM certificate chain (leaf first) and its PEM private key.
-// TLS 1.2 and later only. Loaded at start and again on SIGUSR1 (inside the chroot, if any); a
-// reload that fails keeps the previous context.
+// TLS 1.2 and later only. Loaded at start and again on SIGUSR1 (after a chroot, from the paths of
+// runtime::path_after_chroot); a reload that fails keeps the previous context.
 
 #include <boost/asio/ssl/context.hpp>
 #include <memory>

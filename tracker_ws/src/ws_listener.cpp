@@ -16,6 +16,12 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
+namespace {
+// Accept fails again and again while the descriptor table is full: one line per this, not one per
+// retry (ten a second).
+constexpr auto accept_warning_interval = std::chrono::seconds(10);
+}  // namespace
+
 ws_listener::ws_listener(asio::io_context& io, ws_socket_worker& worker)
     : acceptor_(io.get_executor()), retry_timer_(io), worker_(worker) {}
 
@@ -38,7 +44,10 @@ std::variant<std::uint16_t, std::string> ws_listener::open(const std::string& ad
     if (!error) probe.set_option(asio::socket_base::reuse_address(true), error);
     if (!error && ip.is_v6()) probe.set_option(asio::ip::v6_only(true), error);
     if (!error) probe.bind(endpoint, error);
-    if (error) return "cannot bind TCP " + where + ": " + error.message() + " (is another tracker running?)";
+    if (error) {
+      const bool in_use = error == asio::error::address_in_use;
+      return "cannot bind TCP " + where + ": " + error.message() + (in_use ? " (is another tracker running?)" : "");
+    }
   }
   acceptor_.open(endpoint.protocol(), error);
   if (!error) acceptor_.set_option(reuse_port(true), error);
@@ -68,8 +77,15 @@ void ws_listener::on_accept(const boost::system::error_code& error, tcp_socket s
   if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (error) {
     // EMFILE and the like: accepting again at once would spin on the same error. Pause briefly;
-    // the connection limits (below the descriptor limit) keep this rare.
-    runtime::log_warning("accept failed: ", error.message());
+    // start-up raised the open-file limit and warned if max_connections does not fit in it.
+    ++accept_failures_unlogged_;
+    const auto now = std::chrono::steady_clock::now();
+    if (!last_accept_warning_ || now - *last_accept_warning_ >= accept_warning_interval) {
+      runtime::log_warning("accept failed: ", error.message(), " (", accept_failures_unlogged_,
+                           accept_failures_unlogged_ == 1 ? " time" : " times", " since the last such line)");
+      accept_failures_unlogged_ = 0;
+      last_accept_warning_ = now;
+    }
     retry_timer_.expires_after(std::chrono::milliseconds(100));
     retry_timer_.async_wait([this](const boost::system::error_code& wait_error) {
       if (!wait_error && acceptor_.is_open()) do_accept();

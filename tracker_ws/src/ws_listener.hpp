@@ -4,7 +4,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -32,6 +34,9 @@ class ws_listener {
   tcp_acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;  // after a failed accept (EMFILE): pause, never spin
   ws_socket_worker& worker_;
+  // A failed accept is logged once per accept_warning_interval, with the count since the last line.
+  std::optional<std::chrono::steady_clock::time_point> last_accept_warning_;
+  std::uint64_t accept_failures_unlogged_ = 0;
 };
 
 }  // namespace riptide::ws

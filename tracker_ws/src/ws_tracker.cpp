@@ -9,6 +9,7 @@
 
 #include "tracker/runtime/access_list_holder.hpp"
 #include "tracker/runtime/log.hpp"
+#include "tracker/runtime/open_file_limit.hpp"
 #include "tracker/runtime/privileges.hpp"
 #include "tracker/runtime/process_signals.hpp"
 #include "tracker/runtime/serving.hpp"
@@ -160,6 +161,15 @@ int run(const ws_tracker_config& config) {
                                                                 tls));
   }
 
+  // Every connection is a descriptor; the tracker's own (listeners, wake-ups, files) are a few dozen.
+  const std::uint64_t open_files = runtime::raise_open_file_limit();
+  constexpr std::uint64_t own_descriptors = 64;
+  if (open_files < std::uint64_t{config.limits.max_connections} + own_descriptors) {
+    runtime::log_warning("limits.max_connections is ", config.limits.max_connections, " but the open-file limit is ",
+                         open_files, ": accepts fail beyond about ",
+                         open_files > own_descriptors ? open_files - own_descriptors : 0,
+                         " connections (raise the hard limit: ulimit -Hn, systemd LimitNOFILE=)");
+  }
   const auto listening = listen_everywhere(config, socket_workers);
   if (auto* error = std::get_if<std::string>(&listening)) {
     std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
@@ -174,6 +184,11 @@ int run(const ws_tracker_config& config) {
     std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
     return 1;
   }
+  // Files reloaded on SIGUSR1, as reachable from inside the chroot (if any).
+  access_list->reload_from(runtime::path_after_chroot(config.access_list.path, config.privileges));
+  tls_config reloaded_tls = config.tls;
+  reloaded_tls.certificate_chain_path = runtime::path_after_chroot(config.tls.certificate_chain_path, config.privileges);
+  reloaded_tls.private_key_path = runtime::path_after_chroot(config.tls.private_key_path, config.privileges);
 
   runtime::serve_until_stopped(
       request_workers, socket_workers,
@@ -184,7 +199,7 @@ int run(const ws_tracker_config& config) {
                           inline_swarms ? " (the socket worker owns every swarm)" : "");
       },
       [&] {
-        if (config.tls.enabled) reload_tls(config.tls, socket_workers);
+        if (config.tls.enabled) reload_tls(reloaded_tls, socket_workers);
         runtime::reload_access_list(*access_list);
       });
   socket_workers.clear();

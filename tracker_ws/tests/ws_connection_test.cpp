@@ -1,6 +1,8 @@
 // Connection-level behaviour: message size limit, connection limits, plain HTTP, graceful stop.
 
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -8,6 +10,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 #include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "process_inspection.hpp"
 #include "ws_integration_support.hpp"
@@ -203,6 +208,50 @@ TEST_CASE("a restart on the same port is not stopped by the last run's closed co
   CHECK(second.stop() == 0);
 }
 
+TEST_CASE("a bind that fails for another reason than a tracker on the port does not blame one", "[lifecycle]") {
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine.
+  temporary_file config("[network]\nipv4_address = \"192.0.2.1\"\nipv6_address = \"\"\nport = 8000\n");
+  const auto result = run_command(tracker_ws_path(), {"-c", config.path()});
+  CHECK(result.exit_status == 1);
+  CHECK(result.standard_error.find("Cannot assign requested address") != std::string::npos);
+  CHECK(result.standard_error.find("another tracker") == std::string::npos);
+}
+
+TEST_CASE("the open-file limit is raised to the hard limit at start", "[lifecycle]") {
+  // A service manager's soft limit (often 1024) would cap the connections below max_connections.
+  rlimit inherited{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &inherited) == 0);
+  if (inherited.rlim_max <= 256) {
+    WARN("hard open-file limit too low to test");
+    return;
+  }
+  rlimit lowered = inherited;
+  lowered.rlim_cur = 256;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);  // the tracker inherits it
+  std::optional<tracker_process> tracker;
+  try {
+    tracker.emplace(tracker_ws_path(), ws_config());
+  } catch (...) {
+    ::setrlimit(RLIMIT_NOFILE, &inherited);
+    throw;
+  }
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &inherited) == 0);
+  std::ifstream limits("/proc/" + std::to_string(tracker->pid()) + "/limits");
+  std::string line;
+  std::string open_files;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max open files", 0) == 0) open_files = line;
+  }
+  INFO(open_files);
+  std::istringstream fields(open_files.substr(std::string("Max open files").size()));
+  std::string soft;
+  std::string hard;
+  fields >> soft >> hard;
+  CHECK(soft == hard);
+  CHECK(soft != "256");
+  CHECK(tracker->stop() == 0);
+}
+
 TEST_CASE("privileges are dropped once the acceptors are bound, and the tracker still serves", "[lifecycle]") {
   // Dropping privileges needs them first: CI and the developers' machines run as root. Elsewhere
   // this case says so and checks nothing.
@@ -219,6 +268,40 @@ TEST_CASE("privileges are dropped once the acceptors are bound, and the tracker 
 
   ws_test_client client("127.0.0.1", tracker.port());
   client.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(2), 0));
+  CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("with a chroot, SIGUSR1 reloads the access list from the file read at start-up", "[lifecycle]") {
+  if (::geteuid() != 0) {
+    WARN("not root: privilege drop not tested");
+    return;
+  }
+  const temporary_chroot root;
+  const auto no_leak_check = without_leak_check();  // the empty chroot has no /proc
+  REQUIRE(::chmod(root.path().c_str(), 0755) == 0);  // nobody reads the list inside it
+  const std::string list_path = root.path() + "/allow.txt";
+  struct removed_at_end {
+    std::string path;
+    ~removed_at_end() { std::remove(path.c_str()); }  // before the chroot directory goes
+  } list_file{list_path};
+  const auto first = make_id<proto::info_hash>(1);
+  const auto second = make_id<proto::info_hash>(2);
+  const auto write_list = [&](const proto::info_hash& hash) {
+    std::ofstream(list_path, std::ios::trunc) << proto::to_hex(hash) << "\n";
+    REQUIRE(::chmod(list_path.c_str(), 0644) == 0);  // readable by nobody
+  };
+  write_list(first);
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("", "[privileges]\ndrop = true\nuser = \"nobody\"\nchroot_path = \"" + root.path() +
+                                            "\"\n[access_list]\nmode = \"allow\"\npath = \"" + list_path + "\"\n"));
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(announce(second, make_id<proto::peer_id>(3), 0));
+  expect_message<wt::failure_reply>(client.receive());
+  write_list(second);
+  tracker.send_signal(SIGUSR1);
+  REQUIRE(tracker.wait_for_log("access list reloaded", std::chrono::seconds(5)));
+  client.send(announce(second, make_id<proto::peer_id>(3), 0));
   CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
   CHECK(tracker.stop() == 0);
 }

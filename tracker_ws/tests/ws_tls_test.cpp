@@ -321,6 +321,25 @@ TEST_CASE("wss:// carries messages of many TLS records to a reader that fell beh
   CHECK(tracker.stop() == 0);
 }
 
+TEST_CASE("an encrypted private key is refused with one line, never asked for", "[tls]") {
+  // A passphrase prompt would block start-up, or the signal thread on a reload (and SIGTERM with it).
+  temporary_file certificate("");
+  temporary_file key("");
+  temporary_file encrypted_key("");
+  make_certificate("locked", certificate.path(), key.path());
+  const bool pkcs8 = GENERATE(true, false);
+  INFO((pkcs8 ? "PKCS#8 (BEGIN ENCRYPTED PRIVATE KEY)" : "traditional (Proc-Type: 4,ENCRYPTED)"));
+  std::vector<std::string> command{"pkey", "-in", key.path(), "-out", encrypted_key.path(), "-aes256",
+                                   "-passout", "pass:secret"};
+  if (!pkcs8) command = {"ec", "-in", key.path(), "-out", encrypted_key.path(), "-aes256", "-passout", "pass:secret"};
+  REQUIRE(run_command("/usr/bin/openssl", command).exit_status == 0);
+  temporary_file config(tls_config(certificate.path(), encrypted_key.path()));
+  const auto result = run_command(tracker_ws_path(), {"-c", config.path()});
+  CHECK(result.exit_status == 1);
+  CHECK(result.standard_error.find("is encrypted") != std::string::npos);
+  CHECK(result.standard_error.find("pass phrase") == std::string::npos);
+}
+
 TEST_CASE("an unreadable certificate stops start-up with one line", "[tls]") {
   temporary_file config(tls_config("/nonexistent/cert.pem", "/nonexistent/key.pem"));
   const auto result = run_command(tracker_ws_path(), {"-c", config.path()});

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 namespace riptide::runtime {
@@ -37,6 +38,18 @@ std::optional<std::string> drop_privileges(const config::privileges_config& conf
   // Make sure there is no way back.
   if (uid != 0 && ::setuid(0) == 0) return "privileges: could regain root after setuid";
   return std::nullopt;
+}
+
+std::string path_after_chroot(const std::string& path, const config::privileges_config& config) {
+  if (!config.drop || config.chroot_path.empty()) return path;
+  std::string_view jail = config.chroot_path;
+  while (jail.size() > 1 && jail.back() == '/') jail.remove_suffix(1);
+  if (jail == "/") return path;
+  const std::string_view named = path;
+  if (named.size() > jail.size() + 1 && named.substr(0, jail.size()) == jail && named[jail.size()] == '/') {
+    return std::string(named.substr(jail.size()));
+  }
+  return path;
 }
 
 }  // namespace riptide::runtime

@@ -31,7 +31,8 @@ std::vector<option<Config>> shared_tracker_options() {
           "off: serve every info hash; allow: only those listed in path; deny: all but those listed."),
       entry::string("access_list", "path", [](auto& c) -> auto& { return c.access_list.path; },
                     "File of info hashes, one per line as 40 hex digits ('#' starts a comment);\n"
-                    "required unless mode is off. Reloaded on SIGUSR1 (inside the chroot, if any);\n"
+                    "required unless mode is off. Reloaded on SIGUSR1 (with a chroot: the same file\n"
+                    "when it lies inside the chroot directory, else this path inside the chroot);\n"
                     "a bad file is refused whole."),
 
       // [privileges]

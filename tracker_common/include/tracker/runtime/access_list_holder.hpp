@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "tracker/config/common_config.hpp"
@@ -26,6 +27,8 @@ class access_list_holder {
   // Reads the file again. On success the new list is used from the next batch on; on failure the
   // old list stays and the reason is returned.
   std::variant<std::size_t, std::string> reload();
+  // Where reloads read from now on (after a chroot: runtime::path_after_chroot).
+  void reload_from(std::string path) { path_ = std::move(path); }
 
   std::shared_ptr<const core::access_list> current() const;
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }

@@ -1,8 +1,8 @@
 #pragma once
 // Privilege drop, done once every socket is bound and before any worker starts: chroot (when a
 // directory is configured), then setgroups, setgid and setuid to the configured user. After this
-// the process cannot bind privileged ports or read files outside the chroot, so a later access
-// list reload reads its path relative to the chroot.
+// the process cannot bind privileged ports or read files outside the chroot: files reloaded later
+// (the access list, TLS files) are read through path_after_chroot.
 
 #include <optional>
 #include <string>
@@ -13,5 +13,10 @@ namespace riptide::runtime {
 
 // Returns the reason on failure; the caller must not serve after a failed drop.
 std::optional<std::string> drop_privileges(const config::privileges_config& config);
+
+// Where a file named `path` at start-up is found after drop_privileges: `path` itself without a
+// chroot; its part below the chroot directory when it lies inside it (the file read at start-up
+// is the one reloaded); otherwise `path` unchanged, now taken inside the chroot.
+std::string path_after_chroot(const std::string& path, const config::privileges_config& config);
 
 }  // namespace riptide::runtime
