@@ -588,6 +588,11 @@ TEST_CASE("the command line", "[config][cli]") {
     CHECK(r.outcome.exit_code == exit_usage);
     CHECK(r.err == "config error: /nonexistent/riptide.toml: cannot read: No such file or directory\n");
   }
+  SECTION("a path that never ends (/dev/zero): refused after 1 MiB, not read until memory runs out") {
+    const auto r = run_cli({"-c", "/dev/zero"});
+    CHECK(r.outcome.exit_code == exit_usage);
+    CHECK(r.err == "config error: /dev/zero: cannot read: more than 1 MiB, not a configuration file\n");
+  }
   SECTION("bad flags: one line on stderr, exit code 2") {
     for (const auto& args : std::vector<std::vector<const char*>>{{"--bogus"}, {"-c"}, {"-p", "-P"}, {"extra"}}) {
       const auto r = run_cli(args);

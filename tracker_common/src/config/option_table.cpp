@@ -4,6 +4,7 @@
 #include "tracker/config/option_table.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -452,10 +453,19 @@ std::optional<config_error> read_file(const std::string& path, std::string& cont
   if (std::filesystem::is_directory(path, ec)) return make_error(path, "cannot read: is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(path, std::string("cannot read: ") + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  // A pipe is fine (-c <(...)); what gives more than max_config_bytes (/dev/zero, a log file named
+  // by mistake) is refused rather than read until memory runs out.
+  std::string text;
+  std::array<char, 64 * 1024> chunk;
+  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_config_bytes) {
+      return make_error(path, "cannot read: more than " + std::to_string(max_config_bytes >> 20) +
+                                  " MiB, not a configuration file");
+    }
+  }
   if (in.bad()) return make_error(path, std::string("cannot read: ") + std::strerror(errno));
-  contents = std::move(buffer).str();
+  contents = std::move(text);
   return std::nullopt;
 }
 

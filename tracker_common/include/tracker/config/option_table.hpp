@@ -87,7 +87,11 @@ std::optional<config_error> parse_toml(std::string_view text, std::string_view s
                                        std::span<const section_spec> sections, std::span<const option_spec> options,
                                        std::vector<std::optional<option_value>>& found);
 
-// Reads a whole file; on failure a "config error: PATH: cannot read: REASON" line.
+// A configuration file is a few KB; a path that gives more than this is not one.
+inline constexpr std::size_t max_config_bytes = std::size_t{1} << 20;
+
+// Reads a whole file (or pipe), at most max_config_bytes; on failure a
+// "config error: PATH: cannot read: REASON" line.
 std::optional<config_error> read_file(const std::string& path, std::string& contents);
 
 // Throws std::logic_error when the table itself is wrong (a programming error, caught by tests):
