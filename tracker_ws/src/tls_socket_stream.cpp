@@ -15,7 +15,7 @@ tls_socket_stream::tls_socket_stream(tcp_socket socket, asio::ssl::context& cont
     : next_(std::move(socket)), ssl_(SSL_new(context.native_handle())) {
   // OpenSSL reads and writes the descriptor itself: it must never block the worker.
   boost::system::error_code error;
-  next_.socket().non_blocking(true, error);
+  next_.non_blocking(true, error);
   if (error || !ssl_) {  // every step fails
     ssl_.reset();
     return;
@@ -27,7 +27,7 @@ tls_socket_stream::tls_socket_stream(tcp_socket socket, asio::ssl::context& cont
   SSL_set_options(ssl_.get(), SSL_OP_NO_RENEGOTIATION);
   // No read-ahead: OpenSSL then never holds bytes the socket no longer announces. Read-ahead saved
   // a system call per record and measured the same (memory in use, msgs/CPU-s; docs/benchmarks.md).
-  if (SSL_set_fd(ssl_.get(), next_.socket().native_handle()) != 1) {
+  if (SSL_set_fd(ssl_.get(), next_.native_handle()) != 1) {
     ssl_.reset();
     return;
   }

@@ -15,9 +15,9 @@
 // not wait for the client's. Handlers never run inside the call that starts the operation.
 // At most one read and one write at a time, as with any Asio stream. Worker thread only.
 //
-// The socket is reached as next_layer() (a beast::basic_stream, so beast::get_lowest_layer
-// works as with asio::ssl::stream); closing it ends every pending operation with
-// operation_aborted, and nothing touches the descriptor after it is closed.
+// The socket is reached as next_layer() (so beast::get_lowest_layer works as with
+// asio::ssl::stream); closing it ends every pending operation with operation_aborted, and nothing
+// touches the descriptor after it is closed.
 
 #include <openssl/ssl.h>
 
@@ -48,8 +48,8 @@ struct tls_step {
 class tls_socket_stream {
  public:
   using executor_type = worker_executor;
-  using next_layer_type = plain_stream;
-  using lowest_layer_type = plain_stream;
+  using next_layer_type = tcp_socket;
+  using lowest_layer_type = tcp_socket;
 
   // A server-side TLS connection over `socket` with the certificate and key of `context`.
   tls_socket_stream(tcp_socket socket, boost::asio::ssl::context& context);
@@ -57,8 +57,8 @@ class tls_socket_stream {
   tls_socket_stream& operator=(tls_socket_stream&&) = delete;
 
   executor_type get_executor() { return next_.get_executor(); }
-  plain_stream& next_layer() { return next_; }
-  const plain_stream& next_layer() const { return next_; }
+  tcp_socket& next_layer() { return next_; }
+  const tcp_socket& next_layer() const { return next_; }
 
   // Handler: void(error_code).
   template <typename Token>
@@ -146,7 +146,7 @@ class tls_socket_stream {
   tls_step write_step(boost::asio::const_buffer buffer);
   // The outcome of an OpenSSL call that returned `result` (> 0: success, `bytes` done).
   tls_step step_outcome(int result, std::size_t bytes);
-  bool socket_open() const { return next_.socket().is_open(); }
+  bool socket_open() const { return next_.is_open(); }
 
   template <typename Token, typename Step>
   auto initiate_without_bytes(Token&& token, Step step) {
@@ -176,7 +176,7 @@ class tls_socket_stream {
   void wait_then_step(tls_step::wait waits_for, Step step, Handler handler) {
     const auto direction =
         waits_for == tls_step::wait::readable ? tcp_socket::wait_read : tcp_socket::wait_write;
-    next_.socket().async_wait(direction, [this, step = std::move(step), handler = std::move(handler)](
+    next_.async_wait(direction, [this, step = std::move(step), handler = std::move(handler)](
                                              const boost::system::error_code& error) mutable {
       if (error) return std::move(handler)(error, std::size_t{0});
       if (!socket_open()) return std::move(handler)(boost::asio::error::operation_aborted, std::size_t{0});
@@ -186,7 +186,7 @@ class tls_socket_stream {
     });
   }
 
-  plain_stream next_;
+  tcp_socket next_;
   std::unique_ptr<SSL, ssl_free> ssl_;
   bool failed_ = false;  // a fatal TLS error: no close_notify may follow (OpenSSL's rule)
 };

@@ -51,7 +51,7 @@ void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker&
     tls_stream stream(std::move(socket), *tls);
     std::make_shared<ws_http_session<tls_stream>>(std::move(stream), std::move(slot), worker, std::move(tls))->run();
   } else {
-    std::make_shared<ws_http_session<plain_stream>>(plain_stream(std::move(socket)), std::move(slot), worker, nullptr)
+    std::make_shared<ws_http_session<plain_stream>>(std::move(socket), std::move(slot), worker, nullptr)
         ->run();
   }
 }
@@ -89,7 +89,7 @@ void ws_http_session<Stream>::deadline_passed() {
   worker_.counters().add(ws_counter::handshake_timeouts);
   // What is pending ends with operation_aborted, and the session with it.
   boost::system::error_code ignored;
-  beast::get_lowest_layer(stream_).socket().close(ignored);
+  beast::get_lowest_layer(stream_).close(ignored);
 }
 
 template <typename Stream>
@@ -166,7 +166,7 @@ void ws_http_session<Stream>::on_write(const boost::system::error_code& error, s
     stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code&) {});
   } else {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp_socket::shutdown_send, ignored);
+    stream_.shutdown(tcp_socket::shutdown_send, ignored);
   }
 }
 

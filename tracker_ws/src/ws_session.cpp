@@ -9,7 +9,6 @@
 #include <iterator>
 #include <type_traits>
 
-#include "tracker/runtime/stream_transport.hpp"
 #include "ws_session_fail.hpp"
 #include "ws_socket_worker.hpp"
 
@@ -63,7 +62,7 @@ void ws_session<Stream>::continue_reading() {
 template <typename Stream>
 void ws_session<Stream>::do_read() {
   const auto space = reader_.prepare();
-  runtime::stream_transport(stream_).async_read_some(
+  stream_.async_read_some(
       asio::buffer(space.data(), space.size()),
       beast::bind_front_handler(&ws_session::on_read, this->shared_from_this()));
 }
@@ -170,7 +169,7 @@ void ws_session<Stream>::do_write() {
     buffers.emplace_back(frame.header.data(), frame.header_bytes);
     if (!frame.payload.empty()) buffers.emplace_back(frame.payload.data(), frame.payload.size());
   }
-  asio::async_write(runtime::stream_transport(stream_), buffers,
+  asio::async_write(stream_, buffers,
                     beast::bind_front_handler(&ws_session::on_write, this->shared_from_this()));
 }
 
@@ -243,7 +242,7 @@ void ws_session<Stream>::close_now() {
   if (socket_closed_) return;
   socket_closed_ = true;
   boost::system::error_code ignored;
-  auto& socket = beast::get_lowest_layer(stream_).socket();
+  auto& socket = beast::get_lowest_layer(stream_);
   socket.shutdown(tcp_socket::shutdown_both, ignored);
   socket.close(ignored);
   if (close_timer_) close_timer_->cancel();
@@ -255,14 +254,14 @@ void ws_session<Stream>::discard_until_eof() {
   // closing with unread bytes would reset the connection and could lose what was written last.
   // Half-close, then read and drop until the client closes too, or until the close timer does.
   boost::system::error_code ignored;
-  beast::get_lowest_layer(stream_).socket().shutdown(tcp_socket::shutdown_send, ignored);
+  beast::get_lowest_layer(stream_).shutdown(tcp_socket::shutdown_send, ignored);
   discard_more();
 }
 
 template <typename Stream>
 void ws_session<Stream>::discard_more() {
   thread_local std::array<char, 4096> discarded;  // nobody reads it: every session may share it
-  beast::get_lowest_layer(stream_).socket().async_read_some(
+  beast::get_lowest_layer(stream_).async_read_some(
       asio::buffer(discarded), [self = this->shared_from_this()](const boost::system::error_code& error, std::size_t) {
         if (self->socket_closed_) return;
         if (error) return self->close_now();

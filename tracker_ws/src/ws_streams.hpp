@@ -10,7 +10,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 namespace riptide::ws {
 
@@ -18,6 +17,8 @@ using worker_executor = boost::asio::io_context::executor_type;
 using tcp_socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, worker_executor>;
 using tcp_acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, worker_executor>;
 
-using plain_stream = boost::beast::basic_stream<boost::asio::ip::tcp, worker_executor>;
+// The socket itself: the handshake deadline is the HTTP session's timer, so Beast's basic_stream
+// (a timer and an allocation per connection, a wrapper per operation) would serve nothing.
+using plain_stream = tcp_socket;
 
 }  // namespace riptide::ws

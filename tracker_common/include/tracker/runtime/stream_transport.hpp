@@ -1,6 +1,6 @@
 #pragma once
-// What a WebSocket connection reads and writes once its handshake is done (tracker_ws's sessions,
-// load_test's connections): the socket itself when the stream is a beast::basic_stream, whose
+// What a WebSocket connection reads and writes once its handshake is done (load_test's
+// connections): the socket itself when the stream is a beast::basic_stream, whose
 // timer layer served the handshake deadline and would cost a wrapper per operation after it; a
 // TLS stream as it is.
 
