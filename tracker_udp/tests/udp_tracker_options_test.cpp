@@ -248,10 +248,16 @@ TEST_CASE("an integer out of range is an error naming the key and the range", "[
   CHECK(error_of("[swarm]\nmax_peers_ipv6 = 67\n").ends_with("from 1 to 66, got 67"));
   CHECK(error_of("[channels]\nrequest_queue_capacity = 63\n").ends_with("from 64 to 1048576, got 63"));
   CHECK(error_of("[cleaning]\ninterval_seconds = 3601\n").ends_with("from 1 to 3600, got 3601"));
-  // Beyond 64 bits toml11 saturates; still out of range, never wrapped into range.
-  CHECK(error_of("[network]\nsocket_receive_buffer_bytes = 99999999999999999999999\n")
-            .starts_with("config error: test.toml:2: network.socket_receive_buffer_bytes: expected an integer from 0 "
-                         "to 1073741824, got "));
+  // Beyond 64 bits toml11 saturates; still out of range, never wrapped into range, and reported
+  // as written, not as the saturated value.
+  CHECK(error_of("[network]\nsocket_receive_buffer_bytes = 99999999999999999999999\n") ==
+        "config error: test.toml:2: network.socket_receive_buffer_bytes: expected an integer from 0 "
+        "to 1073741824, got 99999999999999999999999");
+  CHECK(error_of("[network]\nport = -1_000_000_000_000_000_000_000 # far below\n").ends_with(
+      "got -1_000_000_000_000_000_000_000"));
+  CHECK(error_of("[network]\nipv4_address = 0xffffffffffffffffffff\n")
+            .ends_with("expected a string, got an integer (0xffffffffffffffffffff)"));
+  CHECK(error_of("[network]\nport = 9223372036854775807\n").ends_with("got 9223372036854775807"));
   // Both ends of a range are accepted.
   require_loads("[network]\nport = 0\n");
   require_loads("[network]\nport = 65535\n");

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <system_error>
 
@@ -200,12 +201,29 @@ std::string condense_toml_error(std::string_view what) {
   return one_line(first.empty() ? std::string_view("unreadable TOML") : first);
 }
 
+// An integer as the file wrote it: toml11 3.7 saturates a literal beyond 64 bits to INT64_MAX or
+// INT64_MIN, which is not what the person wrote, so such a value is quoted from its source line.
+std::string integer_as_written(const toml::value& value) {
+  const auto n = value.as_integer();
+  if (n != std::numeric_limits<std::int64_t>::max() && n != std::numeric_limits<std::int64_t>::min()) {
+    return std::to_string(n);
+  }
+  const auto location = value.location();
+  const std::string_view line = location.line_str();
+  if (location.line() == 0 || location.column() == 0 || location.column() - 1 >= line.size()) return std::to_string(n);
+  const auto literal = line.substr(location.column() - 1, location.region());
+  if (literal.size() > max_quoted_length) return one_line(literal.substr(0, max_quoted_length)) + "...";
+  return one_line(literal);
+}
+
 // What a value is, for "got ...": the bare number when the key takes numbers of that type (the
 // complaint is then about the range), else the type with the value.
 std::string type_phrase(const toml::value& value, bool number_expected) {
   switch (value.type()) {
-    case toml::value_t::integer:
-      return number_expected ? std::to_string(value.as_integer()) : "an integer (" + std::to_string(value.as_integer()) + ")";
+    case toml::value_t::integer: {
+      const std::string number = integer_as_written(value);
+      return number_expected ? number : "an integer (" + number + ")";
+    }
     case toml::value_t::boolean: return std::string("a boolean (") + (value.as_boolean() ? "true" : "false") + ")";
     case toml::value_t::floating:
       return number_expected ? shortest(value.as_floating()) : "a float (" + shortest(value.as_floating()) + ")";

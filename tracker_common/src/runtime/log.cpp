@@ -24,6 +24,22 @@ std::string_view level_name(config::log_level level) {
 
 }  // namespace
 
+void append_escaped_controls(std::string& out, std::string_view text) {
+  constexpr char hex_digits[] = "0123456789abcdef";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == '\\') {
+      out += "\\\\";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += hex_digits[byte >> 4];
+      out += hex_digits[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+}
+
 void set_log_level(config::log_level level) { current_level.store(level, std::memory_order_relaxed); }
 
 bool log_enabled(config::log_level level) { return level >= current_level.load(std::memory_order_relaxed); }
@@ -47,7 +63,7 @@ void write_log_line(config::log_level level, std::string_view message) {
   line += "Z ";
   line += level_name(level);
   line += ' ';
-  line += message;
+  append_escaped_controls(line, message);
   line += '\n';
   // One write per line: POSIX keeps writes to a pipe of up to PIPE_BUF bytes whole.
   std::string_view rest = line;

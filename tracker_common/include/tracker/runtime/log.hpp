@@ -2,9 +2,12 @@
 // A minimal thread-safe logger: one line per call, written to stderr with a single write(2), so
 // lines from different threads never interleave. Arguments are streamed one after the other:
 //   log_info("bound ", address, ':', port);
-// Timestamps are UTC, ISO 8601.
+// Timestamps are UTC, ISO 8601. Control characters in a message (from a file's line, a path, a
+// peer's bytes) are written as \xNN, so that no message can end its line early or drive the
+// terminal.
 
 #include <sstream>
+#include <string>
 #include <string_view>
 
 #include "tracker/config/common_config.hpp"
@@ -12,6 +15,8 @@
 namespace riptide::runtime {
 
 void set_log_level(config::log_level level);
+// Appends `text` with every byte below 0x20, 0x7F and `\` written as \xNN (`\` as \\).
+void append_escaped_controls(std::string& out, std::string_view text);
 bool log_enabled(config::log_level level);
 void write_log_line(config::log_level level, std::string_view message);
 
