@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -110,8 +111,9 @@ typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() 
       case frame_kind::close:
         close_received_ = true;
         if (close_queued_) {
-          // The answer to ours; if our close frame is still being written, on_write ends it.
-          if (writing_.empty()) close_gracefully();
+          // The answer to ours; if our close frame is still queued or being written, on_write
+          // ends it.
+          if (writing_.empty() && outbound_.empty()) close_gracefully();
         } else {
           // Echo the client's code (RFC 6455, 5.5.1); a close without one is answered without one.
           start_closing(event.code == websocket::close_code::no_status ? 0 : event.code);
@@ -156,7 +158,23 @@ void ws_session<Stream>::queue_frame(websocket::opcode op, std::string payload) 
   frame.header_bytes = static_cast<std::uint8_t>(websocket::write_frame_header(op, frame.payload.size(), frame.header));
   queued_bytes_ += frame.payload.size() + frame_overhead_bytes;
   outbound_.push_back(std::move(frame));
-  if (writing_.empty()) do_write();
+  if (writing_.empty() && !flush_posted_) post_flush();
+}
+
+template <typename Stream>
+void ws_session<Stream>::post_flush() {
+  // Behind every handler already queued, so behind the rest of the reads this wake-up brought:
+  // the answers several peers send one announcer at once leave together, in one write.
+  flush_posted_ = true;
+  asio::post(beast::get_lowest_layer(stream_).get_executor(),
+             beast::bind_front_handler(&ws_session::flush, this->shared_from_this()));
+}
+
+template <typename Stream>
+void ws_session<Stream>::flush() {
+  flush_posted_ = false;
+  if (socket_closed_ || !writing_.empty() || outbound_.empty()) return;
+  do_write();
 }
 
 template <typename Stream>

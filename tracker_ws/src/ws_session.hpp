@@ -3,7 +3,10 @@
 // run -> do_read -> on_read -> do_write -> on_write. The framing is proto::websocket's: each read
 // lands in the connection's frame_reader and may carry several messages, each handed to the worker
 // in place; what the worker sends waits in a queue and leaves in gathered writes (up to
-// max_frames_per_write frames per system call).
+// max_frames_per_write frames per system call). The first frame queued while no write is under
+// way posts the write instead of starting it, so it runs once the handlers already queued (the
+// other reads this wake-up brought) are done: what they queue for the same connection goes in
+// the same write, one TCP segment instead of several.
 //
 // The queue is bounded by limits.max_outbound_messages and limits.max_outbound_bytes. At either
 // bound, relays to the connection are dropped (counted), and its own frames are not handled (nor
@@ -90,6 +93,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   void on_read(const boost::system::error_code& error, std::size_t bytes);
   frames_outcome handle_frames();
   void queue_frame(proto::websocket::opcode op, std::string payload);
+  void post_flush();
+  void flush();  // the posted write: starts one unless one is under way or nothing is queued
   void do_write();
   void on_write(const boost::system::error_code& error, std::size_t bytes);
   // Queues a close frame with `code` and stops taking messages; the connection leaves its swarms
@@ -127,6 +132,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool socket_closed_ = false;
   bool reading_paused_ = false;  // the queue reached its bounds: frames wait until it drains
   bool shutting_down_ = false;   // TLS: close_notify under way
+  bool flush_posted_ = false;    // a flush() is queued on the worker's io_context
 };
 
 extern template class ws_session<plain_stream>;
