@@ -27,4 +27,10 @@ class shard_router {
   std::uint32_t shard_count_;
 };
 
+// Shard `index`'s part of a tracker-wide bound split over `shard_count` shards: the parts differ
+// by at most one and add up to `total` exactly (never more, as rounding each part up would).
+constexpr std::uint64_t share_of_total(std::uint64_t total, std::uint64_t shard_count, std::uint64_t index) {
+  return total / shard_count + (index < total % shard_count ? 1 : 0);
+}
+
 }  // namespace riptide::core
