@@ -17,10 +17,10 @@ class ws_connection {
  public:
   virtual ~ws_connection() = default;
 
-  // Queues one text message. At the queue's bounds a relay is dropped; a reply is queued, unless
-  // the queue is far past them (possible only with request workers), and then the connection is
-  // dropped instead (ws_session).
-  virtual void send(std::string message, message_kind kind) = 0;
+  // Queues one text message; true if it was. At the queue's bounds a relay is dropped; a reply is
+  // queued, unless the queue is far past them (possible only with request workers), and then the
+  // connection is dropped instead (ws_session). Nothing is queued once the connection is closing.
+  virtual bool send(std::string message, message_kind kind) = 0;
   void reply(std::string message) { send(std::move(message), message_kind::reply); }
   // The tracker stops: sends a close frame ("going away") after what is queued, and detaches once
   // the client answers it (or the connection fails).
@@ -83,26 +83,27 @@ class ws_connection {
   void use_shard(std::uint32_t shard) { shards_used_ |= std::uint64_t{1} << (shard % 64); }
   std::uint64_t shards_used() const { return shards_used_; }
 
-  // limits.max_torrents_per_connection, over every shard: the torrents this connection announced,
-  // with the peer id it announced first in each (the shard refuses another on the same
-  // connection). False when `hash` is new and `limit` are held already. Only a `stopped` from
-  // that same peer id gives the place back: a stopped with a made-up peer id removes nothing
-  // from the swarm, so it frees nothing here either.
-  bool hold_torrent(const proto::info_hash& hash, const proto::peer_id& peer, std::size_t limit) {
-    for (const auto& held : torrents_) {
-      if (held.hash == hash) return true;
+  // limits.max_torrents_per_connection with request workers, over every shard: the torrents this
+  // connection announced to, each with the time (tracker clock, seconds) it last did. False when
+  // `hash` is new and `limit` are held already. A place is given back when the shard says the
+  // connection holds no peer there any more (a stop, a refusal: release_torrent), or once the
+  // torrent has not been announced for `expiry_seconds`, when the shard's cleaning drops the peer.
+  bool hold_torrent(const proto::info_hash& hash, std::uint32_t now, std::size_t limit,
+                    std::uint32_t expiry_seconds) {
+    for (auto& held : torrents_) {
+      if (held.hash != hash) continue;
+      held.announced_at = now;
+      return true;
     }
-    if (torrents_.size() >= limit) return false;
-    torrents_.push_back({hash, peer});
+    if (torrents_.size() >= limit) {
+      std::erase_if(torrents_, [&](const held_torrent& held) { return now - held.announced_at >= expiry_seconds; });
+      if (torrents_.size() >= limit) return false;
+    }
+    torrents_.push_back({hash, now});
     return true;
   }
-  void leave_torrent(const proto::info_hash& hash, const proto::peer_id& peer) {
-    for (auto& held : torrents_) {
-      if (held.hash != hash || held.peer != peer) continue;
-      held = torrents_.back();
-      torrents_.pop_back();
-      return;
-    }
+  void release_torrent(const proto::info_hash& hash) {
+    std::erase_if(torrents_, [&](const held_torrent& held) { return held.hash == hash; });
   }
 
  protected:
@@ -115,7 +116,7 @@ class ws_connection {
   std::uint64_t shards_used_ = 0;
   struct held_torrent {
     proto::info_hash hash;
-    proto::peer_id peer;
+    std::uint32_t announced_at = 0;
   };
   std::vector<held_torrent> torrents_;
   std::chrono::steady_clock::time_point silent_since_ = std::chrono::steady_clock::now();

@@ -38,7 +38,8 @@ std::string format_stats_json(const ws_counters& t) {
       << ",\"handshake_timeouts\":" << t.get(c::handshake_timeouts) << ",\"idle_timeouts\":" << t.get(c::idle_timeouts)
       << ",\"offers_over_limit\":" << t.get(c::offers_over_limit) << ",\"oversized_offers\":"
       << t.get(c::oversized_offers) << ",\"invalid_offers\":" << t.get(c::invalid_offers)
-      << ",\"too_many_torrents\":" << t.get(c::too_many_torrents) << "}"
+      << ",\"too_many_torrents\":" << t.get(c::too_many_torrents) << ",\"tracker_full\":" << t.get(c::tracker_full)
+      << "}"
       << ",\"totals\":{\"connections_accepted\":" << t.get(c::connections_accepted)
       << ",\"websocket_sessions\":" << t.get(c::websocket_sessions) << ",\"http_requests\":" << t.get(c::http_requests)
       << ",\"peers_removed_by_cleaning\":" << t.get(c::peers_removed_by_cleaning)
@@ -62,7 +63,7 @@ std::string format_stats_line(const ws_counters& t) {
       << t.get(c::dropped_response_queue_full) << " | limits oversized=" << t.get(c::oversized_messages)
       << " timeouts=" << t.get(c::handshake_timeouts) << "/" << t.get(c::idle_timeouts)
       << " offers_skipped=" << t.get(c::offers_over_limit) + t.get(c::oversized_offers) + t.get(c::invalid_offers)
-      << " too_many_torrents=" << t.get(c::too_many_torrents);
+      << " too_many_torrents=" << t.get(c::too_many_torrents) << " tracker_full=" << t.get(c::tracker_full);
   return out.str();
 }
 

@@ -41,6 +41,7 @@ enum class ws_counter : std::size_t {
   oversized_offers,              // offers longer than limits.max_sdp_bytes: skipped
   invalid_offers,                // entries of `offers` that are not an offer: skipped
   too_many_torrents,             // announces refused by limits.max_torrents_per_connection
+  tracker_full,                  // announces refused by limits.max_torrents or limits.max_peers
   count_
 };
 

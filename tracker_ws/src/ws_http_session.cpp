@@ -1,6 +1,7 @@
 #include "ws_http_session.hpp"
 
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -30,6 +31,21 @@ std::optional<http::status> status_for_refused(const boost::system::error_code& 
   if (error == http::error::header_limit) return http::status::request_header_fields_too_large;
   if (error == http::error::body_limit) return http::status::payload_too_large;  // GET has no body
   return http::status::bad_request;
+}
+
+// A request line with no end within the header limit: the target is what is too long.
+bool request_line_unfinished(const beast::flat_buffer& buffer) {
+  const auto bytes = buffer.data();
+  const std::string_view read(static_cast<const char*>(bytes.data()), bytes.size());
+  return read.find('\n') == std::string_view::npos;
+}
+
+// A request that means to open a WebSocket (it names the protocol or carries its key) but is not
+// an upgrade Beast accepts: the wrong method or HTTP version, or no Upgrade or Connection header.
+template <typename Request>
+bool attempts_websocket(const Request& request) {
+  return request.count(http::field::sec_websocket_key) != 0 || request.count(http::field::sec_websocket_version) != 0 ||
+         beast::iequals(request[http::field::upgrade], "websocket");
 }
 
 // A whole response to a plain HTTP request; the connection closes after it.
@@ -110,6 +126,9 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
     if (const auto status = status_for_refused(error)) {
       // Said why, then closed as after any plain HTTP response.
       worker_.counters().add(ws_counter::http_requests);
+      if (*status == http::status::request_header_fields_too_large && request_line_unfinished(buffer_)) {
+        return do_write(plain_response(11, http::status::uri_too_long, "text/plain", "request line too long\n"));
+      }
       return do_write(plain_response(11, *status, "text/plain", error.message() + "\n"));
     }
     return fail(error, "http read");
@@ -128,7 +147,11 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
   const bool head = request.method() == http::verb::head;
   const unsigned version = request.version();
   http::response<http::string_body> response;
-  if (path != "/health" && path != "/stats") {
+  if (path != "/health" && path != "/stats" && attempts_websocket(request)) {
+    response = plain_response(version, http::status::bad_request, "text/plain",
+                              "a WebSocket upgrade needs an HTTP/1.1 GET with Connection: Upgrade and "
+                              "Upgrade: websocket\n");
+  } else if (path != "/health" && path != "/stats") {
     response = plain_response(version, http::status::not_found, "text/plain", "not found");
   } else if (request.method() != http::verb::get && !head) {
     response = plain_response(version, http::status::method_not_allowed, "text/plain", "method not allowed");

@@ -27,6 +27,8 @@ struct ws_announce_request {
 struct ws_scrape_request {
   core::connection_ref connection;  // the scraper
   std::uint64_t pending_id = 0;     // the entry in its socket worker's pending_scrapes
+  // The scraper's: counts are those of the swarm its announces would join, as in an announce reply.
+  proto::address_family family = proto::address_family::ipv4;
   struct hash_at {
     std::uint8_t index = 0;
     proto::info_hash hash;
@@ -43,8 +45,9 @@ using ws_request = std::variant<ws_announce_request, ws_scrape_request, ws_disco
 
 // A reply answers the connection's own message (an announce response, a failure, a scrape
 // response) and is always queued; a relay (an offer or an answer from another peer) is dropped
-// when the connection's outbound queue is full (ws_session).
-enum class message_kind : std::uint8_t { reply, relay };
+// when the connection's outbound queue is full (ws_session), and counted as relayed only once
+// queued.
+enum class message_kind : std::uint8_t { reply, offer_relay, answer_relay };
 
 // One text message for one connection of the receiving socket worker.
 struct ws_outbound_message {
@@ -62,7 +65,15 @@ struct ws_scrape_part {
   std::vector<file_at> files;
 };
 
-using ws_response = std::variant<ws_outbound_message, ws_scrape_part>;
+// With request workers, the socket worker counts each connection's torrents against
+// max_torrents_per_connection (no shard sees the others). After an announce that leaves the
+// connection without a peer in the torrent (a stopped, a refusal), the shard says so.
+struct ws_torrent_released {
+  std::uint64_t connection_id = 0;
+  proto::info_hash hash;
+};
+
+using ws_response = std::variant<ws_outbound_message, ws_scrape_part, ws_torrent_released>;
 
 // Responses made while handling requests, one batch per socket worker.
 using ws_response_batches = std::vector<std::vector<ws_response>>;

@@ -88,8 +88,9 @@ typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() 
     // Once closing, only the client's close frame matters, and nothing more is queued.
     if (!close_queued_ && queue_at_bounds()) return frames_outcome::paused;
     const auto event = reader_.next();
-    // A whole frame is what counts as hearing from the client: bytes of a frame never finished
-    // do not keep a connection alive.
+    // A whole message or control frame is what counts as hearing from the client: bytes of a
+    // frame never finished, or the fragments of a message never finished, keep no connection
+    // alive.
     if (event.what != frame_kind::need_more) heard();
     switch (event.what) {
       case frame_kind::need_more:
@@ -128,14 +129,19 @@ typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() 
 }
 
 template <typename Stream>
-void ws_session<Stream>::send(std::string message, message_kind kind) {
-  if (detached_ || close_queued_) return;
-  if (kind == message_kind::relay) {
-    if (queue_at_bounds()) return worker_.counters().add(ws_counter::relays_to_full_queues);
+bool ws_session<Stream>::send(std::string message, message_kind kind) {
+  if (detached_ || close_queued_) return false;
+  if (kind != message_kind::reply) {
+    if (queue_at_bounds()) {
+      worker_.counters().add(ws_counter::relays_to_full_queues);
+      return false;
+    }
   } else if (queued_bytes_ >= reply_overshoot * worker_.session_limits().max_outbound_bytes) {
-    return drop_slow_reader();
+    drop_slow_reader();
+    return false;
   }
   queue_frame(websocket::opcode::text, std::move(message));
+  return !socket_closed_;
 }
 
 template <typename Stream>

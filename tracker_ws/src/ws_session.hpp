@@ -61,7 +61,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
 
   // The 101 response is written; `already_read` is what the client sent after its request.
   void run(std::string_view already_read);
-  void send(std::string message, message_kind kind) override;
+  bool send(std::string message, message_kind kind) override;
   void say_goodbye() override;
   void ping() override;
   void time_out() override;

@@ -75,6 +75,7 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
   session_limits_.handshake_timeout = std::chrono::seconds(config.limits.handshake_timeout_seconds);
   session_limits_.idle_timeout = std::chrono::seconds(config.limits.idle_timeout_seconds);
   session_limits_.max_torrents_per_connection = config.limits.max_torrents_per_connection;
+  session_limits_.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
   decode_limits_.max_message_bytes = config.limits.max_message_bytes;
   decode_limits_.max_offers = config.limits.max_offers;
   decode_limits_.max_sdp_bytes = config.limits.max_sdp_bytes;
@@ -193,12 +194,12 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   }
 
   // With one shard, the shard's own per-connection index enforces max_torrents_per_connection
-  // exactly; with several, none of them sees the others, so the socket worker counts.
+  // exactly; with several, none of them sees the others, so the socket worker counts (a stop
+  // gives the place back once its shard says so: ws_torrent_released).
   const bool count_here = !swarms_.inline_service;
-  if (count_here && message.event == wt::announce_event::stopped) {
-    session.leave_torrent(message.hash, message.peer);
-  } else if (count_here &&
-             !session.hold_torrent(message.hash, message.peer, session_limits_.max_torrents_per_connection)) {
+  if (count_here && message.event != wt::announce_event::stopped &&
+      !session.hold_torrent(message.hash, services_.clock.now_seconds(), session_limits_.max_torrents_per_connection,
+                            session_limits_.peer_timeout_seconds)) {
     counters_.add(ws_counter::refused_announces);
     counters_.add(ws_counter::too_many_torrents);
     const auto reason = core::failure_reason(core::webtorrent_announce_status::too_many_torrents_on_connection);
@@ -261,6 +262,7 @@ void ws_socket_worker::handle_scrape(ws_connection& session, const wt::scrape_me
     if (parts[shard].hashes.empty()) continue;
     parts[shard].connection = core::connection_ref{id_, session.connection_id()};
     parts[shard].pending_id = *pending_id;
+    parts[shard].family = session.family();
     route(shard, std::move(parts[shard]));
   }
 }
@@ -366,6 +368,11 @@ void ws_socket_worker::handle_response(ws_response& response) {
     send_to(message->connection_id, std::move(message->text), message->kind);
     return;
   }
+  if (const auto* released = std::get_if<ws_torrent_released>(&response)) {
+    const auto holder = sessions_.find(released->connection_id);
+    if (holder != sessions_.end()) holder->second->release_torrent(released->hash);
+    return;
+  }
   const auto& part = std::get<ws_scrape_part>(response);
   const scrape_table::entry* complete = nullptr;
   for (const auto& [index, file] : part.files) {
@@ -385,7 +392,9 @@ void ws_socket_worker::send_to(std::uint64_t connection_id, std::string text, me
     counters_.add(ws_counter::messages_to_closed);
     return;
   }
-  target->second->send(std::move(text), kind);
+  if (!target->second->send(std::move(text), kind)) return;
+  if (kind == message_kind::offer_relay) counters_.add(ws_counter::offers_relayed);
+  if (kind == message_kind::answer_relay) counters_.add(ws_counter::answers_relayed);
 }
 
 ws_counters& ws_socket_worker::tracker_totals(ws_counters& total) const {

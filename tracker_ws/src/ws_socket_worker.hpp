@@ -56,6 +56,7 @@ struct ws_session_limits {
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds idle_timeout{300};
   std::uint32_t max_torrents_per_connection = 256;
+  std::uint32_t peer_timeout_seconds = 240;  // a torrent not announced for this long is no longer held
 };
 
 // Shared by every socket worker: read-only, or synchronised inside.

@@ -14,6 +14,7 @@ ws_swarm_service::ws_swarm_service(const ws_swarm_settings& settings, core::siph
       random_(random_seed),
       announce_interval_seconds_(settings.announce_interval_seconds),
       cleaning_interval_seconds_(settings.cleaning_interval_seconds),
+      report_released_torrents_(settings.report_released_torrents),
       next_cleaning_(now + settings.cleaning_interval_seconds),
       counters_(counters) {}
 
@@ -37,12 +38,20 @@ void ws_swarm_service::announce(ws_announce_request& request, std::uint32_t now,
   const core::connection_ref announcer = request.input.connection;
   const proto::info_hash hash = request.input.hash;
   auto* replies = announcer.socket_worker < out.size() ? &out[announcer.socket_worker] : nullptr;
+  const bool stopped = request.input.event == core::peer_event::stopped;
 
   auto result = shard_.announce(std::move(request.input), now, random_);
+  // An accepted announce other than a stop leaves its peer in the swarm; otherwise ask the shard.
+  if (report_released_torrents_ && replies != nullptr && (stopped || !result.accepted()) &&
+      !shard_.holds(announcer, hash)) {
+    replies->push_back(ws_torrent_released{announcer.connection_id, hash});
+  }
   if (!result.accepted()) {
     counters_.add(ws_counter::refused_announces);
     if (result.status == core::webtorrent_announce_status::too_many_torrents_on_connection) {
       counters_.add(ws_counter::too_many_torrents);
+    } else if (result.status == core::webtorrent_announce_status::tracker_full) {
+      counters_.add(ws_counter::tracker_full);
     }
     if (replies != nullptr) {
       replies->push_back(ws_outbound_message{
@@ -62,16 +71,15 @@ void ws_swarm_service::announce(ws_announce_request& request, std::uint32_t now,
 
 void ws_swarm_service::relay(core::webtorrent_delivery& delivery, ws_response_batches& out) {
   if (delivery.target.socket_worker >= out.size()) return;
-  std::string text;
+  // Counted by the target's socket worker once queued (ws_socket_worker::send_to).
+  ws_outbound_message message{delivery.target.connection_id, {}, message_kind::offer_relay};
   if (delivery.kind == core::relay_kind::offer) {
-    counters_.add(ws_counter::offers_relayed);
-    text = wt::encode_offer_relay({delivery.hash, delivery.from, delivery.offer, std::move(delivery.payload)});
+    message.text = wt::encode_offer_relay({delivery.hash, delivery.from, delivery.offer, std::move(delivery.payload)});
   } else {
-    counters_.add(ws_counter::answers_relayed);
-    text = wt::encode_answer_relay({delivery.hash, delivery.from, delivery.offer, std::move(delivery.payload)});
+    message.kind = message_kind::answer_relay;
+    message.text = wt::encode_answer_relay({delivery.hash, delivery.from, delivery.offer, std::move(delivery.payload)});
   }
-  out[delivery.target.socket_worker].push_back(
-      ws_outbound_message{delivery.target.connection_id, std::move(text), message_kind::relay});
+  out[delivery.target.socket_worker].push_back(std::move(message));
 }
 
 void ws_swarm_service::scrape(const ws_scrape_request& request, ws_response_batches& out) {
@@ -80,7 +88,7 @@ void ws_swarm_service::scrape(const ws_scrape_request& request, ws_response_batc
   part.pending_id = request.pending_id;
   part.files.reserve(request.hashes.size());
   for (const auto& [index, hash] : request.hashes) {
-    const auto counts = shard_.scrape(hash);
+    const auto counts = shard_.scrape(hash, request.family);
     part.files.push_back({index, {hash, {counts.complete, counts.incomplete, counts.downloaded}}});
   }
   out[request.connection.socket_worker].push_back(std::move(part));

@@ -19,6 +19,9 @@ struct ws_swarm_settings {
   core::webtorrent_rules rules;
   std::uint32_t announce_interval_seconds = 120;  // told to clients in announce responses
   std::uint32_t cleaning_interval_seconds = 60;
+  // With request workers: tell the socket worker when an announce leaves its connection without a
+  // peer in the torrent (ws_torrent_released).
+  bool report_released_torrents = false;
 };
 
 class ws_swarm_service {
@@ -51,6 +54,7 @@ class ws_swarm_service {
   std::mt19937_64 random_;
   std::uint32_t announce_interval_seconds_;
   std::uint32_t cleaning_interval_seconds_;
+  bool report_released_torrents_;
   std::uint32_t next_cleaning_;
   ws_counters& counters_;
 };

@@ -32,8 +32,13 @@ std::string printable(const std::string& address, bool ipv6, std::uint16_t port)
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-ws_swarm_settings swarm_settings_of(const ws_tracker_config& config) {
+// The settings of shard `shard_index` of `shard_count`: the tracker-wide bounds are split over them
+// (the keyed hash spreads torrents evenly).
+ws_swarm_settings swarm_settings_of(const ws_tracker_config& config, std::uint64_t shard_count,
+                                    std::uint64_t shard_index) {
   ws_swarm_settings settings;
+  settings.rules.max_torrents = core::share_of_total(config.limits.max_torrents, shard_count, shard_index);
+  settings.rules.max_peers = core::share_of_total(config.limits.max_peers, shard_count, shard_index);
   settings.rules.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
   settings.rules.offer_lifetime_seconds = config.protocol.offer_lifetime_seconds;
   settings.rules.max_offers_relayed = config.protocol.max_offers_relayed;
@@ -42,6 +47,7 @@ ws_swarm_settings swarm_settings_of(const ws_tracker_config& config) {
   settings.rules.max_torrents_per_connection = config.limits.max_torrents_per_connection;
   settings.announce_interval_seconds = config.protocol.announce_interval_seconds;
   settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
+  settings.report_released_torrents = config.workers.request_workers > 0;
   return settings;
 }
 
@@ -135,13 +141,11 @@ int run(const ws_tracker_config& config) {
   const auto counters = runtime::make_each<ws_counters>(socket_worker_count + request_worker_count);
   const auto counter_pointers = runtime::pointers_to(counters);
 
-  const ws_swarm_settings swarm_settings = swarm_settings_of(config);
-
   std::vector<std::unique_ptr<ws_request_worker>> request_workers;
   for (std::size_t i = 0; i < request_worker_count; ++i) {
     request_workers.push_back(std::make_unique<ws_request_worker>(
         static_cast<std::uint16_t>(i), clock, *request_inboxes[i], runtime::pointers_to(response_inboxes),
-        swarm_settings, core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(),
+        swarm_settings_of(config, request_worker_count, i), core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(),
         *counters[socket_worker_count + i]));
   }
   std::vector<std::unique_ptr<ws_socket_worker>> socket_workers;
@@ -149,7 +153,7 @@ int run(const ws_tracker_config& config) {
     ws_swarm_access swarms;
     if (inline_swarms) {
       swarms.inline_service = std::make_unique<ws_swarm_service>(
-          swarm_settings, core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(), *counters[i]);
+          swarm_settings_of(config, 1, 0), core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(), *counters[i]);
     } else {
       swarms.request_inboxes = runtime::pointers_to(request_inboxes);
       swarms.responses = response_inboxes[i].get();

@@ -28,6 +28,8 @@ struct limits_config {
   std::uint32_t max_connections = 10000;          // open TCP connections in total
   std::uint32_t max_connections_per_ip = 64;      // open TCP connections from one address
   std::uint32_t max_torrents_per_connection = 256;
+  std::uint64_t max_torrents = 1'000'000;
+  std::uint64_t max_peers = 2'000'000;
   std::uint32_t max_outbound_messages = 4096;     // queued per connection; beyond: relays dropped,
   std::uint32_t max_outbound_bytes = 1 << 20;     // ... and the connection's own requests wait
   std::uint32_t write_timeout_seconds = 30;       // a write stuck this long: the reader is dropped

@@ -96,6 +96,15 @@ config::option_table<ws_tracker_config> make_table() {
       option::integer("limits", "max_torrents_per_connection", "torrents", 1, 100'000,
                       [](auto& c) -> auto& { return c.limits.max_torrents_per_connection; },
                       "Torrents one connection may announce; one WebSocket carries every torrent of a client."),
+      // Whatever many connections announce: about 2.3 KB a torrent with one peer, 110 bytes a further
+      // peer (measured, docs/configuration.md).
+      option::integer("limits", "max_torrents", "torrents", 1, 4294967295U,
+                      [](auto& c) -> auto& { return c.limits.max_torrents; },
+                      "Most torrents, both address families together; an announce that would add one more\n"
+                      "gets the failure \"tracker is full\"."),
+      option::integer("limits", "max_peers", "peers", 1, 4294967295U, [](auto& c) -> auto& { return c.limits.max_peers; },
+                      "Most peers, both address families together; an announce that would add one more gets\n"
+                      "the failure \"tracker is full\" (peers already in a swarm keep announcing)."),
       // The outbound queue of a connection is bounded twice, in messages and in bytes: at either
       // bound, offers and answers relayed to it are dropped (the offerer's client gives up on an
       // offer after 50 s anyway), and the connection's own messages are not read until its queue

@@ -107,6 +107,85 @@ TEST_CASE("a connection announcing more than max_torrents_per_connection torrent
   CHECK(expect_message<wt::announce_response>(client.receive()).complete == 2);
 }
 
+TEST_CASE("a refused announce takes no place of max_torrents_per_connection", "[announce]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_torrents_per_connection = 2\n"));
+  ws_test_client holder("127.0.0.1", tracker.port());
+  ws_test_client client("127.0.0.1", tracker.port());
+  const auto taken = make_id<proto::peer_id>(1);
+  const auto own = make_id<proto::peer_id>(2);
+  for (std::uint8_t round = 0; round < 3; ++round) {
+    // `holder` has peer `taken` in torrent T; `client` tries that peer id there (refused), joins T
+    // with its own, then stops `taken` (not its peer: nothing is removed).
+    const auto torrent = make_id<proto::info_hash>(round);
+    holder.send(announce(torrent, taken, 0));
+    expect_message<wt::announce_response>(holder.receive());
+    client.send(announce(torrent, taken, 0));
+    expect_message<wt::failure_reply>(client.receive());
+    client.send(announce(torrent, own, 0));
+    if (round < 2) {
+      expect_message<wt::announce_response>(client.receive());
+    } else {
+      // The third torrent is one too many, whatever was refused or stopped before.
+      CHECK(expect_message<wt::failure_reply>(client.receive()).hash == torrent);
+    }
+    client.send(announce(torrent, taken, 0, wt::announce_event::stopped));
+    client.receive();
+    holder.send(announce(torrent, taken, 0, wt::announce_event::stopped));
+    expect_message<wt::announce_response>(holder.receive());
+  }
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("peers":2,)"));
+}
+
+TEST_CASE("a torrent whose peer expired no longer counts against max_torrents_per_connection", "[announce]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("max_torrents_per_connection = 2\n",
+                                    "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n"
+                                    "[cleaning]\ninterval_seconds = 1\n"));
+  ws_test_client client("127.0.0.1", tracker.port());
+  const auto peer = make_id<proto::peer_id>(1);
+  for (std::uint8_t i = 0; i < 2; ++i) {
+    client.send(announce(make_id<proto::info_hash>(i), peer, 0));
+    expect_message<wt::announce_response>(client.receive());
+  }
+  // Silent on both until the cleaning has dropped both peers; the connection stays open.
+  REQUIRE(stats_show("127.0.0.1", tracker.port(), R"("peers":0,)", std::chrono::seconds(8)));
+  client.send(announce(make_id<proto::info_hash>(2), peer, 0));
+  CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
+}
+
+TEST_CASE("beyond max_torrents or max_peers a new torrent or peer gets \"tracker is full\"", "[announce]") {
+  const std::string limit = GENERATE(std::string("max_torrents = 10\n"), std::string("max_peers = 10\n"));
+  INFO(limit);
+  tracker_process tracker(tracker_ws_path(), ws_config(limit));
+  ws_test_client client("127.0.0.1", tracker.port());
+  const auto peer = make_id<proto::peer_id>(1);
+  std::vector<proto::info_hash> accepted;
+  std::uint32_t refused = 0;
+  // 50 torrents of one peer each. With request workers each shard has its share of the limit;
+  // the keyed hash gives each of two shards far more than 5 of the 50, so both fill.
+  for (std::uint8_t i = 0; i < 50; ++i) {
+    const auto hash = make_id<proto::info_hash>(i);
+    client.send(announce(hash, peer, 0));
+    const auto reply = wt::decode_tracker_message(*client.receive());
+    REQUIRE(std::holds_alternative<wt::tracker_message>(reply));
+    const auto& message = std::get<wt::tracker_message>(reply);
+    if (std::holds_alternative<wt::announce_response>(message)) {
+      accepted.push_back(hash);
+    } else {
+      REQUIRE(std::holds_alternative<wt::failure_reply>(message));
+      CHECK(std::get<wt::failure_reply>(message).reason == "tracker is full");
+      ++refused;
+    }
+  }
+  CHECK(accepted.size() == 10);
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("tracker_full":)" + std::to_string(refused) + "}"));
+  // The peers already in keep announcing.
+  for (const auto& hash : accepted) {
+    client.send(announce(hash, peer, 0));
+    CHECK(expect_message<wt::announce_response>(client.receive()).complete == 1);
+  }
+}
+
 TEST_CASE("offers past max_offers, longer than max_sdp_bytes or malformed are skipped and counted", "[announce]") {
   tracker_process tracker(tracker_ws_path(), ws_config("max_offers = 2\nmax_sdp_bytes = 300\n"));
   const auto hash = make_id<proto::info_hash>(5);

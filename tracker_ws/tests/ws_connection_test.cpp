@@ -107,6 +107,8 @@ TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, th
       {"a GET with a body", "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 413 "},
       {"a header over 8 KiB", "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n",
        "HTTP/1.1 431 "},
+      {"a request line over 8 KiB", "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+       "HTTP/1.1 414 "},
   };
   for (const auto& [what, request, status_line] : cases) {
     INFO(what);
@@ -117,6 +119,28 @@ TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, th
   }
   // The tracker still serves.
   CHECK(http_get("127.0.0.1", tracker.port(), "/health").status == 200);
+}
+
+TEST_CASE("a WebSocket upgrade that is not one gets 400 saying what an upgrade needs", "[http]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  const std::string key_and_version = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+  const std::string upgrade_headers = "Connection: Upgrade\r\nUpgrade: websocket\r\n" + key_and_version;
+  const std::pair<const char*, std::string> cases[] = {
+      {"HTTP/1.0", "GET /announce HTTP/1.0\r\nHost: x\r\n" + upgrade_headers + "\r\n"},
+      {"POST", "POST /announce HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n" + upgrade_headers + "\r\n"},
+      {"no Upgrade header (a proxy took it)", "GET /announce HTTP/1.1\r\nHost: x\r\n" + key_and_version + "\r\n"},
+  };
+  for (const auto& [what, request] : cases) {
+    INFO(what);
+    const std::string response = raw_http_exchange(tracker.port(), request);
+    INFO("response: " << response);
+    CHECK(response.rfind("HTTP/1.", 0) == 0);
+    CHECK(response.find(" 400 ") != std::string::npos);
+    CHECK(response.find("Upgrade: websocket\n") != std::string::npos);
+  }
+  // A plain request elsewhere is still 404.
+  CHECK(raw_http_exchange(tracker.port(), "GET /announce HTTP/1.1\r\nHost: x\r\n\r\n").find(" 404 ") !=
+        std::string::npos);
 }
 
 TEST_CASE("HEAD, a query string, and other methods on /health and /stats", "[http]") {
@@ -306,6 +330,13 @@ TEST_CASE("with a chroot, SIGUSR1 reloads the access list from the file read at 
   CHECK(tracker.stop() == 0);
 }
 
+TEST_CASE("SIGHUP with nothing to reload says so", "[lifecycle]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  tracker.send_signal(SIGHUP);
+  CHECK(tracker.wait_for_log("reload signal: no access list to reload", std::chrono::seconds(5)));
+  CHECK(tracker.stop() == 0);
+}
+
 TEST_CASE("SIGUSR1 reloads the access list", "[lifecycle]") {
   const auto first = make_id<proto::info_hash>(1);
   const auto second = make_id<proto::info_hash>(2);
@@ -416,6 +447,8 @@ TEST_CASE("a burst of relays to a reader that keeps up: each one delivered or co
   // The default bounds (4096 messages, 1 MiB) hold what one turn of the tracker's loop queues for a
   // connection, with request workers too (a drain of the response channel, up to 4096 relays).
   if (bound.empty()) CHECK(dropped == 0);
+  // Relayed counts what was queued to the target, not what was dropped.
+  CHECK(stats_counter(tracker.port(), "offers") == delivered);
   CHECK(stats_counter(tracker.port(), "slow_readers") == 0);
   // Both still connected.
   target.send(announce(hash, make_id<proto::peer_id>(51), 100));

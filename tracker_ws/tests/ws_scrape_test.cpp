@@ -47,6 +47,30 @@ TEST_CASE("scrape one and many info hashes", "[scrape]") {
   }
 }
 
+TEST_CASE("IPv4 and IPv6 peers are separate swarms, and a scrape counts the scraper's", "[scrape][announce]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  REQUIRE(tracker.has_ipv4());
+  REQUIRE(tracker.has_ipv6());
+  const auto hash = make_id<proto::info_hash>(30);
+  ws_test_client over_ipv4("127.0.0.1", tracker.port());
+  over_ipv4.send(announce(hash, make_id<proto::peer_id>(1), 10));
+  CHECK(expect_message<wt::announce_response>(over_ipv4.receive()).incomplete == 1);
+  ws_test_client over_ipv6("::1", tracker.port());
+  over_ipv6.send(announce(hash, make_id<proto::peer_id>(2), 0));
+  const auto reply = expect_message<wt::announce_response>(over_ipv6.receive());
+  CHECK(reply.complete == 1);
+  CHECK(reply.incomplete == 0);
+
+  over_ipv4.send(scrape({hash}));
+  auto from_ipv4 = expect_message<wt::scrape_response>(over_ipv4.receive());
+  REQUIRE(from_ipv4.files.size() == 1);
+  CHECK(from_ipv4.files[0].stats == wt::scrape_stats{0, 1, 0});
+  over_ipv6.send(scrape({hash}));
+  auto from_ipv6 = expect_message<wt::scrape_response>(over_ipv6.receive());
+  REQUIRE(from_ipv6.files.size() == 1);
+  CHECK(from_ipv6.files[0].stats == wt::scrape_stats{1, 0, 0});
+}
+
 TEST_CASE("a full scrape is refused with action scrape", "[scrape]") {
   tracker_process tracker(tracker_ws_path(), ws_config());
   ws_test_client client("127.0.0.1", tracker.port());

@@ -32,6 +32,8 @@ std::string_view failure_reason(webtorrent_announce_status status) {
       return "too many torrents on one connection";
     case webtorrent_announce_status::torrent_full:
       return "torrent is full";
+    case webtorrent_announce_status::tracker_full:
+      return "tracker is full";
   }
   return "refused";
 }
@@ -122,6 +124,12 @@ webtorrent_announce_result webtorrent_shard::announce(webtorrent_announce input,
         torrent_it != torrents_.end() ? torrent_it->second.peers.size() - (takeover ? 1 : 0) : 0;
     if (peers_after_takeover >= rules_.max_peers_per_torrent) {
       result.status = webtorrent_announce_status::torrent_full;
+      return result;
+    }
+    // A takeover replaces a peer: it adds none.
+    if ((torrent_it == torrents_.end() && torrents_.size() >= rules_.max_torrents) ||
+        (!takeover && seeders_ + leechers_ >= rules_.max_peers)) {
+      result.status = webtorrent_announce_status::tracker_full;
       return result;
     }
   }
@@ -406,6 +414,15 @@ void webtorrent_shard::remove_connection_entry(const connection_ref& connection,
     }
   }
   if (entries.empty()) connections_.erase(connection_it);
+}
+
+bool webtorrent_shard::holds(const connection_ref& connection, const proto::info_hash& hash) const {
+  const auto connection_it = connections_.find(connection);
+  if (connection_it == connections_.end()) return false;
+  for (const connection_entry& entry : connection_it->second) {
+    if (entry.hash == hash) return true;
+  }
+  return false;
 }
 
 webtorrent_scrape_counts webtorrent_shard::scrape(const proto::info_hash& hash,

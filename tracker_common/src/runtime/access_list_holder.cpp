@@ -82,6 +82,9 @@ void reload_access_list(access_list_holder& holder) {
     log_error("access list reload failed, keeping the previous list: ", *error);
   } else if (holder.enabled()) {
     log_info("access list reloaded: ", std::get<std::size_t>(reloaded), " info hashes");
+  } else {
+    // Said all the same, so that an operator sees the signal arrived.
+    log_info("reload signal: no access list to reload (access_list.mode is off)");
   }
 }
 

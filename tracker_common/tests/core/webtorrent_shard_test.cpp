@@ -722,6 +722,11 @@ struct model {
     t.peers.erase(peer);
     return offers;
   }
+  std::size_t peer_count() const {
+    std::size_t peers = 0;
+    for (const auto& [hash, t] : torrents) peers += t.peers.size();
+    return peers;
+  }
   std::size_t torrents_held(std::uint64_t connection) const {
     std::size_t held = 0;
     for (const auto& [hash, t] : torrents) {
@@ -760,6 +765,8 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   rules.max_pending_offers_per_peer = 4;  // both bounds are reached: 3 offers per announce
   rules.max_torrents_per_connection = 2;
   rules.max_peers_per_torrent = 5;
+  rules.max_torrents = 2;  // of the 3 torrents used
+  rules.max_peers = 8;
 
   webtorrent_shard shard(rules, siphash_key{seed, ~seed});
   std::mt19937_64 shard_random(seed);
@@ -779,6 +786,7 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   std::uint64_t deliveries_seen = 0;
   std::uint64_t answers_delivered = 0;
   std::uint64_t refusals = 0;
+  std::uint64_t tracker_full_refusals = 0;
 
   for (int step = 0; step < 6000; ++step) {
     now += pick(4) == 0 ? pick(8) : 0;
@@ -940,6 +948,10 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
             refusal = webtorrent_announce_status::too_many_torrents_on_connection;
           } else if (t != nullptr && t->peers.size() - (existing != nullptr ? 1 : 0) >= rules.max_peers_per_torrent) {
             refusal = webtorrent_announce_status::torrent_full;
+          } else if ((t == nullptr && m.torrents.size() >= rules.max_torrents) ||
+                     (existing == nullptr && m.peer_count() >= rules.max_peers)) {
+            refusal = webtorrent_announce_status::tracker_full;
+            ++tracker_full_refusals;
           }
         }
         if (refusal) {
@@ -1084,4 +1096,5 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   CHECK(deliveries_seen > 500);
   CHECK(answers_delivered > 50);
   CHECK(refusals > 50);
+  CHECK(tracker_full_refusals > 10);
 }

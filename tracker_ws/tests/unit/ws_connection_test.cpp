@@ -12,7 +12,10 @@ namespace {
 
 class recording_connection final : public ws_connection {
  public:
-  void send(std::string message, message_kind) override { sent.push_back(std::move(message)); }
+  bool send(std::string message, message_kind) override {
+    sent.push_back(std::move(message));
+    return true;
+  }
   void say_goodbye() override {}
   void ping() override {}
   void time_out() override {}
@@ -28,19 +31,29 @@ Id id_of(std::uint8_t seed) {
   return id;
 }
 
-TEST_CASE("a connection holds at most `limit` torrents; only its own stopped frees one", "[connection]") {
+TEST_CASE("a connection holds at most `limit` torrents until released or silent for the expiry", "[connection]") {
   recording_connection connection;
-  const auto peer = id_of<proto::peer_id>(1);
-  CHECK(connection.hold_torrent(id_of<proto::info_hash>(1), peer, 2));
-  CHECK(connection.hold_torrent(id_of<proto::info_hash>(2), peer, 2));
-  CHECK(connection.hold_torrent(id_of<proto::info_hash>(1), peer, 2));  // held already
-  CHECK(connection.hold_torrent(id_of<proto::info_hash>(1), id_of<proto::peer_id>(7), 2));  // same torrent
-  CHECK_FALSE(connection.hold_torrent(id_of<proto::info_hash>(3), peer, 2));
+  const auto torrent = [](std::uint8_t seed) { return id_of<proto::info_hash>(seed); };
+  constexpr std::uint32_t limit = 2;
+  constexpr std::uint32_t expiry = 100;
+  CHECK(connection.hold_torrent(torrent(1), 1000, limit, expiry));
+  CHECK(connection.hold_torrent(torrent(2), 1010, limit, expiry));
+  CHECK(connection.hold_torrent(torrent(1), 1050, limit, expiry));  // held already: announced again
+  CHECK_FALSE(connection.hold_torrent(torrent(3), 1050, limit, expiry));
 
-  connection.leave_torrent(id_of<proto::info_hash>(1), id_of<proto::peer_id>(7));  // not the peer it holds
-  CHECK_FALSE(connection.hold_torrent(id_of<proto::info_hash>(3), peer, 2));
-  connection.leave_torrent(id_of<proto::info_hash>(1), peer);
-  CHECK(connection.hold_torrent(id_of<proto::info_hash>(3), peer, 2));
+  SECTION("the shard says the connection holds no peer in a torrent any more") {
+    connection.release_torrent(torrent(9));  // not held: nothing changes
+    CHECK_FALSE(connection.hold_torrent(torrent(3), 1050, limit, expiry));
+    connection.release_torrent(torrent(2));
+    CHECK(connection.hold_torrent(torrent(3), 1050, limit, expiry));
+    CHECK_FALSE(connection.hold_torrent(torrent(4), 1050, limit, expiry));
+  }
+  SECTION("a torrent not announced for the expiry is given back, one announced since is not") {
+    CHECK_FALSE(connection.hold_torrent(torrent(3), 1109, limit, expiry));  // torrent 2: 99 s
+    CHECK(connection.hold_torrent(torrent(3), 1110, limit, expiry));        // torrent 2: 100 s
+    CHECK_FALSE(connection.hold_torrent(torrent(4), 1149, limit, expiry));  // torrent 1 announced at 1050
+    CHECK(connection.hold_torrent(torrent(4), 1150, limit, expiry));
+  }
 }
 
 TEST_CASE("a connection remembers the shards it announced to", "[connection]") {

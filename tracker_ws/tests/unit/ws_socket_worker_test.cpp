@@ -18,7 +18,10 @@ namespace wt = proto::webtorrent;
 class recording_connection final : public ws_connection {
  public:
   void attach_to(ws_socket_worker& worker) { connection_id_ = worker.attach(*this); }
-  void send(std::string message, message_kind) override { sent.push_back(std::move(message)); }
+  bool send(std::string message, message_kind) override {
+    sent.push_back(std::move(message));
+    return true;
+  }
   void say_goodbye() override {}
   void ping() override {}
   void time_out() override {}

@@ -73,6 +73,10 @@ struct webtorrent_rules {
   std::uint32_t max_torrents_per_connection = 256;
   // Peers of one torrent, both families together.
   std::uint32_t max_peers_per_torrent = 20'000;
+  // Torrents and peers in this shard (its share of the tracker's limits): a new one beyond is
+  // refused ("tracker is full"); peers already in a swarm keep announcing.
+  std::uint64_t max_torrents = 1'000'000;
+  std::uint64_t max_peers = 2'000'000;
 };
 
 // An offer as the announce carried it; the payload (the offer's JSON object) is opaque here and
@@ -107,6 +111,7 @@ enum class webtorrent_announce_status : std::uint8_t {
   another_peer_id_on_connection,    // this connection already holds another peer id in the torrent
   too_many_torrents_on_connection,  // max_torrents_per_connection
   torrent_full,                     // max_peers_per_torrent
+  tracker_full,                     // max_torrents or max_peers
 };
 
 // The failure reason to send for a refusal ("" for accepted).
@@ -169,11 +174,15 @@ class webtorrent_shard {
   // then the answer and the offers are relayed. The input's payloads move into the deliveries.
   webtorrent_announce_result announce(webtorrent_announce input, std::uint32_t now, std::mt19937_64& random);
 
-  // Counts of one torrent, all zeros when unknown; a scrape never creates state. `family` nullopt
-  // sums both families: the WebTorrent scrape carries none, and its counts describe the torrent.
-  // `downloaded` is the torrent's, whatever the family.
+  // Counts of one torrent, all zeros when unknown; a scrape never creates state. tracker_ws passes
+  // the scraper's family, so a scrape agrees with the announce replies the same client gets (the
+  // swarm it can meet); nullopt sums both families. `downloaded` is the torrent's, whatever the
+  // family.
   webtorrent_scrape_counts scrape(const proto::info_hash& hash,
                                   std::optional<proto::address_family> family = std::nullopt) const;
+
+  // Whether `connection` holds a peer of `hash` here (what max_torrents_per_connection counts).
+  bool holds(const connection_ref& connection, const proto::info_hash& hash) const;
 
   // A connection closed: removes its peers in every torrent and their pending offers, at once.
   webtorrent_removal disconnect(const connection_ref& connection);
