@@ -98,11 +98,13 @@ int run(const udp_tracker_config& config) {
   }
   const std::uint16_t port = std::get<std::uint16_t>(port_or_error);
 
+  // Resolved before the drop, while the path and the chroot directory name what they named at start-up.
+  const std::string access_list_reload_path = runtime::path_after_chroot(config.access_list.path, config.privileges);
   if (auto error = runtime::drop_privileges(config.privileges)) {
     std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
     return 1;
   }
-  access_list->reload_from(runtime::path_after_chroot(config.access_list.path, config.privileges));
+  access_list->reload_from(access_list_reload_path);
 
   const std::size_t socket_worker_count = config.workers.socket_workers;
   const std::size_t request_worker_count = config.workers.request_workers;
