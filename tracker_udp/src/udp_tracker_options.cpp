@@ -177,15 +177,18 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
   }
   // A receive batch turns into at most receive_batch * max_scrape_hashes requests for one request
   // worker: a smaller channel would drop part of a full batch even when the workers keep up.
+  // With request_workers = 0 there are no channels, and nothing to size.
+  const bool has_channels = config.workers.request_workers > 0;
   const std::uint64_t largest_batch = std::uint64_t{config.protocol.receive_batch} * config.protocol.max_scrape_hashes;
-  if (config.channels.request_queue_capacity < largest_batch) {
+  if (has_channels && config.channels.request_queue_capacity < largest_batch) {
     return "channels.request_queue_capacity (" + std::to_string(config.channels.request_queue_capacity) +
            ") must be at least protocol.receive_batch * protocol.max_scrape_hashes (" + std::to_string(largest_batch) +
-           ")";
+           ") when workers.request_workers > 0";
   }
-  if (config.channels.response_queue_capacity < config.protocol.receive_batch) {
+  if (has_channels && config.channels.response_queue_capacity < config.protocol.receive_batch) {
     return "channels.response_queue_capacity (" + std::to_string(config.channels.response_queue_capacity) +
-           ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
+           ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) +
+           ") when workers.request_workers > 0";
   }
   // Every scrape of a receive batch may be waiting for its parts at once.
   if (config.protocol.max_pending_scrapes < config.protocol.receive_batch) {

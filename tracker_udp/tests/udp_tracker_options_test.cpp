@@ -292,11 +292,17 @@ TEST_CASE("cross-field rules name the keys involved", "[config]") {
   CHECK(error_of("[privileges]\nchroot_path = \"/var/empty\"\n").find("privileges.chroot_path") != std::string::npos);
   CHECK(error_of("[privileges]\ndrop = true\nchroot_path = \"var/empty\"\n") ==
         "config error: test.toml: privileges.chroot_path: \"var/empty\" is not an absolute path");
-  CHECK(error_of("[protocol]\nreceive_batch = 128\n[channels]\nrequest_queue_capacity = 64\n") ==
+  CHECK(error_of("[protocol]\nreceive_batch = 128\n[channels]\nrequest_queue_capacity = 64\n[workers]\n"
+                 "request_workers = 1\n") ==
         "config error: test.toml: channels.request_queue_capacity (64) must be at least protocol.receive_batch * "
-        "protocol.max_scrape_hashes (9472)");
-  CHECK(error_of("[protocol]\nreceive_batch = 128\nmax_scrape_hashes = 10\n[channels]\nresponse_queue_capacity = 64\n")
-            .find("channels.response_queue_capacity") != std::string::npos);
+        "protocol.max_scrape_hashes (9472) when workers.request_workers > 0");
+  CHECK(error_of("[protocol]\nreceive_batch = 128\nmax_scrape_hashes = 10\n[channels]\nresponse_queue_capacity = 64\n"
+                 "[workers]\nrequest_workers = 1\n") ==
+        "config error: test.toml: channels.response_queue_capacity (64) must be at least protocol.receive_batch (128) "
+        "when workers.request_workers > 0");
+  // In the default layout (request_workers = 0) no channel exists: their capacities size nothing.
+  require_loads("[protocol]\nreceive_batch = 1024\nmax_pending_scrapes = 1024\n");
+  require_loads("[protocol]\nreceive_batch = 128\n[channels]\nrequest_queue_capacity = 64\nresponse_queue_capacity = 64\n");
   // All channels together are bounded: 256 x 256 workers at the default capacities is 2^30 messages.
   CHECK(error_of("[workers]\nsocket_workers = 256\nrequest_workers = 256\n")
             .find("workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
@@ -316,6 +322,13 @@ TEST_CASE("cross-field rules name the keys involved", "[config]") {
   CHECK(error_of("[network]\nipv6_address = \"127.0.0.1\"\n") ==
         "config error: test.toml: network.ipv6_address: \"127.0.0.1\" is not an IPv6 address");
   require_loads("[network]\nipv4_address = \"\"\nipv6_address = \"::1\"\n");
+  // An IPv4-mapped address is IPv6 text for an IPv4 address: the IPV6_V6ONLY socket cannot bind it.
+  CHECK(error_of("[network]\nipv6_address = \"::ffff:127.0.0.1\"\n") ==
+        "config error: test.toml: network.ipv6_address: \"::ffff:127.0.0.1\" is an IPv4-mapped address, which the "
+        "IPv6-only socket cannot bind (use network.ipv4_address)");
+  CHECK(error_of("[network]\nipv6_address = \"0:0:0:0:0:FFFF:7f00:1\"\n").find("IPv4-mapped") != std::string::npos);
+  require_loads("[network]\nipv6_address = \"::7f00:1\"\n");  // IPv4-compatible (deprecated) is not mapped
+  require_loads("[network]\nipv6_address = \"64:ff9b::7f00:1\"\n");
 }
 
 TEST_CASE("a TOML syntax error is one line with file and line", "[config]") {
