@@ -173,5 +173,31 @@ TEST_CASE("a full tracker refuses new peers with an error and keeps serving the 
   v6.announce_ok(v6.make_announce(torrent, 7103));
 }
 
+
+TEST_CASE("split over request workers, the tracker-wide bounds hold exactly", "[udp][swarm]") {
+  // 10 over 3 shards is 4 + 3 + 3. Each shard's part used to be rounded up to 4, so that 12 could
+  // get in; with 200 hashes every shard fills to its part, whatever the keyed hash does.
+  const bool bound_torrents = GENERATE(true, false);
+  const unsigned request_workers = GENERATE(3U, 0U);
+  INFO((bound_torrents ? "max_torrents" : "max_peers") << " = 10, request_workers = " << request_workers);
+  tracker_config config;
+  config.set("workers", "request_workers", request_workers);
+  config.set("swarm", bound_torrents ? "max_torrents" : "max_peers", 10);
+  const auto tracker = start_tracker(config);
+  udp_test_client client(client_address(proto::address_family::ipv4, 50), tracker->port());
+  client.connect();
+  unsigned accepted = 0;
+  for (std::uint32_t t = 0; t < 200; ++t) {  // one peer in each of 200 torrents
+    const auto response = client.announce(client.make_announce(make_info_hash(800 + t), 7200));
+    if (std::holds_alternative<proto::udp::announce_response>(response)) {
+      ++accepted;
+    } else {
+      REQUIRE(std::holds_alternative<proto::udp::error_response>(response));
+      CHECK(std::get<proto::udp::error_response>(response).message == "tracker is full");
+    }
+  }
+  CHECK(accepted == 10);
+}
+
 }  // namespace
 }  // namespace riptide::test

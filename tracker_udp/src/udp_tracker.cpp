@@ -98,11 +98,13 @@ int run(const udp_tracker_config& config) {
   }
   const std::uint16_t port = std::get<std::uint16_t>(port_or_error);
 
+  // Resolved before the drop, while the path and the chroot directory name what they named at start-up.
+  const std::string access_list_reload_path = runtime::path_after_chroot(config.access_list.path, config.privileges);
   if (auto error = runtime::drop_privileges(config.privileges)) {
     std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
     return 1;
   }
-  access_list->reload_from(runtime::path_after_chroot(config.access_list.path, config.privileges));
+  access_list->reload_from(access_list_reload_path);
 
   const std::size_t socket_worker_count = config.workers.socket_workers;
   const std::size_t request_worker_count = config.workers.request_workers;
@@ -132,15 +134,21 @@ int run(const udp_tracker_config& config) {
   shard_settings.rules.max_peers_ipv4 = config.swarm.max_peers_ipv4;
   shard_settings.rules.max_peers_ipv6 = config.swarm.max_peers_ipv6;
   shard_settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
-  // The tracker-wide bounds, split evenly over the shards (the keyed hash spreads torrents evenly).
+  // Shard `index`'s part of the tracker-wide bounds, split over the shards (the keyed hash spreads
+  // torrents evenly). The parts add up to the configured totals exactly: rounding each part up
+  // would let, say, 3 shards hold 102 torrents under max_torrents = 100.
   const std::uint64_t shard_count = inline_shard ? 1 : request_worker_count;
-  shard_settings.rules.max_torrents = (std::uint64_t{config.swarm.max_torrents} + shard_count - 1) / shard_count;
-  shard_settings.rules.max_peers = (std::uint64_t{config.swarm.max_peers} + shard_count - 1) / shard_count;
+  const auto settings_of_shard = [&](std::size_t index) {
+    runtime::shard_settings own = shard_settings;
+    own.rules.max_torrents = core::share_of_total(config.swarm.max_torrents, shard_count, index);
+    own.rules.max_peers = core::share_of_total(config.swarm.max_peers, shard_count, index);
+    return own;
+  };
   using request_worker = runtime::request_worker<runtime::shard_service>;
   std::vector<std::unique_ptr<request_worker>> request_workers;
   for (std::size_t i = 0; i < request_worker_count; ++i) {
     request_workers.push_back(std::make_unique<request_worker>(
-        static_cast<std::uint16_t>(i), clock, *request_inboxes[i], response_inbox_pointers, shard_settings,
+        static_cast<std::uint16_t>(i), clock, *request_inboxes[i], response_inbox_pointers, settings_of_shard(i),
         core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(),
         *counters[socket_worker_count + i]));
   }
@@ -155,7 +163,7 @@ int run(const udp_tracker_config& config) {
   for (std::size_t i = 0; i < socket_worker_count; ++i) {
     std::unique_ptr<runtime::shard_service> local_shard;
     if (inline_shard) {
-      local_shard = std::make_unique<runtime::shard_service>(shard_settings, core::random_siphash_key(),
+      local_shard = std::make_unique<runtime::shard_service>(settings_of_shard(0), core::random_siphash_key(),
                                                              core::random_siphash_key().k0, clock.now_seconds(),
                                                              *counters[i]);
     }

@@ -22,14 +22,20 @@ constexpr std::uint64_t max_socket_buffer_bytes = std::uint64_t{1} << 30;
 constexpr std::uint64_t max_workers = 256;
 
 // Channels are bounded so that overload drops requests instead of eating memory. There is one per
-// (socket worker, request worker) pair each way; 2^20 slots of a ~100-byte message is about 100 MiB
-// per channel, far beyond any useful backlog. Below 64 a channel holds hardly one receive batch.
+// (socket worker, request worker) pair each way. A channel's memory is all taken at start-up, not
+// as it fills: moodycamel's queue preallocates blocks for twice its capacity (one producer plus
+// one spare), and they are resident at once. Measured (RSS of an idle tracker,
+// /tmp/review/udp/t24_channel_prealloc.sh): about 197 bytes per request slot (a 96-byte
+// shard_request) and 165 per response slot (an 80-byte shard_response), so a 2^20-slot channel
+// is about 190 MiB, far beyond any useful backlog. Below 64 a channel holds hardly one receive batch.
 constexpr std::uint64_t min_queue_capacity = 64;
 constexpr std::uint64_t max_queue_capacity = std::uint64_t{1} << 20;
 
-// All channels together may hold at most this many messages (about 6 GiB at ~100 bytes each):
+// All channels together may hold at most this many messages:
 // socket_workers x request_workers x (request + response capacity) grows fast with the workers.
-constexpr std::uint64_t max_channel_slots = std::uint64_t{1} << 26;
+// 2^23 slots is at most about 1.5 GiB at the measured ~197 bytes a slot (4 x 4 workers with
+// 2^18-slot channels each way measured 1.4 GiB), all of it taken at start-up.
+constexpr std::uint64_t max_channel_slots = std::uint64_t{1} << 23;
 
 constexpr std::uint64_t one_day_seconds = 86400;
 
@@ -40,8 +46,10 @@ config::option_table<udp_tracker_config> make_table() {
       {"workers", "Threads. Socket workers receive, parse and send; request workers own the torrents,\n"
                   "each a shard chosen by a keyed hash of the info hash."},
       {"swarm", "Announce rules."},
-      {"channels", "Bounded queues between socket and request workers; when one is full the request\n"
-                   "is dropped and counted, never queued without limit."},
+      {"channels", "Bounded queues between socket and request workers (with request_workers > 0); when one\n"
+                   "is full the request is dropped and counted, never queued without limit. Their memory is\n"
+                   "taken at start-up: socket_workers * request_workers * (request_queue_capacity +\n"
+                   "response_queue_capacity) is at most 8388608 (2^23) slots, about 1.5 GiB."},
       {"cleaning", "Removal of expired peers and empty torrents, by each request worker in its own shard."},
       {"statistics", "Periodic summary of the counters in the log."},
       {"access_list", "Which info hashes are served."},
@@ -140,11 +148,12 @@ config::option_table<udp_tracker_config> make_table() {
                       [](auto& c) -> auto& { return c.channels.request_queue_capacity; },
                       "Requests waiting in each socket worker -> request worker channel; at least\n"
                       "protocol.receive_batch * protocol.max_scrape_hashes, so that a full batch of the\n"
-                      "largest scrapes fits an empty channel."),
+                      "largest scrapes fits an empty channel. Memory for every slot (about 200 bytes) is\n"
+                      "taken at start-up."),
       option::integer("channels", "response_queue_capacity", "responses", min_queue_capacity, max_queue_capacity,
                       [](auto& c) -> auto& { return c.channels.response_queue_capacity; },
                       "Responses waiting in each request worker -> socket worker channel; at least\n"
-                      "protocol.receive_batch."),
+                      "protocol.receive_batch. Memory for every slot (about 170 bytes) is taken at start-up."),
 
       // [cleaning]
       // At least every hour, so that expired peers do not linger (and get handed out) for long.
@@ -166,7 +175,7 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
   if (auto problem = config::validate_worker_layout(
           {config.workers.socket_workers, config.workers.request_workers, config.channels.request_queue_capacity,
            config.channels.response_queue_capacity},
-          "torrents", max_channel_slots, "6 GiB")) {
+          "torrents", max_channel_slots, "1.5 GiB, taken at start-up")) {
     return problem;
   }
   // A peer that announces on time must never expire between two announces.
@@ -177,15 +186,18 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
   }
   // A receive batch turns into at most receive_batch * max_scrape_hashes requests for one request
   // worker: a smaller channel would drop part of a full batch even when the workers keep up.
+  // With request_workers = 0 there are no channels, and nothing to size.
+  const bool has_channels = config.workers.request_workers > 0;
   const std::uint64_t largest_batch = std::uint64_t{config.protocol.receive_batch} * config.protocol.max_scrape_hashes;
-  if (config.channels.request_queue_capacity < largest_batch) {
+  if (has_channels && config.channels.request_queue_capacity < largest_batch) {
     return "channels.request_queue_capacity (" + std::to_string(config.channels.request_queue_capacity) +
            ") must be at least protocol.receive_batch * protocol.max_scrape_hashes (" + std::to_string(largest_batch) +
-           ")";
+           ") when workers.request_workers > 0";
   }
-  if (config.channels.response_queue_capacity < config.protocol.receive_batch) {
+  if (has_channels && config.channels.response_queue_capacity < config.protocol.receive_batch) {
     return "channels.response_queue_capacity (" + std::to_string(config.channels.response_queue_capacity) +
-           ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) + ")";
+           ") must be at least protocol.receive_batch (" + std::to_string(config.protocol.receive_batch) +
+           ") when workers.request_workers > 0";
   }
   // Every scrape of a receive batch may be waiting for its parts at once.
   if (config.protocol.max_pending_scrapes < config.protocol.receive_batch) {

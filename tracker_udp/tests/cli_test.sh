@@ -34,6 +34,13 @@ case "$mode" in
     printf '[network]\nport = = 1\n' >"$work/syntax.toml"
     expect_one_line "syntax error" "config error: $work/syntax.toml:2: invalid TOML:" -c "$work/syntax.toml"
 
+    # 6000 nested arrays in 12 KB: the TOML parser's recursion used to overflow the stack (SIGSEGV).
+    printf 'x = %s%s\n' "$(head -c 6000 /dev/zero | tr '\0' '[')" "$(head -c 6000 /dev/zero | tr '\0' ']')" \
+      >"$work/deep.toml"
+    expect_one_line "deep nesting" \
+      "config error: $work/deep.toml:1: invalid TOML: tables, arrays or dotted keys nested more than 100 deep" \
+      -c "$work/deep.toml"
+
     # -P checks as strictly as a run.
     expect_one_line "-P of a bad file" "network.port" -c "$work/range.toml" -P
 

@@ -292,16 +292,33 @@ TEST_CASE("cross-field rules name the keys involved", "[config]") {
   CHECK(error_of("[privileges]\nchroot_path = \"/var/empty\"\n").find("privileges.chroot_path") != std::string::npos);
   CHECK(error_of("[privileges]\ndrop = true\nchroot_path = \"var/empty\"\n") ==
         "config error: test.toml: privileges.chroot_path: \"var/empty\" is not an absolute path");
-  CHECK(error_of("[protocol]\nreceive_batch = 128\n[channels]\nrequest_queue_capacity = 64\n") ==
+  CHECK(error_of("[protocol]\nreceive_batch = 128\n[channels]\nrequest_queue_capacity = 64\n[workers]\n"
+                 "request_workers = 1\n") ==
         "config error: test.toml: channels.request_queue_capacity (64) must be at least protocol.receive_batch * "
-        "protocol.max_scrape_hashes (9472)");
-  CHECK(error_of("[protocol]\nreceive_batch = 128\nmax_scrape_hashes = 10\n[channels]\nresponse_queue_capacity = 64\n")
-            .find("channels.response_queue_capacity") != std::string::npos);
+        "protocol.max_scrape_hashes (9472) when workers.request_workers > 0");
+  CHECK(error_of("[protocol]\nreceive_batch = 128\nmax_scrape_hashes = 10\n[channels]\nresponse_queue_capacity = 64\n"
+                 "[workers]\nrequest_workers = 1\n") ==
+        "config error: test.toml: channels.response_queue_capacity (64) must be at least protocol.receive_batch (128) "
+        "when workers.request_workers > 0");
+  // In the default layout (request_workers = 0) no channel exists: their capacities size nothing.
+  require_loads("[protocol]\nreceive_batch = 1024\nmax_pending_scrapes = 1024\n");
+  require_loads("[protocol]\nreceive_batch = 128\n[channels]\nrequest_queue_capacity = 64\nresponse_queue_capacity = 64\n");
   // All channels together are bounded: 256 x 256 workers at the default capacities is 2^30 messages.
   CHECK(error_of("[workers]\nsocket_workers = 256\nrequest_workers = 256\n")
             .find("workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
                   "channels.response_queue_capacity) is 1073741824 messages") != std::string::npos);
   require_loads("[workers]\nsocket_workers = 16\nrequest_workers = 16\n");
+  // The total is 2^23 slots (about 1.5 GiB, all taken at start-up): 8 x 8 x (2^16 + 2^16) fits exactly.
+  require_loads("[workers]\nsocket_workers = 8\nrequest_workers = 8\n"
+                "[channels]\nrequest_queue_capacity = 65536\nresponse_queue_capacity = 65536\n");
+  CHECK(error_of("[workers]\nsocket_workers = 8\nrequest_workers = 8\n"
+                 "[channels]\nrequest_queue_capacity = 65536\nresponse_queue_capacity = 65537\n") ==
+        "config error: test.toml: workers.socket_workers * workers.request_workers * (channels.request_queue_capacity + "
+        "channels.response_queue_capacity) is 8388672 messages, more than 8388608 (about 1.5 GiB, taken at start-up): "
+        "lower the capacities or the workers");
+  // 32 x 32 at the default capacities (2^24 slots) measured 2.9 GiB resident before any traffic.
+  CHECK(error_of("[workers]\nsocket_workers = 32\nrequest_workers = 32\n").find("16777216 messages") !=
+        std::string::npos);
   CHECK(error_of("[protocol]\nmax_pending_scrapes = 63\n") ==
         "config error: test.toml: protocol.max_pending_scrapes (63) must be at least protocol.receive_batch (64)");
   CHECK(error_of("[workers]\nsocket_workers = 2\nrequest_workers = 0\n") ==
@@ -316,6 +333,13 @@ TEST_CASE("cross-field rules name the keys involved", "[config]") {
   CHECK(error_of("[network]\nipv6_address = \"127.0.0.1\"\n") ==
         "config error: test.toml: network.ipv6_address: \"127.0.0.1\" is not an IPv6 address");
   require_loads("[network]\nipv4_address = \"\"\nipv6_address = \"::1\"\n");
+  // An IPv4-mapped address is IPv6 text for an IPv4 address: the IPV6_V6ONLY socket cannot bind it.
+  CHECK(error_of("[network]\nipv6_address = \"::ffff:127.0.0.1\"\n") ==
+        "config error: test.toml: network.ipv6_address: \"::ffff:127.0.0.1\" is an IPv4-mapped address, which the "
+        "IPv6-only socket cannot bind (use network.ipv4_address)");
+  CHECK(error_of("[network]\nipv6_address = \"0:0:0:0:0:FFFF:7f00:1\"\n").find("IPv4-mapped") != std::string::npos);
+  require_loads("[network]\nipv6_address = \"::7f00:1\"\n");  // IPv4-compatible (deprecated) is not mapped
+  require_loads("[network]\nipv6_address = \"64:ff9b::7f00:1\"\n");
 }
 
 TEST_CASE("a TOML syntax error is one line with file and line", "[config]") {
@@ -636,4 +660,85 @@ TEST_CASE("text that is not UTF-8 is refused before the TOML parser sees it", "[
   CHECK(error_of("[privileges]\nuser = \"\xed\xa0\x80\"\n").find("not valid UTF-8") != std::string::npos);  // surrogate
   // Well-formed UTF-8 is fine, in comments and in strings.
   require_loads("# r\xc3\xa9" "glages \xe2\x9c\x93 \xf0\x9f\x9a\x80\n[privileges]\nuser = \"n\xc3\xb6" "body\"\n");
+}
+
+namespace {
+
+std::string repeated(std::string_view piece, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += piece;
+  return out;
+}
+
+// `[[...]]`: `depth` arrays, one in the other.
+std::string nested_arrays(std::size_t depth) { return repeated("[", depth) + repeated("]", depth); }
+
+}  // namespace
+
+TEST_CASE("tables, arrays and dotted keys nested too deep are refused before the TOML parser sees them", "[config]") {
+  // toml11 recurses once per level: these made the loader die with SIGSEGV (a stack overflow) from
+  // about 6000 levels, in a file far below the size limit.
+  const std::string too_deep_message = "invalid TOML: tables, arrays or dotted keys nested more than 100 deep";
+  CHECK(error_of("x = " + nested_arrays(6000) + "\n") == "config error: test.toml:1: " + too_deep_message);
+  CHECK(error_of("[network]\nport = " + repeated("{a=", 10000) + "1" + repeated("}", 10000) + "\n") ==
+        "config error: test.toml:2: " + too_deep_message);
+  // Mixed, spread over lines: the line is the one where the limit is crossed.
+  CHECK(error_of("[network]\nport = [\n" + repeated("{a=[\n", 50) + "1" + repeated("]}", 50) + "]\n") ==
+        "config error: test.toml:52: " + too_deep_message);
+  // 100 levels are left to the parser and the option rules; 101 are not.
+  CHECK(error_of("[network]\nport = " + nested_arrays(100) + "\n") ==
+        "config error: test.toml:2: network.port: expected an integer from 0 to 65535, got an array");
+  CHECK(error_of("[network]\nport = " + nested_arrays(101) + "\n") == "config error: test.toml:2: " + too_deep_message);
+  // Dotted keys nest tables too: 20000 parts crashed toml11 the same way, as a key or a header.
+  CHECK(error_of("a" + repeated(".a", 20000) + " = 1\n") == "config error: test.toml:1: " + too_deep_message);
+  CHECK(error_of("[network]\n[a" + repeated(".a", 20000) + "]\n") == "config error: test.toml:2: " + too_deep_message);
+  CHECK(error_of("[[a" + repeated(".\"a\"", 200) + "]]\n") == "config error: test.toml:1: " + too_deep_message);
+  // A header's dots count for the keys under it, and a key's for its value; inline tables add up.
+  CHECK(error_of("[a" + repeated(".a", 50) + "]\nb" + repeated(".b", 51) + " = 1\n") ==
+        "config error: test.toml:2: " + too_deep_message);
+  CHECK(error_of("b" + repeated(".b", 50) + " = " + nested_arrays(60) + "\n") ==
+        "config error: test.toml:1: " + too_deep_message);
+  CHECK(error_of("x = " + repeated("{a.a.a = ", 40) + "1" + repeated("}", 40) + "\n") ==
+        "config error: test.toml:1: " + too_deep_message);
+  // but not past their line, their table or their inline table.
+  CHECK(error_of("[a" + repeated(".a", 60) + "]\n[b]\nb" + repeated(".b", 60) + " = 1\n").find("unknown section") !=
+        std::string::npos);
+  CHECK(error_of("a" + repeated(".a", 60) + " = 1\nb" + repeated(".b", 60) + " = 1\n").find("unknown section") !=
+        std::string::npos);
+  CHECK(error_of("x = [" + repeated("{a" + repeated(".a", 60) + " = 1}, ", 10) + "]\n").find("unknown key") !=
+        std::string::npos);
+  // Dots in values are no keys: 300 floats and times in one array.
+  CHECK(error_of("[network]\nport = [" + repeated("1.5, 07:32:00.25, ", 300) + "]\n").find("got an array") !=
+        std::string::npos);
+  // Brackets closed on the way do not add up: 60 levels twice is 60 deep.
+  CHECK(error_of("[network]\nport = [" + nested_arrays(60) + ", " + nested_arrays(60) + "]\n").find("got an array") !=
+        std::string::npos);
+}
+
+TEST_CASE("brackets and dots inside strings and comments are not nesting", "[config]") {
+  const std::string deep = repeated("[{", 3000);
+  // Every kind of TOML string, each with an escape or quote that a naive scan would take as its end.
+  require_loads("[access_list]\npath = \"a\\\"" + deep + "\"\n");                     // basic, \" inside
+  require_loads("[access_list]\npath = 'a\\" + deep + "'\n");                          // literal: \ is no escape
+  require_loads("[access_list]\npath = \"\"\"\n\\\"\"\"" + deep + "\n\"\"\"\n");      // multi-line basic, \"""
+  require_loads("[access_list]\npath = \"\"\"a\\\n" + deep + "\"\"\"\n");             // line-ending backslash
+  require_loads("[access_list]\npath = '''\n\"\"\"'' " + deep + "\n'''\n");           // multi-line literal
+  require_loads("[access_list]\npath = \"\"\"" + deep + "\"\"\"\"\"\n");              // ends with 2 quotes of content
+  require_loads("# " + deep + "\n[access_list] # " + deep + "\npath = \"x\" # " + deep + "\n");
+  require_loads("[access_list]\n\"path\" = \"" + deep + "\"\n");                      // a quoted key
+  // Dots inside quoted keys, in a header and before '=', are part of one key.
+  CHECK(error_of("[\"" + repeated("a.", 3000) + "\"]\n").find("unknown section") != std::string::npos);
+  CHECK(error_of("[network]\n'" + repeated("a.", 3000) + "' = 1\n").find("unknown key") != std::string::npos);
+  // And a string does not hide nesting after it on the same line: the scan knows where each kind
+  // ends (an escaped backslash, a quote of the other kind, quotes of content after a closing """).
+  const std::string too_deep =
+      "config error: test.toml:2: invalid TOML: tables, arrays or dotted keys nested more than 100 deep";
+  const auto after = [&](std::string_view string) {
+    return "[access_list]\nx = [" + std::string(string) + ", " + nested_arrays(200) + "]\n";
+  };
+  CHECK(error_of(after(R"("it's \\")")) == too_deep);
+  CHECK(error_of(after(R"('it"s \')")) == too_deep);
+  CHECK(error_of(after(R"("""a"""")")) == too_deep);
+  CHECK(error_of(after(R"('''a''''')")) == too_deep);
+  CHECK(error_of(after(R"("", '')")) == too_deep);
 }

@@ -184,15 +184,17 @@ int run(const ws_tracker_config& config) {
   const std::vector<runtime::listening_address>& bound = std::get<listening_on>(listening).addresses;
   const bool secure = config.tls.enabled;
 
+  // Files reloaded on SIGUSR1, as reachable from inside the chroot (if any); resolved before the
+  // drop, while their paths and the chroot directory name what they named at start-up.
+  const std::string access_list_reload_path = runtime::path_after_chroot(config.access_list.path, config.privileges);
+  tls_config reloaded_tls = config.tls;
+  reloaded_tls.certificate_chain_path = runtime::path_after_chroot(config.tls.certificate_chain_path, config.privileges);
+  reloaded_tls.private_key_path = runtime::path_after_chroot(config.tls.private_key_path, config.privileges);
   if (auto error = runtime::drop_privileges(config.privileges)) {
     std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
     return 1;
   }
-  // Files reloaded on SIGUSR1, as reachable from inside the chroot (if any).
-  access_list->reload_from(runtime::path_after_chroot(config.access_list.path, config.privileges));
-  tls_config reloaded_tls = config.tls;
-  reloaded_tls.certificate_chain_path = runtime::path_after_chroot(config.tls.certificate_chain_path, config.privileges);
-  reloaded_tls.private_key_path = runtime::path_after_chroot(config.tls.private_key_path, config.privileges);
+  access_list->reload_from(access_list_reload_path);
 
   runtime::serve_until_stopped(
       request_workers, socket_workers,

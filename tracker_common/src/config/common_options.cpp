@@ -1,6 +1,7 @@
 #include "tracker/config/common_options.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 namespace riptide::config {
 namespace {
@@ -10,9 +11,10 @@ bool is_ipv4_address(const std::string& text) {
   return inet_pton(AF_INET, text.c_str(), &address) == 1;
 }
 
-bool is_ipv6_address(const std::string& text) {
+std::optional<in6_addr> ipv6_address_of(const std::string& text) {
   in6_addr address{};
-  return inet_pton(AF_INET6, text.c_str(), &address) == 1;
+  if (inet_pton(AF_INET6, text.c_str(), &address) != 1) return std::nullopt;
+  return address;
 }
 
 }  // namespace
@@ -21,8 +23,15 @@ std::optional<std::string> validate_listen_addresses(const std::string& ipv4_add
   if (!ipv4_address.empty() && !is_ipv4_address(ipv4_address)) {
     return "network.ipv4_address: \"" + ipv4_address + "\" is not an IPv4 address";
   }
-  if (!ipv6_address.empty() && !is_ipv6_address(ipv6_address)) {
-    return "network.ipv6_address: \"" + ipv6_address + "\" is not an IPv6 address";
+  if (!ipv6_address.empty()) {
+    const auto address = ipv6_address_of(ipv6_address);
+    if (!address) return "network.ipv6_address: \"" + ipv6_address + "\" is not an IPv6 address";
+    // ::ffff:a.b.c.d names an IPv4 address, which an IPV6_V6ONLY socket (both trackers' IPv6
+    // socket is one, so that each family has its own) can never bind: the run would fail with EINVAL.
+    if (IN6_IS_ADDR_V4MAPPED(&*address)) {
+      return "network.ipv6_address: \"" + ipv6_address +
+             "\" is an IPv4-mapped address, which the IPv6-only socket cannot bind (use network.ipv4_address)";
+    }
   }
   if (ipv4_address.empty() && ipv6_address.empty()) {
     return "network.ipv4_address and network.ipv6_address are both empty: no socket to serve on";

@@ -17,6 +17,7 @@
 
 #include <toml.hpp>
 
+#include "toml_nesting.hpp"
 #include "tracker/proto/utf8.hpp"
 
 namespace riptide::config {
@@ -400,6 +401,13 @@ std::optional<config_error> parse_toml(std::string_view text, std::string_view s
   if (const auto bad = proto::first_invalid_utf8(text)) {
     const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n');
     return make_error(std::string(source_name) + ":" + std::to_string(line), "not valid UTF-8 (TOML files are UTF-8)");
+  }
+  // toml11 recurses once per level of nested tables and arrays, without limit: refused here before
+  // it can overflow the stack (toml_nesting.hpp).
+  if (const auto line = line_nested_deeper_than(text, max_toml_nesting)) {
+    return make_error(std::string(source_name) + ":" + std::to_string(*line),
+                      "invalid TOML: tables, arrays or dotted keys nested more than " +
+                          std::to_string(max_toml_nesting) + " deep");
   }
   toml::value root;
   try {

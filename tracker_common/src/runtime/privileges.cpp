@@ -6,13 +6,29 @@
 
 #include <cerrno>
 #include <cstring>
-#include <string_view>
+#include <filesystem>
+#include <system_error>
 #include <vector>
 
 namespace riptide::runtime {
 namespace {
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// `path` as the file system names it now: made absolute against the current directory, then ".",
+// "..", repeated '/' and symbolic links resolved as far as the path exists (weakly_canonical), with
+// no trailing '/'. Should resolution fail (a directory that cannot be searched), the path is only
+// normalised as text.
+std::string resolved_path(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) return path;
+  std::filesystem::path canonical = std::filesystem::weakly_canonical(absolute, error);
+  if (error) canonical = absolute.lexically_normal();
+  std::string text = canonical.string();
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  return text;
+}
 
 }  // namespace
 
@@ -41,13 +57,14 @@ std::optional<std::string> drop_privileges(const config::privileges_config& conf
 }
 
 std::string path_after_chroot(const std::string& path, const config::privileges_config& config) {
-  if (!config.drop || config.chroot_path.empty()) return path;
-  std::string_view jail = config.chroot_path;
-  while (jail.size() > 1 && jail.back() == '/') jail.remove_suffix(1);
-  if (jail == "/") return path;
-  const std::string_view named = path;
-  if (named.size() > jail.size() + 1 && named.substr(0, jail.size()) == jail && named[jail.size()] == '/') {
-    return std::string(named.substr(jail.size()));
+  if (!config.drop || config.chroot_path.empty() || path.empty()) return path;
+  const std::string jail = resolved_path(config.chroot_path);
+  const std::string named = resolved_path(path);
+  // chroot("/") changes nothing but the current directory ("/" after the drop): every file lies
+  // inside, and a relative path must be made absolute.
+  if (jail == "/") return named;
+  if (named.size() > jail.size() + 1 && named.starts_with(jail) && named[jail.size()] == '/') {
+    return named.substr(jail.size());
   }
   return path;
 }

@@ -54,8 +54,9 @@ std::vector<option<Config>> shared_tracker_options() {
   };
 }
 
-// network.ipv4_address and network.ipv6_address: each empty or a literal of its family, not both
-// empty. Nullopt when fine, else one line naming the keys.
+// network.ipv4_address and network.ipv6_address: each empty or a literal of its family (for IPv6,
+// not an IPv4-mapped ::ffff:a.b.c.d, which an IPV6_V6ONLY socket cannot bind), not both empty.
+// Nullopt when fine, else one line naming the keys.
 std::optional<std::string> validate_listen_addresses(const std::string& ipv4_address, const std::string& ipv6_address);
 
 // The rules between [access_list] and [privileges] keys.

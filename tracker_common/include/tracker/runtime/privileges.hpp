@@ -16,7 +16,10 @@ std::optional<std::string> drop_privileges(const config::privileges_config& conf
 
 // Where a file named `path` at start-up is found after drop_privileges: `path` itself without a
 // chroot; its part below the chroot directory when it lies inside it (the file read at start-up
-// is the one reloaded); otherwise `path` unchanged, now taken inside the chroot.
+// is the one reloaded); otherwise `path` unchanged, now taken inside the chroot (from its "/").
+// Call it before drop_privileges: both `path` and the chroot directory are resolved against the
+// current directory and the file system as they are then (relative paths, "..", "//" and symbolic
+// links), which a comparison of the text alone would get wrong.
 std::string path_after_chroot(const std::string& path, const config::privileges_config& config);
 
 }  // namespace riptide::runtime
