@@ -24,8 +24,8 @@ constexpr std::uint64_t max_workers = 256;
 // Channels are bounded so that overload drops requests instead of eating memory. There is one per
 // (socket worker, request worker) pair each way. A channel's memory is all taken at start-up, not
 // as it fills: moodycamel's queue preallocates blocks for twice its capacity (one producer plus
-// one spare), and they are resident at once. Measured (RSS of an idle tracker,
-// /tmp/review/udp/t24_channel_prealloc.sh): about 197 bytes per request slot (a 96-byte
+// one spare), and they are resident at once. Measured (RSS of an idle tracker at `ready`, one
+// socket and one request worker, both capacities at 2^20): about 197 bytes per request slot (a 96-byte
 // shard_request) and 165 per response slot (an 80-byte shard_response), so a 2^20-slot channel
 // is about 190 MiB, far beyond any useful backlog. Below 64 a channel holds hardly one receive batch.
 constexpr std::uint64_t min_queue_capacity = 64;

@@ -32,6 +32,15 @@ case "$mode" in
     expect_one_line "channels beyond their memory bound" "channels.request_queue_capacity + channels.response_queue_capacity" \
       -c "$work/channels.toml"
 
+    # The bound itself: 4 x 4 workers with 2^18 slots each way are 2^23 slots in all.
+    printf '[workers]\nsocket_workers = 4\nrequest_workers = 4\n[channels]\nrequest_queue_capacity = 262144\nresponse_queue_capacity = 262144\n' \
+      >"$work/channels_at_bound.toml"
+    "$program" -c "$work/channels_at_bound.toml" -P >/dev/null || fail "2^23 channel slots refused"
+    echo "ok: 2^23 channel slots load"
+    printf '[workers]\nsocket_workers = 4\nrequest_workers = 4\n[channels]\nrequest_queue_capacity = 262144\nresponse_queue_capacity = 262145\n' \
+      >"$work/channels_past_bound.toml"
+    expect_one_line "channels one slot per pair past the bound" "1.5 GiB" -c "$work/channels_past_bound.toml"
+
     printf '[protocol]\nannounce_interval_seconds = 600\n' >"$work/cross.toml"
     expect_one_line "cross-field rule" "protocol.peer_timeout_seconds" -c "$work/cross.toml"
 
