@@ -84,26 +84,36 @@ class ws_connection {
   std::uint64_t shards_used() const { return shards_used_; }
 
   // limits.max_torrents_per_connection with request workers, over every shard: the torrents this
-  // connection announced to, each with the time (tracker clock, seconds) it last did. False when
-  // `hash` is new and `limit` are held already. A place is given back when the shard says the
-  // connection holds no peer there any more (a stop, a refusal: release_torrent), or once the
-  // torrent has not been announced for `expiry_seconds`, when the shard's cleaning drops the peer.
-  bool hold_torrent(const proto::info_hash& hash, std::uint32_t now, std::size_t limit,
-                    std::uint32_t expiry_seconds) {
+  // connection announced to, each with the time (tracker clock, seconds) and the sequence number
+  // of its last announce. Every announce routed gets the next sequence number (announce_routed);
+  // a torrent's place is taken by hold_torrent, false when `hash` is new and `limit` are held
+  // already. It is given back when the shard says the connection holds no peer there any more (a
+  // stop, a refusal: release_torrent with that announce's number, ignored if the torrent was
+  // announced again since), or once it has not been announced for `expiry_seconds`, when the
+  // shard's cleaning drops the peer.
+  std::uint32_t announce_routed(const proto::info_hash& hash, std::uint32_t now) {
+    ++announce_sequence_;
     for (auto& held : torrents_) {
       if (held.hash != hash) continue;
       held.announced_at = now;
-      return true;
+      held.sequence = announce_sequence_;
+    }
+    return announce_sequence_;
+  }
+  bool hold_torrent(const proto::info_hash& hash, std::uint32_t now, std::size_t limit,
+                    std::uint32_t expiry_seconds) {
+    for (const auto& held : torrents_) {
+      if (held.hash == hash) return true;
     }
     if (torrents_.size() >= limit) {
       std::erase_if(torrents_, [&](const held_torrent& held) { return now - held.announced_at >= expiry_seconds; });
       if (torrents_.size() >= limit) return false;
     }
-    torrents_.push_back({hash, now});
+    torrents_.push_back({hash, now, 0});
     return true;
   }
-  void release_torrent(const proto::info_hash& hash) {
-    std::erase_if(torrents_, [&](const held_torrent& held) { return held.hash == hash; });
+  void release_torrent(const proto::info_hash& hash, std::uint32_t sequence) {
+    std::erase_if(torrents_, [&](const held_torrent& held) { return held.hash == hash && held.sequence == sequence; });
   }
 
  protected:
@@ -117,7 +127,9 @@ class ws_connection {
   struct held_torrent {
     proto::info_hash hash;
     std::uint32_t announced_at = 0;
+    std::uint32_t sequence = 0;  // of its last announce routed
   };
+  std::uint32_t announce_sequence_ = 0;
   std::vector<held_torrent> torrents_;
   std::chrono::steady_clock::time_point silent_since_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point pinged_at_;

@@ -21,6 +21,7 @@ namespace riptide::ws {
 struct ws_announce_request {
   core::webtorrent_announce input;  // input.connection: the announcer
   bool reply = true;                // false for an answer message, which the reference tracker does not answer
+  std::uint32_t sequence = 0;       // the announcer's count of announces routed: see ws_torrent_released
 };
 
 // The hashes of one scrape that live in one shard; `index` is the hash's place in the reply.
@@ -67,10 +68,12 @@ struct ws_scrape_part {
 
 // With request workers, the socket worker counts each connection's torrents against
 // max_torrents_per_connection (no shard sees the others). After an announce that leaves the
-// connection without a peer in the torrent (a stopped, a refusal), the shard says so.
+// connection without a peer in the torrent (a stopped, a refusal), the shard says so, with that
+// announce's sequence number: a later announce of the torrent, routed meanwhile, makes it stale.
 struct ws_torrent_released {
   std::uint64_t connection_id = 0;
   proto::info_hash hash;
+  std::uint32_t sequence = 0;
 };
 
 using ws_response = std::variant<ws_outbound_message, ws_scrape_part, ws_torrent_released>;

@@ -197,8 +197,9 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   // exactly; with several, none of them sees the others, so the socket worker counts (a stop
   // gives the place back once its shard says so: ws_torrent_released).
   const bool count_here = !swarms_.inline_service;
+  const std::uint32_t now = services_.clock.now_seconds();
   if (count_here && message.event != wt::announce_event::stopped &&
-      !session.hold_torrent(message.hash, services_.clock.now_seconds(), session_limits_.max_torrents_per_connection,
+      !session.hold_torrent(message.hash, now, session_limits_.max_torrents_per_connection,
                             session_limits_.peer_timeout_seconds)) {
     counters_.add(ws_counter::refused_announces);
     counters_.add(ws_counter::too_many_torrents);
@@ -213,6 +214,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
 
   ws_announce_request request;
   request.reply = !is_answer;  // the reference tracker sends no response to an answer
+  if (count_here) request.sequence = session.announce_routed(message.hash, now);
   core::webtorrent_announce& input = request.input;
   input.hash = message.hash;
   input.peer = message.peer;
@@ -370,7 +372,7 @@ void ws_socket_worker::handle_response(ws_response& response) {
   }
   if (const auto* released = std::get_if<ws_torrent_released>(&response)) {
     const auto holder = sessions_.find(released->connection_id);
-    if (holder != sessions_.end()) holder->second->release_torrent(released->hash);
+    if (holder != sessions_.end()) holder->second->release_torrent(released->hash, released->sequence);
     return;
   }
   const auto& part = std::get<ws_scrape_part>(response);

@@ -39,12 +39,13 @@ void ws_swarm_service::announce(ws_announce_request& request, std::uint32_t now,
   const proto::info_hash hash = request.input.hash;
   auto* replies = announcer.socket_worker < out.size() ? &out[announcer.socket_worker] : nullptr;
   const bool stopped = request.input.event == core::peer_event::stopped;
+  const std::uint32_t sequence = request.sequence;
 
   auto result = shard_.announce(std::move(request.input), now, random_);
   // An accepted announce other than a stop leaves its peer in the swarm; otherwise ask the shard.
   if (report_released_torrents_ && replies != nullptr && (stopped || !result.accepted()) &&
       !shard_.holds(announcer, hash)) {
-    replies->push_back(ws_torrent_released{announcer.connection_id, hash});
+    replies->push_back(ws_torrent_released{announcer.connection_id, hash, sequence});
   }
   if (!result.accepted()) {
     counters_.add(ws_counter::refused_announces);

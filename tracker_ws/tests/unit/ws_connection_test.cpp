@@ -2,6 +2,7 @@
 // keep-alive and write-progress state.
 
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,23 +37,41 @@ TEST_CASE("a connection holds at most `limit` torrents until released or silent 
   const auto torrent = [](std::uint8_t seed) { return id_of<proto::info_hash>(seed); };
   constexpr std::uint32_t limit = 2;
   constexpr std::uint32_t expiry = 100;
-  CHECK(connection.hold_torrent(torrent(1), 1000, limit, expiry));
-  CHECK(connection.hold_torrent(torrent(2), 1010, limit, expiry));
-  CHECK(connection.hold_torrent(torrent(1), 1050, limit, expiry));  // held already: announced again
-  CHECK_FALSE(connection.hold_torrent(torrent(3), 1050, limit, expiry));
+  // What the socket worker does with an announce: take a place, then route it with a number.
+  const auto announce = [&](std::uint8_t seed, std::uint32_t now) -> std::optional<std::uint32_t> {
+    if (!connection.hold_torrent(torrent(seed), now, limit, expiry)) return std::nullopt;
+    return connection.announce_routed(torrent(seed), now);
+  };
+  const auto first = announce(1, 1000);
+  const auto second = announce(2, 1010);
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(announce(1, 1050));  // held already: announced again
+  CHECK_FALSE(announce(3, 1050));
 
   SECTION("the shard says the connection holds no peer in a torrent any more") {
-    connection.release_torrent(torrent(9));  // not held: nothing changes
-    CHECK_FALSE(connection.hold_torrent(torrent(3), 1050, limit, expiry));
-    connection.release_torrent(torrent(2));
-    CHECK(connection.hold_torrent(torrent(3), 1050, limit, expiry));
-    CHECK_FALSE(connection.hold_torrent(torrent(4), 1050, limit, expiry));
+    connection.release_torrent(torrent(9), *second);  // not held: nothing changes
+    CHECK_FALSE(announce(3, 1050));
+    connection.release_torrent(torrent(2), *second);
+    CHECK(announce(3, 1050));
+    CHECK_FALSE(announce(4, 1050));
+  }
+  SECTION("a release for an announce followed by another of the same torrent is stale") {
+    connection.release_torrent(torrent(1), *first);  // torrent 1 was announced again since
+    CHECK_FALSE(announce(3, 1050));
+    const auto stop = connection.announce_routed(torrent(2), 1060);  // a stop: no place taken
+    const auto again = announce(2, 1060);                              // and at once a new start
+    REQUIRE(again);
+    connection.release_torrent(torrent(2), stop);  // the stop's: stale, the start holds it
+    CHECK_FALSE(announce(3, 1060));
+    connection.release_torrent(torrent(2), *again);  // had the start been refused
+    CHECK(announce(3, 1060));
   }
   SECTION("a torrent not announced for the expiry is given back, one announced since is not") {
-    CHECK_FALSE(connection.hold_torrent(torrent(3), 1109, limit, expiry));  // torrent 2: 99 s
-    CHECK(connection.hold_torrent(torrent(3), 1110, limit, expiry));        // torrent 2: 100 s
-    CHECK_FALSE(connection.hold_torrent(torrent(4), 1149, limit, expiry));  // torrent 1 announced at 1050
-    CHECK(connection.hold_torrent(torrent(4), 1150, limit, expiry));
+    CHECK_FALSE(announce(3, 1109));  // torrent 2: 99 s
+    CHECK(announce(3, 1110));        // torrent 2: 100 s
+    CHECK_FALSE(announce(4, 1149));  // torrent 1 announced at 1050
+    CHECK(announce(4, 1150));
   }
 }
 

@@ -136,6 +136,7 @@ TEST_CASE("with request workers, an announce that leaves its connection no peer 
     for (const auto& response : batch) {
       if (const auto* released = std::get_if<ws_torrent_released>(&response)) {
         CHECK(released->hash == id_of<proto::info_hash>(1));
+        CHECK(released->sequence == 70 + released->connection_id);  // the announce's, echoed
         connections.push_back(released->connection_id);
       }
     }
@@ -146,6 +147,7 @@ TEST_CASE("with request workers, an announce that leaves its connection no peer 
   CHECK(released_in(f.out[0]).empty());  // accepted: the peer stays
 
   auto thief = f.announce(1, 2, 5, 0);  // refused: connection 2 holds nothing there
+  std::get<ws_announce_request>(thief).sequence = 72;
   service.handle(thief, 1, f.out);
   CHECK(released_in(f.out[1]) == std::vector<std::uint64_t>{2});
   f.out[1].clear();
@@ -156,12 +158,14 @@ TEST_CASE("with request workers, an announce that leaves its connection no peer 
 
   auto forged_stop = f.announce(1, 2, 5, 0);  // a stop of another connection's peer removes nothing
   std::get<ws_announce_request>(forged_stop).input.event = core::peer_event::stopped;
+  std::get<ws_announce_request>(forged_stop).sequence = 72;
   service.handle(forged_stop, 1, f.out);
   CHECK(released_in(f.out[1]) == std::vector<std::uint64_t>{2});
   f.out[0].clear();
 
   auto stop = f.announce(0, 1, 5, 0);
   std::get<ws_announce_request>(stop).input.event = core::peer_event::stopped;
+  std::get<ws_announce_request>(stop).sequence = 71;
   service.handle(stop, 1, f.out);
   CHECK(released_in(f.out[0]) == std::vector<std::uint64_t>{1});
 }
