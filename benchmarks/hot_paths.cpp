@@ -4,6 +4,8 @@
 //     default), decoding an answer, encoding a relayed offer
 //   - a shard: announces of a fixed population (re-announces: lookup + selection), new peers
 //   - peer selection alone, on a swarm of 1000
+//   - a WebTorrent shard: announces with 5 offers in swarms of 2, 10 and 100 peers (100,000 peers
+//     in all), and heap bytes per torrent of torrents with 1 and 5 peers
 //   - memory: heap bytes per peer of the swarm data after the population is in (mallinfo2)
 //   - the machine: a system call, and a recv that finds nothing on a loopback TCP socket (what a
 //     tracker's kernel time is not made of, docs/benchmarks.md)
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "tracker/core/torrent_shard.hpp"
+#include "tracker/core/webtorrent_shard.hpp"
 #include "tracker/proto/udp_codec.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
 #include "ws_load_messages.hpp"
@@ -218,6 +221,61 @@ int main(int argc, char** argv) {
     peers_out.clear();
     sink += big.announce(input, 11, peers_out).leechers;
   });
+
+  // --- a WebTorrent shard: swarms of one size, 100,000 peers in all, one connection per peer ---
+  const auto webtorrent_id = [](auto id, std::uint32_t n, std::uint8_t tag) {
+    id.bytes.fill(tag);
+    std::memcpy(id.bytes.data(), &n, sizeof n);
+    return id;
+  };
+  const auto offer_payload = wt::json_text::parse_object(R"({"type":"offer","sdp":"v=0"})").value();
+  for (const std::uint32_t swarm_size : {2U, 10U, 100U}) {
+    constexpr std::uint32_t peer_count = 100'000;
+    const std::uint32_t torrent_count = peer_count / swarm_size;
+    core::webtorrent_shard webtorrent(core::webtorrent_rules{}, core::siphash_key{7, 8});
+    std::mt19937_64 shard_random(10);
+    const auto webtorrent_input = [&](std::uint32_t peer, std::size_t offers) {
+      core::webtorrent_announce input;
+      input.hash = webtorrent_id(proto::info_hash{}, peer % torrent_count, 0x11);
+      input.peer = webtorrent_id(proto::peer_id{}, peer, 0x22);
+      input.connection = core::connection_ref{0, peer + 1};
+      input.left = 1000;
+      for (std::size_t o = 0; o < offers; ++o) {
+        input.offers.push_back({webtorrent_id(proto::offer_id{}, static_cast<std::uint32_t>(random()), 0x33),
+                                offer_payload});
+      }
+      return input;
+    };
+    for (std::uint32_t peer = 0; peer < peer_count; ++peer) webtorrent.announce(webtorrent_input(peer, 0), 10, shard_random);
+    std::vector<core::webtorrent_announce> announces;
+    announces.reserve(200'000);
+    for (std::size_t i = 0; i < 200'000; ++i) {
+      announces.push_back(webtorrent_input(static_cast<std::uint32_t>(random() % peer_count), 5));
+    }
+    std::snprintf(label, sizeof label, "webtorrent shard: announce, 5 offers, swarm %u", swarm_size);
+    std::size_t next = 0;  // each of the 5 runs takes the next fifth of the announces
+    measure(label, announces.size() / 5, [&](std::size_t) {
+      sink += webtorrent.announce(announces[next++ % announces.size()], 11, shard_random).deliveries.size();
+    });
+  }
+  for (const std::uint32_t swarm_size : {1U, 5U}) {
+    constexpr std::uint32_t torrent_count = 20'000;
+    const std::size_t heap_start = heap_in_use();
+    {
+      core::webtorrent_shard webtorrent(core::webtorrent_rules{}, core::siphash_key{7, 8});
+      std::mt19937_64 shard_random(10);
+      for (std::uint32_t peer = 0; peer < torrent_count * swarm_size; ++peer) {
+        core::webtorrent_announce input;
+        input.hash = webtorrent_id(proto::info_hash{}, peer % torrent_count, 0x11);
+        input.peer = webtorrent_id(proto::peer_id{}, peer, 0x22);
+        input.connection = core::connection_ref{0, peer + 1};
+        input.left = 1000;
+        webtorrent.announce(std::move(input), 10, shard_random);
+      }
+      std::printf("memory: webtorrent, %u torrents of %u peer(s): %.0f heap bytes per torrent\n", torrent_count,
+                  swarm_size, static_cast<double>(heap_in_use() - heap_start) / torrent_count);
+    }
+  }
 
   // --- the machine ---
   measure("kernel: a system call (getppid)", 1'000'000, [&](std::size_t) {

@@ -101,8 +101,8 @@ config::option_table<ws_tracker_config> make_table() {
       option::integer("limits", "max_torrents_per_connection", "torrents", 1, 100'000,
                       [](auto& c) -> auto& { return c.limits.max_torrents_per_connection; },
                       "Torrents one connection may announce; one WebSocket carries every torrent of a client."),
-      // Whatever many connections announce: about 2.3 KB a torrent with one peer, 110 bytes a further
-      // peer (measured, docs/configuration.md).
+      // Whatever many connections announce: about 520 bytes a torrent with one peer, 1.4 KB one with
+      // five (scripts/ws_swarm_memory.py, docs/configuration.md).
       option::integer("limits", "max_torrents", "torrents", 1, 4294967295U,
                       [](auto& c) -> auto& { return c.limits.max_torrents; },
                       "Most torrents, both address families together; an announce that would add one more\n"

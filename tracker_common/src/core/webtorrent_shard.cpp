@@ -474,14 +474,16 @@ webtorrent_removal webtorrent_shard::clean(std::uint32_t now) {
       ++removal.pending_offers;
     }
     expired_peers_.clear();
-    for (const auto& [id, state] : swarm_torrent.peers) {
-      if (has_passed(state.expires_at, now)) expired_peers_.push_back(id);
-    }
+    swarm_torrent.peers.all_of([&](const auto& peer) {
+      if (has_passed(peer.second.expires_at, now)) expired_peers_.push_back(peer.first);
+      return true;
+    });
     for (const proto::peer_id& id : expired_peers_) {
       remove_peer(swarm_torrent, torrent_entry.first, swarm_torrent.peers.find(id), true, removal);
     }
     if (swarm_torrent.peers.empty()) return true;
     // A swarm that was large once must not keep its memory forever.
+    swarm_torrent.peers.shrink_if_sparse();
     for (family_swarm& swarm : swarm_torrent.families) {
       if (swarm.order.capacity() > 64 && swarm.order.size() < swarm.order.capacity() / 4) swarm.order.shrink_to_fit();
     }
@@ -530,19 +532,16 @@ bool webtorrent_shard::invariants_hold() const {
     if (in_orders != swarm_torrent.peers.size()) return false;
 
     // Every peer is in its connection's index.
-    for (const auto& [id, state] : swarm_torrent.peers) {
-      const auto connection_it = connections_.find(state.owner);
+    const proto::info_hash torrent_hash = hash;  // clang 14 cannot capture structured bindings
+    const bool indexed = swarm_torrent.peers.all_of([&](const auto& peer) {
+      const auto connection_it = connections_.find(peer.second.owner);
       if (connection_it == connections_.end()) return false;
       const auto& entries = connection_it->second;
-      // Copies: clang 14 cannot capture structured bindings in a lambda.
-      const proto::info_hash torrent_hash = hash;
-      const proto::peer_id peer = id;
-      if (std::count_if(entries.begin(), entries.end(), [&](const connection_entry& entry) {
-            return entry.hash == torrent_hash && entry.peer == peer;
-          }) != 1) {
-        return false;
-      }
-    }
+      return std::count_if(entries.begin(), entries.end(), [&](const connection_entry& entry) {
+               return entry.hash == torrent_hash && entry.peer == peer.first;
+             }) == 1;
+    });
+    if (!indexed) return false;
 
     // Pending offers: the age list, the index and the per-peer lists agree.
     std::size_t in_age_list = 0;
@@ -572,7 +571,9 @@ bool webtorrent_shard::invariants_hold() const {
     if (free_slots + in_age_list != swarm_torrent.offer_slots.size()) return false;
     std::size_t in_made = 0;
     std::size_t in_received = 0;
-    for (const auto& [id, state] : swarm_torrent.peers) {
+    const bool lists_agree = swarm_torrent.peers.all_of([&](const auto& peer) {
+      const proto::peer_id& id = peer.first;
+      const peer_state& state = peer.second;
       std::uint32_t prev = no_slot;
       std::size_t made = 0;
       for (std::uint32_t slot = state.offers_made; slot != no_slot; slot = swarm_torrent.offer_slots[slot].made_next) {
@@ -591,8 +592,9 @@ bool webtorrent_shard::invariants_hold() const {
         prev = slot;
         if (++in_received > in_age_list) return false;
       }
-    }
-    if (in_made != in_age_list || in_received != in_age_list) return false;
+      return true;
+    });
+    if (!lists_agree || in_made != in_age_list || in_received != in_age_list) return false;
     pending += in_age_list;
   }
   for (const auto& [connection, entries] : connections_) {

@@ -41,6 +41,7 @@
 
 #include "tracker/core/endpoint_hash.hpp"
 #include "tracker/core/peer_event.hpp"
+#include "tracker/core/peer_table.hpp"
 #include "tracker/core/siphash.hpp"
 #include "tracker/proto/types.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
@@ -255,9 +256,9 @@ class webtorrent_shard {
   };
 
   struct torrent {
-    explicit torrent(const siphash_key& key) : peers(0, peer_id_hasher{key}), offer_index(0, offer_key_hasher{key}) {}
+    explicit torrent(const siphash_key& key) : peers(peer_id_hasher{key}), offer_index(0, offer_key_hasher{key}) {}
 
-    boost::unordered_flat_map<proto::peer_id, peer_state, peer_id_hasher> peers;
+    peer_table<peer_state, peer_id_hasher> peers;
     std::array<family_swarm, 2> families;
     std::uint32_t downloaded = 0;
     // Pending offers: slots with a free list, an index by key, and the age list's ends.
