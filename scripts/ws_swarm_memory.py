@@ -3,9 +3,9 @@
 
 Many WebTorrent swarms are tiny (a page's own video, seeded by one or two browsers), so what a
 torrent with one peer costs is what an operator pays for most torrents. For each server: start
-it, open PEERS WebSocket connections, and from each announce the same TORRENTS info hashes
-(each connection is one peer of every torrent), reading every reply; then print the growth of
-the server's RSS per torrent and per peer. Needs what scripts/bench-ws.sh installs and builds
+it, and for each of PEERS peers announce the same TORRENTS info hashes (a peer is a peer id; it
+announces over one WebSocket connection per 10,000 torrents, tracker_ws's most per connection),
+reading every reply; then print the growth of the server's RSS per torrent and per peer. Needs what scripts/bench-ws.sh installs and builds
 (run it once first). Standard library only; loopback only; each run ends by itself.
 
   scripts/ws_swarm_memory.py                        # 50,000 torrents x 1 peer, then 20,000 x 5
@@ -106,13 +106,18 @@ def measure(name: str, argv: list[str], port: int, torrents: int, peers: int) ->
         else:
             raise RuntimeError(f"{name} did not start")
         time.sleep(0.5)
-        clients = [connection(port) for _ in range(peers)]
+        per_connection = 10000
+        chunks = (torrents + per_connection - 1) // per_connection
+        clients = [connection(port) for _ in range(peers * chunks)]
         before = rss_kib(server.pid)
         hashes = [binary_string(os.urandom(20)) for _ in range(torrents)]
-        for client in clients:
-            peer_id = binary_string(os.urandom(20))
-            for first in range(0, torrents, 200):  # 200 in flight: never blocked by the server's bounds
-                batch = hashes[first:first + 200]
+        peer_ids = [binary_string(os.urandom(20)) for _ in range(peers)]
+        for number, client in enumerate(clients):
+            peer_id = peer_ids[number // chunks]
+            chunk = number % chunks
+            mine = hashes[chunk * per_connection:(chunk + 1) * per_connection]
+            for first in range(0, len(mine), 200):  # 200 in flight: never blocked by the server's bounds
+                batch = mine[first:first + 200]
                 client.sock.sendall(b"".join(client_frame(json.dumps(
                     {"action": "announce", "info_hash": h, "peer_id": peer_id, "uploaded": 0, "downloaded": 0,
                      "left": 100, "event": "started", "numwant": 5})) for h in batch))
@@ -148,7 +153,7 @@ def main() -> int:
                 config = work / "tracker_ws.toml"
                 config.write_text(f'[network]\nipv4_address = "127.0.0.1"\nipv6_address = ""\nport = {port}\n'
                                   f"[statistics]\ninterval_seconds = 0\n[limits]\n"
-                                  f"max_torrents_per_connection = {min(max(torrents, 1), 100000)}\n")
+                                  f"max_torrents_per_connection = 10000\n")
                 argv = [str(args.tracker_ws), "-c", str(config)]
             else:
                 script = args.reference_dir / "ws_swarm_memory_server.mjs"

@@ -267,6 +267,16 @@ TEST_CASE("an integer out of range is an error naming the key and the range", "[
   require_loads("[statistics]\ninterval_seconds = 0\n");
 }
 
+TEST_CASE("a tracker-wide limit below one per request worker is refused", "[config]") {
+  CHECK(error_of("[workers]\nrequest_workers = 8\n[swarm]\nmax_torrents = 4\n")
+            .ends_with("swarm.max_torrents (4) must be at least workers.request_workers (8): each request worker "
+                       "holds a share of it"));
+  CHECK(error_of("[workers]\nrequest_workers = 3\n[swarm]\nmax_peers = 2\n").find("swarm.max_peers (2)") !=
+        std::string::npos);
+  require_loads("[workers]\nrequest_workers = 3\n[swarm]\nmax_torrents = 3\nmax_peers = 3\n");
+  require_loads("[swarm]\nmax_torrents = 1\nmax_peers = 1\n");  // one shard, the socket worker's
+}
+
 TEST_CASE("an enum value outside its names is an error listing them", "[config]") {
   CHECK(error_of("[log]\nlevel = \"verbose\"\n") ==
         "config error: test.toml:2: log.level: expected one of \"debug\", \"info\", \"warning\", \"error\", got a "

@@ -86,7 +86,7 @@ class ws_connection {
   // limits.max_torrents_per_connection with request workers, over every shard: the torrents this
   // connection announced to, each with the time (tracker clock, seconds) and the sequence number
   // of its last announce. Every announce routed gets the next sequence number (announce_routed);
-  // a torrent's place is taken by hold_torrent, false when `hash` is new and `limit` are held
+  // a torrent's place is taken by hold_torrent, refused when `hash` is new and `limit` are held
   // already. It is given back when the shard says the connection holds no peer there any more (a
   // stop, a refusal: release_torrent with that announce's number, ignored if the torrent was
   // announced again since), or once it has not been announced for `expiry_seconds`, when the
@@ -100,17 +100,18 @@ class ws_connection {
     }
     return announce_sequence_;
   }
-  bool hold_torrent(const proto::info_hash& hash, std::uint32_t now, std::size_t limit,
-                    std::uint32_t expiry_seconds) {
+  enum class torrent_place : std::uint8_t { held_already, taken, refused };
+  torrent_place hold_torrent(const proto::info_hash& hash, std::uint32_t now, std::size_t limit,
+                             std::uint32_t expiry_seconds) {
     for (const auto& held : torrents_) {
-      if (held.hash == hash) return true;
+      if (held.hash == hash) return torrent_place::held_already;
     }
     if (torrents_.size() >= limit) {
       std::erase_if(torrents_, [&](const held_torrent& held) { return now - held.announced_at >= expiry_seconds; });
-      if (torrents_.size() >= limit) return false;
+      if (torrents_.size() >= limit) return torrent_place::refused;
     }
     torrents_.push_back({hash, now, 0});
-    return true;
+    return torrent_place::taken;
   }
   void release_torrent(const proto::info_hash& hash, std::uint32_t sequence) {
     std::erase_if(torrents_, [&](const held_torrent& held) { return held.hash == hash && held.sequence == sequence; });

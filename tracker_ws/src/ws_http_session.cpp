@@ -33,13 +33,6 @@ std::optional<http::status> status_for_refused(const boost::system::error_code& 
   return http::status::bad_request;
 }
 
-// A request line with no end within the header limit: the target is what is too long.
-bool request_line_unfinished(const beast::flat_buffer& buffer) {
-  const auto bytes = buffer.data();
-  const std::string_view read(static_cast<const char*>(bytes.data()), bytes.size());
-  return read.find('\n') == std::string_view::npos;
-}
-
 // A request that means to open a WebSocket (it names the protocol or carries its key) but is not
 // an upgrade Beast accepts: the wrong method or HTTP version, or no Upgrade or Connection header.
 template <typename Request>
@@ -126,7 +119,9 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
     if (const auto status = status_for_refused(error)) {
       // Said why, then closed as after any plain HTTP response.
       worker_.counters().add(ws_counter::http_requests);
-      if (*status == http::status::request_header_fields_too_large && request_line_unfinished(buffer_)) {
+      // The parser takes the request line whole, or not at all: no target yet means the limit was
+      // reached within it, and the target is what is too long.
+      if (*status == http::status::request_header_fields_too_large && parser_.get().target().empty()) {
         return do_write(plain_response(11, http::status::uri_too_long, "text/plain", "request line too long\n"));
       }
       return do_write(plain_response(11, *status, "text/plain", error.message() + "\n"));

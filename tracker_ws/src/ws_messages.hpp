@@ -22,6 +22,7 @@ struct ws_announce_request {
   core::webtorrent_announce input;  // input.connection: the announcer
   bool reply = true;                // false for an answer message, which the reference tracker does not answer
   std::uint32_t sequence = 0;       // the announcer's count of announces routed: see ws_torrent_released
+  bool took_place = false;          // it took a new place of max_torrents_per_connection
 };
 
 // The hashes of one scrape that live in one shard; `index` is the hash's place in the reply.

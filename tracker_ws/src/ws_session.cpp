@@ -130,7 +130,10 @@ typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() 
 
 template <typename Stream>
 bool ws_session<Stream>::send(std::string message, message_kind kind) {
-  if (detached_ || close_queued_) return false;
+  if (detached_ || close_queued_) {
+    worker_.counters().add(ws_counter::messages_to_closed);  // closing: as good as gone
+    return false;
+  }
   if (kind != message_kind::reply) {
     if (queue_at_bounds()) {
       worker_.counters().add(ws_counter::relays_to_full_queues);
@@ -141,7 +144,7 @@ bool ws_session<Stream>::send(std::string message, message_kind kind) {
     return false;
   }
   queue_frame(websocket::opcode::text, std::move(message));
-  return !socket_closed_;
+  return true;
 }
 
 template <typename Stream>

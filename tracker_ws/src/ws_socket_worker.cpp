@@ -198,9 +198,12 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   // gives the place back once its shard says so: ws_torrent_released).
   const bool count_here = !swarms_.inline_service;
   const std::uint32_t now = services_.clock.now_seconds();
-  if (count_here && message.event != wt::announce_event::stopped &&
-      !session.hold_torrent(message.hash, now, session_limits_.max_torrents_per_connection,
-                            session_limits_.peer_timeout_seconds)) {
+  using place = ws_connection::torrent_place;
+  const place torrent_place = count_here && message.event != wt::announce_event::stopped
+                                  ? session.hold_torrent(message.hash, now, session_limits_.max_torrents_per_connection,
+                                                         session_limits_.peer_timeout_seconds)
+                                  : place::held_already;
+  if (torrent_place == place::refused) {
     counters_.add(ws_counter::refused_announces);
     counters_.add(ws_counter::too_many_torrents);
     const auto reason = core::failure_reason(core::webtorrent_announce_status::too_many_torrents_on_connection);
@@ -215,6 +218,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   ws_announce_request request;
   request.reply = !is_answer;  // the reference tracker sends no response to an answer
   if (count_here) request.sequence = session.announce_routed(message.hash, now);
+  request.took_place = torrent_place == place::taken;
   core::webtorrent_announce& input = request.input;
   input.hash = message.hash;
   input.peer = message.peer;
@@ -324,6 +328,11 @@ void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
   for (ws_request& request : unsent) {
     // The client hears that the tracker is busy rather than nothing (an answer expects no reply).
     if (auto* announce = std::get_if<ws_announce_request>(&request)) {
+      // A place it took goes back: no shard will say so. (One held before stays: the shard holds it.)
+      const auto announcer = sessions_.find(announce->input.connection.connection_id);
+      if (announce->took_place && announcer != sessions_.end()) {
+        announcer->second->release_torrent(announce->input.hash, announce->sequence);
+      }
       if (announce->reply) {
         send_to(announce->input.connection.connection_id,
                 wt::encode_failure({"tracker busy, announce again later", wt::message_action::announce,

@@ -98,7 +98,9 @@ config::option_table<ws_tracker_config> make_table() {
                       [](auto& c) -> auto& { return c.limits.max_connections_per_ip; },
                       "Open TCP connections from one IP address (for IPv6: from one /64); beyond, new ones\n"
                       "are closed at once."),
-      option::integer("limits", "max_torrents_per_connection", "torrents", 1, 100'000,
+      // A connection's torrents are scanned on each of its announces (socket worker and shard): a
+      // few thousand at most keeps that cheap whatever a client does.
+      option::integer("limits", "max_torrents_per_connection", "torrents", 1, 10'000,
                       [](auto& c) -> auto& { return c.limits.max_torrents_per_connection; },
                       "Torrents one connection may announce; one WebSocket carries every torrent of a client."),
       // Whatever many connections announce: about 520 bytes a torrent with one peer, 1.4 KB one with
@@ -206,6 +208,14 @@ std::optional<std::string> validate_ws_tracker_config(const ws_tracker_config& c
           {config.workers.socket_workers, config.workers.request_workers, config.channels.request_queue_capacity,
            config.channels.response_queue_capacity},
           "swarms", max_channel_slots, "1.5 GiB, taken at start-up")) {
+    return problem;
+  }
+  if (auto problem = config::validate_split_limit("limits.max_torrents", config.limits.max_torrents,
+                                                  config.workers.request_workers)) {
+    return problem;
+  }
+  if (auto problem = config::validate_split_limit("limits.max_peers", config.limits.max_peers,
+                                                  config.workers.request_workers)) {
     return problem;
   }
   return config::validate_access_and_privileges(config.access_list, config.privileges);

@@ -41,6 +41,10 @@ case "$mode" in
       >"$work/channels_past_bound.toml"
     expect_one_line "channels one slot per pair past the bound" "1.5 GiB" -c "$work/channels_past_bound.toml"
 
+    printf '[workers]\nsocket_workers = 1\nrequest_workers = 8\n[limits]\nmax_torrents = 4\n' >"$work/split.toml"
+    expect_one_line "a tracker-wide limit below one per request worker" \
+      "limits.max_torrents (4) must be at least workers.request_workers (8)" -c "$work/split.toml"
+
     printf '[protocol]\nannounce_interval_seconds = 600\n' >"$work/cross.toml"
     expect_one_line "cross-field rule" "protocol.peer_timeout_seconds" -c "$work/cross.toml"
 

@@ -107,7 +107,11 @@ TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, th
       {"a GET with a body", "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 413 "},
       {"a header over 8 KiB", "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n",
        "HTTP/1.1 431 "},
+      {"a header far over 8 KiB", "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n",
+       "HTTP/1.1 431 "},
       {"a request line over 8 KiB", "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+       "HTTP/1.1 414 "},
+      {"a request line far over 8 KiB", "GET /" + std::string(30000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
        "HTTP/1.1 414 "},
   };
   for (const auto& [what, request, status_line] : cases) {

@@ -571,13 +571,14 @@ bool webtorrent_shard::invariants_hold() const {
     if (free_slots + in_age_list != swarm_torrent.offer_slots.size()) return false;
     std::size_t in_made = 0;
     std::size_t in_received = 0;
+    const std::vector<pending_offer>& slots = swarm_torrent.offer_slots;  // clang 14: see above
     const bool lists_agree = swarm_torrent.peers.all_of([&](const auto& peer) {
       const proto::peer_id& id = peer.first;
       const peer_state& state = peer.second;
       std::uint32_t prev = no_slot;
       std::size_t made = 0;
-      for (std::uint32_t slot = state.offers_made; slot != no_slot; slot = swarm_torrent.offer_slots[slot].made_next) {
-        const pending_offer& offer = swarm_torrent.offer_slots[slot];
+      for (std::uint32_t slot = state.offers_made; slot != no_slot; slot = slots[slot].made_next) {
+        const pending_offer& offer = slots[slot];
         if (offer.made_prev != prev || !(offer.key.offerer == id)) return false;
         prev = slot;
         ++made;
@@ -586,8 +587,8 @@ bool webtorrent_shard::invariants_hold() const {
       if (made != state.offers_made_count || made > rules_.max_pending_offers_per_peer) return false;
       prev = no_slot;
       for (std::uint32_t slot = state.offers_received; slot != no_slot;
-           slot = swarm_torrent.offer_slots[slot].received_next) {
-        const pending_offer& offer = swarm_torrent.offer_slots[slot];
+           slot = slots[slot].received_next) {
+        const pending_offer& offer = slots[slot];
         if (offer.received_prev != prev || !(offer.target == id)) return false;
         prev = slot;
         if (++in_received > in_age_list) return false;

@@ -19,15 +19,33 @@ std::string errno_text(const std::string& what) { return what + ": " + std::stre
 // "..", repeated '/' and symbolic links resolved as far as the path exists (weakly_canonical), with
 // no trailing '/'. Should resolution fail (a directory that cannot be searched), the path is only
 // normalised as text.
-std::string resolved_path(const std::string& path) {
+std::string resolved_path(const std::filesystem::path& path) {
   std::error_code error;
   const std::filesystem::path absolute = std::filesystem::absolute(path, error);
-  if (error) return path;
+  if (error) return path.string();
   std::filesystem::path canonical = std::filesystem::weakly_canonical(absolute, error);
   if (error) canonical = absolute.lexically_normal();
   std::string text = canonical.string();
   while (text.size() > 1 && text.back() == '/') text.pop_back();
   return text;
+}
+
+// The same, except that a symbolic link as the file itself is kept: certbot renews a certificate
+// by pointing live/NAME/fullchain.pem at a new file, and a reload must follow the link anew.
+std::string resolved_directory_of(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error).lexically_normal();
+  if (error || !absolute.has_filename()) return resolved_path(path);
+  const std::string directory = resolved_path(absolute.parent_path());
+  return (directory == "/" ? "" : directory) + "/" + absolute.filename().string();
+}
+
+// `named` relative to the root `jail`, or nullopt when it does not lie inside.
+std::optional<std::string> inside(const std::string& named, const std::string& jail) {
+  if (named.size() > jail.size() + 1 && named.starts_with(jail) && named[jail.size()] == '/') {
+    return named.substr(jail.size());
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -59,13 +77,14 @@ std::optional<std::string> drop_privileges(const config::privileges_config& conf
 std::string path_after_chroot(const std::string& path, const config::privileges_config& config) {
   if (!config.drop || config.chroot_path.empty() || path.empty()) return path;
   const std::string jail = resolved_path(config.chroot_path);
-  const std::string named = resolved_path(path);
+  // The file where it is named, its link (if it is one) kept: the jail reaches the link, and each
+  // reload follows it. Else a link from outside into the jail: its target, as it is now.
+  const std::string named = resolved_directory_of(path);
   // chroot("/") changes nothing but the current directory ("/" after the drop): every file lies
   // inside, and a relative path must be made absolute.
   if (jail == "/") return named;
-  if (named.size() > jail.size() + 1 && named.starts_with(jail) && named[jail.size()] == '/') {
-    return named.substr(jail.size());
-  }
+  if (auto in_jail = inside(named, jail)) return *in_jail;
+  if (auto target_in_jail = inside(resolved_path(path), jail)) return *target_in_jail;
   return path;
 }
 

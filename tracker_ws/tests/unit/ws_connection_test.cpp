@@ -39,7 +39,9 @@ TEST_CASE("a connection holds at most `limit` torrents until released or silent 
   constexpr std::uint32_t expiry = 100;
   // What the socket worker does with an announce: take a place, then route it with a number.
   const auto announce = [&](std::uint8_t seed, std::uint32_t now) -> std::optional<std::uint32_t> {
-    if (!connection.hold_torrent(torrent(seed), now, limit, expiry)) return std::nullopt;
+    if (connection.hold_torrent(torrent(seed), now, limit, expiry) == ws_connection::torrent_place::refused) {
+      return std::nullopt;
+    }
     return connection.announce_routed(torrent(seed), now);
   };
   const auto first = announce(1, 1000);

@@ -105,5 +105,48 @@ TEST_CASE("requests a full channel refuses are counted and told the tracker is b
   CHECK(requests.receive(taken, 32, 0) == 16);
 }
 
+std::string announce_of_torrent(std::uint8_t torrent) {
+  wt::announce_message message;
+  message.hash.bytes.fill(torrent);
+  message.peer.bytes.fill(1);
+  message.left = 0;
+  return wt::encode_announce(message);
+}
+
+TEST_CASE("an announce a full channel refuses gives back the torrent place it took", "[socket_worker]") {
+  ws_tracker_config config;
+  config.workers.request_workers = 1;
+  config.channels.request_queue_capacity = 16;
+  config.limits.max_torrents_per_connection = 20;
+  auto access_list = std::get<std::unique_ptr<runtime::access_list_holder>>(
+      runtime::access_list_holder::create(config.access_list));
+  const runtime::tracker_clock clock;
+  const core::shard_router router(core::siphash_key{1, 2}, 1);
+  connection_limiter limiter(100, 100);
+  ws_request_inbox requests(1, config.channels.request_queue_capacity);  // no request worker drains it
+  ws_response_inbox responses(1, 64);
+  ws_counters counters;
+  recording_connection connection;
+  ws_swarm_access swarms;
+  swarms.request_inboxes = {&requests};
+  swarms.responses = &responses;
+  ws_socket_worker worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {&counters}},
+                          std::move(swarms), counters, nullptr);
+  connection.attach_to(worker);
+
+  // 20 new torrents: each takes a place; 16 reach the channel, 4 are refused (busy) and give theirs back.
+  for (std::uint8_t torrent = 1; torrent <= 20; ++torrent) worker.handle_message(connection, announce_of_torrent(torrent));
+  worker.stop();
+  worker.run();
+  REQUIRE(counters.get(ws_counter::dropped_request_queue_full) == 4);
+  connection.sent.clear();
+  // So 4 more new torrents fit (they are routed: no reply here), and the 5th is one too many.
+  for (std::uint8_t torrent = 21; torrent <= 24; ++torrent) worker.handle_message(connection, announce_of_torrent(torrent));
+  CHECK(connection.sent.empty());
+  CHECK(counters.get(ws_counter::too_many_torrents) == 0);
+  worker.handle_message(connection, announce_of_torrent(25));
+  CHECK(counters.get(ws_counter::too_many_torrents) == 1);
+}
+
 }  // namespace
 }  // namespace riptide::ws

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tracker/config/common_config.hpp"
@@ -76,5 +77,11 @@ struct worker_layout {
 };
 std::optional<std::string> validate_worker_layout(const worker_layout& layout, const std::string& owned,
                                                   std::uint64_t max_slots, const std::string& approximate_size);
+
+// A tracker-wide bound (`key`, e.g. "swarm.max_torrents") split over the request workers' shards
+// (core::share_of_total): below one per worker, some shard would get 0 and refuse every torrent
+// that hashes to it, on an empty tracker.
+std::optional<std::string> validate_split_limit(std::string_view key, std::uint64_t total,
+                                                std::uint64_t request_workers);
 
 }  // namespace riptide::config

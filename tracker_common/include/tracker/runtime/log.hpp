@@ -2,9 +2,9 @@
 // A minimal thread-safe logger: one line per call, written to stderr with a single write(2), so
 // lines from different threads never interleave. Arguments are streamed one after the other:
 //   log_info("bound ", address, ':', port);
-// Timestamps are UTC, ISO 8601. Control characters in a message (from a file's line, a path, a
-// peer's bytes) are written as \xNN, so that no message can end its line early or drive the
-// terminal.
+// Timestamps are UTC, ISO 8601. ASCII control characters in a message (from a file's line, a
+// path) are written as \xNN, so that no message can end its line early or hold a terminal escape
+// sequence; bytes from 0x80 up pass as they are (UTF-8).
 
 #include <sstream>
 #include <string>

@@ -19,7 +19,10 @@ std::optional<std::string> drop_privileges(const config::privileges_config& conf
 // is the one reloaded); otherwise `path` unchanged, now taken inside the chroot (from its "/").
 // Call it before drop_privileges: both `path` and the chroot directory are resolved against the
 // current directory and the file system as they are then (relative paths, "..", "//" and symbolic
-// links), which a comparison of the text alone would get wrong.
+// links), which a comparison of the text alone would get wrong. A symbolic link that is the file
+// itself and lies inside the chroot directory is kept, not resolved, so that each reload follows
+// it anew (a certificate renewed by pointing the link at a new file); a link outside that points
+// inside gives its target at start-up.
 std::string path_after_chroot(const std::string& path, const config::privileges_config& config);
 
 }  // namespace riptide::runtime
