@@ -178,12 +178,9 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
           "torrents", max_channel_slots, "1.5 GiB, taken at start-up")) {
     return problem;
   }
-  if (auto problem = config::validate_split_limit("swarm.max_torrents", config.swarm.max_torrents,
-                                                  config.workers.request_workers)) {
-    return problem;
-  }
-  if (auto problem = config::validate_split_limit("swarm.max_peers", config.swarm.max_peers,
-                                                  config.workers.request_workers)) {
+  if (auto problem = config::validate_split_limits(
+          {{"swarm.max_torrents", config.swarm.max_torrents}, {"swarm.max_peers", config.swarm.max_peers}},
+          config.workers.request_workers)) {
     return problem;
   }
   // A peer that announces on time must never expire between two announces.

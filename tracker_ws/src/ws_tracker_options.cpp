@@ -210,12 +210,9 @@ std::optional<std::string> validate_ws_tracker_config(const ws_tracker_config& c
           "swarms", max_channel_slots, "1.5 GiB, taken at start-up")) {
     return problem;
   }
-  if (auto problem = config::validate_split_limit("limits.max_torrents", config.limits.max_torrents,
-                                                  config.workers.request_workers)) {
-    return problem;
-  }
-  if (auto problem = config::validate_split_limit("limits.max_peers", config.limits.max_peers,
-                                                  config.workers.request_workers)) {
+  if (auto problem = config::validate_split_limits(
+          {{"limits.max_torrents", config.limits.max_torrents}, {"limits.max_peers", config.limits.max_peers}},
+          config.workers.request_workers)) {
     return problem;
   }
   return config::validate_access_and_privileges(config.access_list, config.privileges);

@@ -71,11 +71,14 @@ std::optional<std::string> validate_worker_layout(const worker_layout& layout, c
          std::to_string(max_slots) + " (about " + approximate_size + "): lower the capacities or the workers";
 }
 
-std::optional<std::string> validate_split_limit(std::string_view key, std::uint64_t total,
-                                                std::uint64_t request_workers) {
-  if (total >= request_workers) return std::nullopt;
-  return std::string(key) + " (" + std::to_string(total) + ") must be at least workers.request_workers (" +
-         std::to_string(request_workers) + "): each request worker holds a share of it";
+std::optional<std::string> validate_split_limits(std::initializer_list<split_limit> limits,
+                                                 std::uint64_t request_workers) {
+  for (const split_limit& limit : limits) {
+    if (limit.total >= request_workers) continue;
+    return std::string(limit.key) + " (" + std::to_string(limit.total) + ") must be at least workers.request_workers (" +
+           std::to_string(request_workers) + "): each request worker holds a share of it";
+  }
+  return std::nullopt;
 }
 
 }  // namespace riptide::config

@@ -62,25 +62,48 @@ TEST_CASE("a message that is not UTF-8 gets no reply: the session is told to clo
   CHECK(connection.sent.size() == 2);
 }
 
-TEST_CASE("requests a full channel refuses are counted and told the tracker is busy", "[socket_worker]") {
+// A socket worker with one request worker whose channel holds 16 requests and that nobody drains.
+struct worker_with_full_channel {
+  static ws_tracker_config config_with(std::uint32_t max_torrents_per_connection) {
+    ws_tracker_config config;
+    config.workers.request_workers = 1;
+    config.channels.request_queue_capacity = 16;
+    config.limits.max_torrents_per_connection = max_torrents_per_connection;
+    return config;
+  }
+  static ws_swarm_access swarms_of(ws_request_inbox& requests, ws_response_inbox& responses) {
+    ws_swarm_access swarms;
+    swarms.request_inboxes = {&requests};
+    swarms.responses = &responses;
+    return swarms;
+  }
+
+  explicit worker_with_full_channel(std::uint32_t max_torrents_per_connection = 256)
+      : config(config_with(max_torrents_per_connection)),
+        access_list(std::get<std::unique_ptr<runtime::access_list_holder>>(
+            runtime::access_list_holder::create(config.access_list))),
+        worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {&counters}},
+               swarms_of(requests, responses), counters, nullptr) {
+    connection.attach_to(worker);
+  }
+
   ws_tracker_config config;
-  config.workers.request_workers = 1;
-  config.channels.request_queue_capacity = 16;
-  auto access_list = std::get<std::unique_ptr<runtime::access_list_holder>>(
-      runtime::access_list_holder::create(config.access_list));
+  std::unique_ptr<runtime::access_list_holder> access_list;
   const runtime::tracker_clock clock;
-  const core::shard_router router(core::siphash_key{1, 2}, 1);
-  connection_limiter limiter(100, 100);
-  ws_request_inbox requests(1, config.channels.request_queue_capacity);  // no request worker drains it
-  ws_response_inbox responses(1, 64);
+  const core::shard_router router{core::siphash_key{1, 2}, 1};
+  connection_limiter limiter{100, 100};
+  ws_request_inbox requests{1, 16};
+  ws_response_inbox responses{1, 64};
   ws_counters counters;
   recording_connection connection;  // outlives the worker, which holds a pointer to it
-  ws_swarm_access swarms;
-  swarms.request_inboxes = {&requests};
-  swarms.responses = &responses;
-  ws_socket_worker worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {&counters}},
-                          std::move(swarms), counters, nullptr);
-  connection.attach_to(worker);
+  ws_socket_worker worker;
+};
+
+TEST_CASE("requests a full channel refuses are counted and told the tracker is busy", "[socket_worker]") {
+  worker_with_full_channel f;
+  auto& counters = f.counters;
+  auto& connection = f.connection;
+  auto& worker = f.worker;
 
   // One read's worth of 20 announces: one batch, flushed once run() starts; 16 fit the channel.
   for (std::uint8_t i = 0; i < 20; ++i) worker.handle_message(connection, announce_text(i));
@@ -102,7 +125,7 @@ TEST_CASE("requests a full channel refuses are counted and told the tracker is b
   }
   // The 16 that fit are in the channel, in order.
   ws_request taken[32];
-  CHECK(requests.receive(taken, 32, 0) == 16);
+  CHECK(f.requests.receive(taken, 32, 0) == 16);
 }
 
 std::string announce_of_torrent(std::uint8_t torrent) {
@@ -114,25 +137,10 @@ std::string announce_of_torrent(std::uint8_t torrent) {
 }
 
 TEST_CASE("an announce a full channel refuses gives back the torrent place it took", "[socket_worker]") {
-  ws_tracker_config config;
-  config.workers.request_workers = 1;
-  config.channels.request_queue_capacity = 16;
-  config.limits.max_torrents_per_connection = 20;
-  auto access_list = std::get<std::unique_ptr<runtime::access_list_holder>>(
-      runtime::access_list_holder::create(config.access_list));
-  const runtime::tracker_clock clock;
-  const core::shard_router router(core::siphash_key{1, 2}, 1);
-  connection_limiter limiter(100, 100);
-  ws_request_inbox requests(1, config.channels.request_queue_capacity);  // no request worker drains it
-  ws_response_inbox responses(1, 64);
-  ws_counters counters;
-  recording_connection connection;
-  ws_swarm_access swarms;
-  swarms.request_inboxes = {&requests};
-  swarms.responses = &responses;
-  ws_socket_worker worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {&counters}},
-                          std::move(swarms), counters, nullptr);
-  connection.attach_to(worker);
+  worker_with_full_channel f(20);
+  auto& counters = f.counters;
+  auto& connection = f.connection;
+  auto& worker = f.worker;
 
   // 20 new torrents: each takes a place; 16 reach the channel, 4 are refused (busy) and give theirs back.
   for (std::uint8_t torrent = 1; torrent <= 20; ++torrent) worker.handle_message(connection, announce_of_torrent(torrent));

@@ -3,6 +3,7 @@
 // [privileges] and [log] (each tracker's config holds common_config.hpp's structs under these
 // names), and the listen addresses of [network].
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,10 +79,14 @@ struct worker_layout {
 std::optional<std::string> validate_worker_layout(const worker_layout& layout, const std::string& owned,
                                                   std::uint64_t max_slots, const std::string& approximate_size);
 
-// A tracker-wide bound (`key`, e.g. "swarm.max_torrents") split over the request workers' shards
-// (core::share_of_total): below one per worker, some shard would get 0 and refuse every torrent
-// that hashes to it, on an empty tracker.
-std::optional<std::string> validate_split_limit(std::string_view key, std::uint64_t total,
-                                                std::uint64_t request_workers);
+// Tracker-wide bounds (key and value, e.g. "swarm.max_torrents") split over the request workers'
+// shards (core::share_of_total): below one per worker, some shard would get 0 and refuse every
+// torrent that hashes to it, on an empty tracker.
+struct split_limit {
+  std::string_view key;
+  std::uint64_t total = 0;
+};
+std::optional<std::string> validate_split_limits(std::initializer_list<split_limit> limits,
+                                                 std::uint64_t request_workers);
 
 }  // namespace riptide::config
