@@ -152,8 +152,9 @@ class tls_socket_stream {
   auto initiate_without_bytes(Token&& token, Step step) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
         [this](auto handler, Step first_step) {
-          start(std::move(first_step), [handler = std::move(handler)](const boost::system::error_code& error,
-                                                                std::size_t) mutable { std::move(handler)(error); });
+          // `this->`: clang 14 takes the capture for unused otherwise (-Wunused-lambda-capture).
+          this->start(std::move(first_step), [handler = std::move(handler)](const boost::system::error_code& error,
+                                                                      std::size_t) mutable { std::move(handler)(error); });
         },
         token, std::move(step));
   }
