@@ -97,6 +97,7 @@ class ws_connection {
       if (held.hash != hash) continue;
       held.announced_at = now;
       held.sequence = announce_sequence_;
+      break;  // each torrent once
     }
     return announce_sequence_;
   }

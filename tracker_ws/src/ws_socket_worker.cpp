@@ -197,7 +197,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   // exactly; with several, none of them sees the others, so the socket worker counts (a stop
   // gives the place back once its shard says so: ws_torrent_released).
   const bool count_here = !swarms_.inline_service;
-  const std::uint32_t now = services_.clock.now_seconds();
+  const std::uint32_t now = count_here ? services_.clock.now_seconds() : 0;
   using place = ws_connection::torrent_place;
   const place torrent_place = count_here && message.event != wt::announce_event::stopped
                                   ? session.hold_torrent(message.hash, now, session_limits_.max_torrents_per_connection,
@@ -329,9 +329,9 @@ void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
     // The client hears that the tracker is busy rather than nothing (an answer expects no reply).
     if (auto* announce = std::get_if<ws_announce_request>(&request)) {
       // A place it took goes back: no shard will say so. (One held before stays: the shard holds it.)
-      const auto announcer = sessions_.find(announce->input.connection.connection_id);
-      if (announce->took_place && announcer != sessions_.end()) {
-        announcer->second->release_torrent(announce->input.hash, announce->sequence);
+      if (announce->took_place) {
+        const auto announcer = sessions_.find(announce->input.connection.connection_id);
+        if (announcer != sessions_.end()) announcer->second->release_torrent(announce->input.hash, announce->sequence);
       }
       if (announce->reply) {
         send_to(announce->input.connection.connection_id,

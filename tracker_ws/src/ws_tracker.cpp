@@ -145,15 +145,16 @@ int run(const ws_tracker_config& config) {
   for (std::size_t i = 0; i < request_worker_count; ++i) {
     request_workers.push_back(std::make_unique<ws_request_worker>(
         static_cast<std::uint16_t>(i), clock, *request_inboxes[i], runtime::pointers_to(response_inboxes),
-        swarm_settings_of(config, request_worker_count, i), core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(),
-        *counters[socket_worker_count + i]));
+        swarm_settings_of(config, request_worker_count, i), core::random_siphash_key(),
+        core::random_siphash_key().k0, clock.now_seconds(), *counters[socket_worker_count + i]));
   }
   std::vector<std::unique_ptr<ws_socket_worker>> socket_workers;
   for (std::size_t i = 0; i < socket_worker_count; ++i) {
     ws_swarm_access swarms;
     if (inline_swarms) {
-      swarms.inline_service = std::make_unique<ws_swarm_service>(
-          swarm_settings_of(config, 1, 0), core::random_siphash_key(), core::random_siphash_key().k0, clock.now_seconds(), *counters[i]);
+      swarms.inline_service =
+          std::make_unique<ws_swarm_service>(swarm_settings_of(config, 1, 0), core::random_siphash_key(),
+                                             core::random_siphash_key().k0, clock.now_seconds(), *counters[i]);
     } else {
       swarms.request_inboxes = runtime::pointers_to(request_inboxes);
       swarms.responses = response_inboxes[i].get();

@@ -474,9 +474,8 @@ webtorrent_removal webtorrent_shard::clean(std::uint32_t now) {
       ++removal.pending_offers;
     }
     expired_peers_.clear();
-    swarm_torrent.peers.all_of([&](const auto& peer) {
+    swarm_torrent.peers.for_each([&](const auto& peer) {
       if (has_passed(peer.second.expires_at, now)) expired_peers_.push_back(peer.first);
-      return true;
     });
     for (const proto::peer_id& id : expired_peers_) {
       remove_peer(swarm_torrent, torrent_entry.first, swarm_torrent.peers.find(id), true, removal);

@@ -97,6 +97,15 @@ class peer_table {
     return true;
   }
 
+  // f(const entry&) for every entry; nothing may be added or erased meanwhile.
+  template <typename F>
+  void for_each(F&& f) const {
+    all_of([&](const entry& each) {
+      f(each);
+      return true;
+    });
+  }
+
   // A swarm that was large once gives back its memory when few peers are left (moves entries).
   void shrink_if_sparse() {
     if (!is_large_ || large_.size() > small_up_to / 2) return;
