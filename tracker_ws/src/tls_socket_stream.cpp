@@ -39,13 +39,13 @@ char* tls_socket_stream::gather_scratch() {
   return scratch.data();
 }
 
-tls_step tls_socket_stream::handshake_step() {
-  if (!ssl_) return {tls_step::wait::none, asio::error::no_memory, 0};
+io_step tls_socket_stream::handshake_step() {
+  if (!ssl_) return {io_step::wait::none, asio::error::no_memory, 0};
   ERR_clear_error();
   return step_outcome(SSL_do_handshake(ssl_.get()), 0);
 }
 
-tls_step tls_socket_stream::shutdown_step() {
+io_step tls_socket_stream::shutdown_step() {
   if (!ssl_ || failed_) return {};
   ERR_clear_error();
   const int result = SSL_shutdown(ssl_.get());
@@ -53,8 +53,8 @@ tls_step tls_socket_stream::shutdown_step() {
   return step_outcome(result == 0 ? 1 : result, 0);
 }
 
-tls_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
-  if (!ssl_) return {tls_step::wait::none, asio::error::no_memory, 0};
+io_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
+  if (!ssl_) return {io_step::wait::none, asio::error::no_memory, 0};
   if (buffer.size() == 0) return {};
   ERR_clear_error();
   std::size_t bytes = 0;
@@ -62,8 +62,8 @@ tls_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
   return step_outcome(result, bytes);
 }
 
-tls_step tls_socket_stream::write_step(asio::const_buffer buffer) {
-  if (!ssl_) return {tls_step::wait::none, asio::error::no_memory, 0};
+io_step tls_socket_stream::write_step(asio::const_buffer buffer) {
+  if (!ssl_) return {io_step::wait::none, asio::error::no_memory, 0};
   if (buffer.size() == 0) return {};
   ERR_clear_error();
   std::size_t bytes = 0;
@@ -71,33 +71,33 @@ tls_step tls_socket_stream::write_step(asio::const_buffer buffer) {
   return step_outcome(result, bytes);
 }
 
-tls_step tls_socket_stream::step_outcome(int result, std::size_t bytes) {
-  if (result > 0) return {tls_step::wait::none, {}, bytes};
+io_step tls_socket_stream::step_outcome(int result, std::size_t bytes) {
+  if (result > 0) return {io_step::wait::none, {}, bytes};
   const int saved_errno = errno;
   switch (SSL_get_error(ssl_.get(), result)) {
     case SSL_ERROR_WANT_READ:
-      return {tls_step::wait::readable, {}, 0};
+      return {io_step::wait::readable, {}, 0};
     case SSL_ERROR_WANT_WRITE:
-      return {tls_step::wait::writable, {}, 0};
+      return {io_step::wait::writable, {}, 0};
     case SSL_ERROR_ZERO_RETURN:  // the client's close_notify
-      return {tls_step::wait::none, asio::error::eof, 0};
+      return {io_step::wait::none, asio::error::eof, 0};
     case SSL_ERROR_SYSCALL: {
       failed_ = true;
       ERR_clear_error();
       // errno 0: the client closed TCP without close_notify (OpenSSL 1.1 style).
-      if (saved_errno == 0) return {tls_step::wait::none, asio::ssl::error::stream_truncated, 0};
-      return {tls_step::wait::none, boost::system::error_code(saved_errno, boost::system::system_category()), 0};
+      if (saved_errno == 0) return {io_step::wait::none, asio::ssl::error::stream_truncated, 0};
+      return {io_step::wait::none, boost::system::error_code(saved_errno, boost::system::system_category()), 0};
     }
     default: {  // SSL_ERROR_SSL; the callbacks' own (X509 lookup, ClientHello, async) are not used
       failed_ = true;
       const unsigned long code = ERR_peek_last_error();
       ERR_clear_error();
       if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-        return {tls_step::wait::none, asio::ssl::error::stream_truncated, 0};
+        return {io_step::wait::none, asio::ssl::error::stream_truncated, 0};
       }
       // Never success: an error with nothing in OpenSSL's queue is still an error.
-      if (code == 0) return {tls_step::wait::none, asio::error::fault, 0};
-      return {tls_step::wait::none, boost::system::error_code(static_cast<int>(code), asio::error::get_ssl_category()),
+      if (code == 0) return {io_step::wait::none, asio::error::fault, 0};
+      return {io_step::wait::none, boost::system::error_code(static_cast<int>(code), asio::error::get_ssl_category()),
               0};
     }
   }

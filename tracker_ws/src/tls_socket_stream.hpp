@@ -31,19 +31,12 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <utility>
 
 #include "ws_streams.hpp"
 
 namespace riptide::ws {
-
-// What one call into OpenSSL came to: finished (with an error or not), or waiting for the socket.
-struct tls_step {
-  enum class wait { none, readable, writable };
-  wait waits_for = wait::none;
-  boost::system::error_code error;
-  std::size_t bytes = 0;
-};
 
 class tls_socket_stream {
  public:
@@ -81,6 +74,27 @@ class tls_socket_stream {
           start([this, first] { return read_step(first); }, std::move(handler));
         },
         token, buffers);
+  }
+
+  // Reading into a buffer picked once the bytes are there (ws_streams.hpp): one SSL_read, which
+  // never blocks.
+  io_step read_available(std::span<char> into) {
+    if (!socket_open()) return {io_step::wait::none, boost::asio::error::bad_descriptor, 0};
+    return read_step(boost::asio::buffer(into.data(), into.size()));
+  }
+
+  // Handler: void(error_code). For readable, completes at once (posted) when OpenSSL holds
+  // decrypted bytes already, which the socket no longer announces.
+  template <typename Handler>
+  void async_wait_for(io_step::wait wait, Handler handler) {
+    if (wait == io_step::wait::readable && ssl_ && SSL_pending(ssl_.get()) > 0) {
+      boost::asio::post(get_executor(), [handler = std::move(handler)]() mutable {
+        std::move(handler)(boost::system::error_code{});
+      });
+      return;
+    }
+    next_.async_wait(wait == io_step::wait::writable ? tcp_socket::wait_write : tcp_socket::wait_read,
+                     std::move(handler));
   }
 
   // Handler: void(error_code, std::size_t).
@@ -140,12 +154,12 @@ class tls_socket_stream {
   }
   static char* gather_scratch();  // max_write_bytes, one area per thread
 
-  tls_step handshake_step();
-  tls_step shutdown_step();
-  tls_step read_step(boost::asio::mutable_buffer buffer);
-  tls_step write_step(boost::asio::const_buffer buffer);
+  io_step handshake_step();
+  io_step shutdown_step();
+  io_step read_step(boost::asio::mutable_buffer buffer);
+  io_step write_step(boost::asio::const_buffer buffer);
   // The outcome of an OpenSSL call that returned `result` (> 0: success, `bytes` done).
-  tls_step step_outcome(int result, std::size_t bytes);
+  io_step step_outcome(int result, std::size_t bytes);
   bool socket_open() const { return next_.is_open(); }
 
   template <typename Token, typename Step>
@@ -163,8 +177,8 @@ class tls_socket_stream {
   // finishes at once).
   template <typename Step, typename Handler>
   void start(Step step, Handler handler) {
-    const tls_step outcome = socket_open() ? step() : tls_step{tls_step::wait::none, boost::asio::error::bad_descriptor, 0};
-    if (outcome.waits_for == tls_step::wait::none) {
+    const io_step outcome = socket_open() ? step() : io_step{io_step::wait::none, boost::asio::error::bad_descriptor, 0};
+    if (outcome.waits_for == io_step::wait::none) {
       boost::asio::post(get_executor(), [handler = std::move(handler), outcome]() mutable {
         std::move(handler)(outcome.error, outcome.bytes);
       });
@@ -174,15 +188,15 @@ class tls_socket_stream {
   }
 
   template <typename Step, typename Handler>
-  void wait_then_step(tls_step::wait waits_for, Step step, Handler handler) {
+  void wait_then_step(io_step::wait waits_for, Step step, Handler handler) {
     const auto direction =
-        waits_for == tls_step::wait::readable ? tcp_socket::wait_read : tcp_socket::wait_write;
+        waits_for == io_step::wait::readable ? tcp_socket::wait_read : tcp_socket::wait_write;
     next_.async_wait(direction, [this, step = std::move(step), handler = std::move(handler)](
                                              const boost::system::error_code& error) mutable {
       if (error) return std::move(handler)(error, std::size_t{0});
       if (!socket_open()) return std::move(handler)(boost::asio::error::operation_aborted, std::size_t{0});
-      const tls_step outcome = step();
-      if (outcome.waits_for == tls_step::wait::none) return std::move(handler)(outcome.error, outcome.bytes);
+      const io_step outcome = step();
+      if (outcome.waits_for == io_step::wait::none) return std::move(handler)(outcome.error, outcome.bytes);
       wait_then_step(outcome.waits_for, std::move(step), std::move(handler));
     });
   }
@@ -193,5 +207,12 @@ class tls_socket_stream {
 };
 
 using tls_stream = tls_socket_stream;
+
+inline io_step read_available(tls_stream& stream, std::span<char> into) { return stream.read_available(into); }
+
+template <typename Handler>
+void async_wait_for(tls_stream& stream, io_step::wait wait, Handler&& handler) {
+  stream.async_wait_for(wait, std::forward<Handler>(handler));
+}
 
 }  // namespace riptide::ws

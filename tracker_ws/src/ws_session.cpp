@@ -47,8 +47,10 @@ void ws_session<Stream>::continue_reading() {
   for (;;) {
     switch (handle_frames()) {
       case frames_outcome::stopped:
+        reader_.keep();  // nothing of this connection may stay in the worker's buffer
         return;
       case frames_outcome::paused:
+        reader_.keep();
         reading_paused_ = true;
         return;
       case frames_outcome::need_input:
@@ -61,23 +63,29 @@ void ws_session<Stream>::continue_reading() {
 }
 
 template <typename Stream>
-void ws_session<Stream>::do_read() {
-  const auto space = reader_.prepare();
-  stream_.async_read_some(
-      asio::buffer(space.data(), space.size()),
-      beast::bind_front_handler(&ws_session::on_read, this->shared_from_this()));
+void ws_session<Stream>::do_read() { wait_for(io_step::wait::readable); }
+
+template <typename Stream>
+void ws_session<Stream>::wait_for(io_step::wait wait) {
+  async_wait_for(stream_, wait, beast::bind_front_handler(&ws_session::on_ready, this->shared_from_this()));
 }
 
 template <typename Stream>
-void ws_session<Stream>::on_read(const boost::system::error_code& error, std::size_t bytes) {
+void ws_session<Stream>::on_ready(const boost::system::error_code& error) {
   if (socket_closed_) return;
-  if (error) {
+  io_step step{io_step::wait::none, error, 0};
+  if (!step.error) {
+    // Into the worker's buffer, unless the reader keeps part of a message: then into its own.
+    step = read_available(stream_, reader_.prepare(worker_.read_buffer()));
+    if (step.waits_for != io_step::wait::none) return wait_for(step.waits_for);
+  }
+  if (step.error) {
     // Closed without a close frame, reset, or TLS failed: the peers of this connection leave.
-    fail(error, "websocket read");
+    fail(step.error, "websocket read");
     close_now();
     return;
   }
-  reader_.commit(bytes);
+  reader_.commit(step.bytes);
   continue_reading();
 }
 
@@ -96,7 +104,7 @@ typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() 
       case frame_kind::need_more:
         return frames_outcome::need_input;
       case frame_kind::text:
-        // In place: the payload lives in the reader's buffer until the next read.
+        // In place: the payload lives in the reader's buffer or the worker's until the next read.
         if (close_queued_) break;
         if (worker_.handle_message(*this, event.payload) == ws_socket_worker::message_verdict::not_utf8) {
           start_closing(websocket::close_code::invalid_payload);

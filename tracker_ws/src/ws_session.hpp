@@ -1,12 +1,15 @@
 #pragma once
 // One WebSocket connection over `Stream` (plain_stream or tls_stream), after the handshake:
-// run -> do_read -> on_read -> do_write -> on_write. The framing is proto::websocket's: each read
-// lands in the connection's frame_reader and may carry several messages, each handed to the worker
-// in place; what the worker sends waits in a queue and leaves in gathered writes (up to
-// max_frames_per_write frames per system call). The first frame queued while no write is under
-// way posts the write instead of starting it, so it runs once the handlers already queued (the
-// other reads this wake-up brought) are done: what they queue for the same connection goes in
-// the same write, one TCP segment instead of several.
+// run -> do_read -> on_ready -> do_write -> on_write. The framing is proto::websocket's. A read
+// waits until the socket has bytes, then takes them into the worker's read buffer, which the
+// connection's frame_reader borrows: each message in it is handed to the worker in place, and
+// only a message not whole yet is moved to a buffer of the connection's own. So a connection
+// between messages holds no read buffer (an announce with offers would otherwise leave 8 KiB
+// behind in every connection). What the worker sends waits in a queue and leaves in gathered
+// writes (up to max_frames_per_write frames per system call). The first frame queued while no
+// write is under way posts the write instead of starting it, so it runs once the handlers already
+// queued (the other reads this wake-up brought) are done: what they queue for the same
+// connection goes in the same write, one TCP segment instead of several.
 //
 // The queue is bounded by limits.max_outbound_messages and limits.max_outbound_bytes. At either
 // bound, relays to the connection are dropped (counted), and its own frames are not handled (nor
@@ -90,7 +93,9 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   // unless the queue is full (paused: on_write resumes) or the connection stops reading.
   void continue_reading();
   void do_read();
-  void on_read(const boost::system::error_code& error, std::size_t bytes);
+  void wait_for(io_step::wait wait);
+  // The stream may have bytes (or room, for TLS): read what it has into the worker's buffer.
+  void on_ready(const boost::system::error_code& error);
   frames_outcome handle_frames();
   void queue_frame(proto::websocket::opcode op, std::string payload);
   void post_flush();

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -99,6 +100,9 @@ class ws_socket_worker {
 
   // --- For the listener and the sessions (worker thread) ---
   const ws_session_limits& session_limits() const { return session_limits_; }
+  // Where the worker's connections read (ws_session): they take turns, and each handles what it
+  // read before the next reads, so a connection between messages holds no read buffer of its own.
+  std::span<char> read_buffer() { return {read_buffer_.get(), read_buffer_bytes}; }
   ws_counters& counters() { return counters_; }
   const std::shared_ptr<boost::asio::ssl::context>& tls_context() const { return tls_; }
 
@@ -140,8 +144,12 @@ class ws_socket_worker {
   // Every worker's counters and gauges added into `total` (a fresh set); returns it.
   ws_counters& tracker_totals(ws_counters& total) const;
 
+  // A read takes up to this much: a message of the default limit whole, or many small ones.
+  static constexpr std::size_t read_buffer_bytes = 64 * 1024;
+
   std::uint16_t id_;
   ws_session_limits session_limits_;
+  std::unique_ptr<char[]> read_buffer_ = std::make_unique_for_overwrite<char[]>(read_buffer_bytes);
   std::chrono::seconds statistics_interval_;  // 0: no statistics line
   proto::webtorrent::decode_limits decode_limits_;
   ws_socket_worker_services services_;

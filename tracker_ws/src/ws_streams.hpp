@@ -10,6 +10,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+#include <cstddef>
+#include <span>
+#include <utility>
 
 namespace riptide::ws {
 
@@ -20,5 +24,28 @@ using tcp_acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, wo
 // The socket itself: the handshake deadline is the HTTP session's timer, so Beast's basic_stream
 // (a timer and an allocation per connection, a wrapper per operation) would serve nothing.
 using plain_stream = tcp_socket;
+
+// What one attempt at an operation that must not block came to: finished (with an error or
+// not), or waiting for the socket to become readable or writable first.
+struct io_step {
+  enum class wait { none, readable, writable };
+  wait waits_for = wait::none;
+  boost::system::error_code error;
+  std::size_t bytes = 0;
+};
+
+// Reading into a buffer picked once the bytes are there (the worker's, which its connections
+// share) rather than when the read starts: async_wait_for(stream, readable, handler), then
+// read_available(stream, buffer), which never blocks and says what to wait for if it would have.
+// Over TCP a read finds at least one byte, eof (the client closed) or an error; the same pair
+// exists for tls_stream (tls_socket_stream.hpp).
+io_step read_available(plain_stream& socket, std::span<char> into);
+
+// Handler: void(error_code).
+template <typename Handler>
+void async_wait_for(plain_stream& socket, io_step::wait wait, Handler&& handler) {
+  socket.async_wait(wait == io_step::wait::writable ? tcp_socket::wait_write : tcp_socket::wait_read,
+                    std::forward<Handler>(handler));
+}
 
 }  // namespace riptide::ws

@@ -44,16 +44,24 @@ frame_event frame_reader::fail(std::uint16_t code) {
   return {frame_event::kind::fail, {}, failed_};
 }
 
+frame_event frame_reader::need_more(bool frame_length_known) {
+  frame_length_known_ = frame_length_known;
+  keep();
+  return {};
+}
+
 void frame_reader::compact() {
   // Keep the message so far at the front, then the bytes not parsed yet.
   std::size_t keep_at = 0;
   if (in_message_) {
-    if (message_start_ != 0) std::memmove(data_.get(), data_.get() + message_start_, message_bytes_);
+    if (message_start_ != 0 && message_bytes_ != 0) {
+      std::memmove(data_.get(), data_.get() + message_start_, message_bytes_);
+    }
     message_start_ = 0;
     keep_at = message_bytes_;
   }
   if (begin_ != keep_at) {
-    std::memmove(data_.get() + keep_at, data_.get() + begin_, end_ - begin_);
+    if (end_ != begin_) std::memmove(data_.get() + keep_at, data_.get() + begin_, end_ - begin_);
     end_ = keep_at + (end_ - begin_);
     begin_ = keep_at;
   }
@@ -68,22 +76,67 @@ void frame_reader::reserve(std::size_t bytes) {
 }
 
 std::span<char> frame_reader::prepare() {
+  keep();
   compact();
   if (end_ == 0 && capacity_ > kept_capacity) {
     data_.reset();  // a large message is over: give its room back
     capacity_ = 0;
   }
-  // Room for the whole current frame (never more than max_capacity_: next() refused larger ones),
-  // and for a read of a useful size.
-  std::size_t wanted = std::max(begin_ + needed_, std::max(end_ + min_read_bytes, initial_capacity));
+  // Room for the whole current frame (never more than max_capacity_: next() refused larger ones);
+  // unless its length is known, for a read of a useful size too.
+  const std::size_t frame_end = begin_ + needed_;
+  std::size_t wanted =
+      frame_length_known_ ? frame_end : std::max(frame_end, std::max(end_ + min_read_bytes, initial_capacity));
   if (wanted > capacity_) {
     if (capacity_ != 0) wanted = std::max(wanted, capacity_ * 2);
     reserve(std::min(wanted, max_capacity_));
   }
+  bytes_ = data_.get();
+  bytes_capacity_ = capacity_;
   return {data_.get() + end_, capacity_ - end_};
 }
 
-void frame_reader::commit(std::size_t bytes) { end_ += std::min(bytes, capacity_ - end_); }
+std::span<char> frame_reader::prepare(std::span<char> borrowed) {
+  keep();
+  if (holds_bytes() || borrowed.size() < min_read_bytes) return prepare();
+  data_.reset();
+  capacity_ = 0;
+  begin_ = end_ = message_start_ = 0;
+  // At most max_capacity_ bytes, so that what keep() moves always fits a buffer of the reader's.
+  borrowing_ = true;
+  bytes_ = borrowed.data();
+  bytes_capacity_ = std::min(borrowed.size(), max_capacity_);
+  return {bytes_, bytes_capacity_};
+}
+
+void frame_reader::keep() {
+  if (!borrowing_) return;
+  const char* source = bytes_;
+  borrowing_ = false;
+  bytes_ = nullptr;
+  bytes_capacity_ = 0;
+  // The message so far, then the bytes not parsed yet, without the frame headers between them:
+  // at most what one read brought, so at most max_capacity_.
+  const std::size_t message = in_message_ && failed_ == 0 ? message_bytes_ : 0;
+  const std::size_t unparsed = failed_ != 0 ? 0 : end_ - begin_;
+  const std::size_t kept = message + unparsed;
+  const std::size_t frame_rest = needed_ > unparsed ? needed_ - unparsed : 0;  // of the frame under way
+  if (kept != 0) {
+    // Room for the rest of the frame under way, or for a read of a useful size.
+    const std::size_t size = std::min(kept + std::max(frame_rest, min_read_bytes), max_capacity_);
+    data_ = std::make_unique_for_overwrite<char[]>(size);
+    capacity_ = size;
+    if (message != 0) std::memcpy(data_.get(), source + message_start_, message);
+    if (unparsed != 0) std::memcpy(data_.get() + message, source + begin_, unparsed);
+    bytes_ = data_.get();
+    bytes_capacity_ = capacity_;
+  }
+  message_start_ = 0;
+  begin_ = message;
+  end_ = kept;
+}
+
+void frame_reader::commit(std::size_t bytes) { end_ += std::min(bytes, bytes_capacity_ - end_); }
 
 std::string_view frame_reader::feed(std::string_view bytes) {
   const auto space = prepare();
@@ -98,8 +151,8 @@ frame_event frame_reader::next() {
   while (failed_ == 0) {
     const std::size_t available = end_ - begin_;
     needed_ = 2;
-    if (available < 2) return {};
-    const char* header = data_.get() + begin_;
+    if (available < 2) return need_more(false);
+    const char* header = bytes_ + begin_;
     const auto byte0 = static_cast<std::uint8_t>(header[0]);
     const auto byte1 = static_cast<std::uint8_t>(header[1]);
     const bool fin = (byte0 & 0x80) != 0;
@@ -129,15 +182,15 @@ frame_event frame_reader::next() {
     const std::size_t length_bytes = length == 126 ? 2 : length == 127 ? 8 : 0;
     const std::size_t header_bytes = 2 + length_bytes + (masked_ ? 4 : 0);
     needed_ = header_bytes;
-    if (available < header_bytes) return {};
+    if (available < header_bytes) return need_more(false);
     if (length_bytes != 0) length = read_big_endian(header + 2, length_bytes);
     if (length >> 63 != 0) return fail(close_code::protocol_error);
     // Refused from the header alone: a message over the limit is never buffered.
     if (!is_control(op) && length > max_message_bytes_ - message_bytes_) return fail(close_code::message_too_big);
     needed_ = header_bytes + static_cast<std::size_t>(length);
-    if (available < needed_) return {};
+    if (available < needed_) return need_more(true);
 
-    char* payload = data_.get() + begin_ + header_bytes;
+    char* payload = bytes_ + begin_ + header_bytes;
     const auto payload_bytes = static_cast<std::size_t>(length);
     if (masked_) {
       std::array<std::uint8_t, 4> key{};
@@ -146,6 +199,7 @@ frame_event frame_reader::next() {
     }
     begin_ += needed_;
     needed_ = 0;
+    frame_length_known_ = false;
     const std::string_view view(payload, payload_bytes);
 
     switch (static_cast<opcode>(op)) {
@@ -166,15 +220,15 @@ frame_event frame_reader::next() {
     // A text frame or a continuation: its payload joins the message (the first one stays put).
     if (!in_message_) {
       in_message_ = true;
-      message_start_ = static_cast<std::size_t>(payload - data_.get());
+      message_start_ = static_cast<std::size_t>(payload - bytes_);
       message_bytes_ = payload_bytes;
     } else {
-      std::memmove(data_.get() + message_start_ + message_bytes_, payload, payload_bytes);
+      std::memmove(bytes_ + message_start_ + message_bytes_, payload, payload_bytes);
       message_bytes_ += payload_bytes;
     }
     if (!fin) continue;
     in_message_ = false;
-    const std::string_view message(data_.get() + message_start_, message_bytes_);
+    const std::string_view message(bytes_ + message_start_, message_bytes_);
     message_bytes_ = 0;
     if (check_text_ && !is_valid_utf8(message)) return fail(close_code::invalid_payload);
     return {kind::text, message, 0};

@@ -54,6 +54,18 @@ struct event_copy {
   bool operator==(const event_copy&) const = default;
 };
 
+// One read: the next bytes from `at` (at most `chunk`, 0: as many as fit) into `space`.
+void read_next(frame_reader& reader, std::span<char> space, std::string_view bytes, std::size_t& at,
+               std::size_t chunk) {
+  REQUIRE(!space.empty());
+  REQUIRE(reader.capacity() <= reader.max_capacity());
+  std::size_t n = std::min(space.size(), bytes.size() - at);
+  if (chunk != 0) n = std::min(n, chunk);
+  std::copy_n(bytes.data() + at, n, space.data());
+  reader.commit(n);
+  at += n;
+}
+
 // Feeds `bytes` in reads of at most `chunk` bytes (0: as much as prepare() offers) and collects
 // every event up to the first failure.
 std::vector<event_copy> feed(frame_reader& reader, std::string_view bytes, std::size_t chunk = 0) {
@@ -67,14 +79,37 @@ std::vector<event_copy> feed(frame_reader& reader, std::string_view bytes, std::
       if (event.what == kind::fail) return events;
     }
     if (at == bytes.size()) return events;
-    const auto space = reader.prepare();
-    REQUIRE(!space.empty());
-    REQUIRE(reader.capacity() <= reader.max_capacity());
-    std::size_t n = std::min(space.size(), bytes.size() - at);
-    if (chunk != 0) n = std::min(n, chunk);
-    std::copy_n(bytes.data() + at, n, space.data());
-    reader.commit(n);
-    at += n;
+    read_next(reader, reader.prepare(), bytes, at, chunk);
+  }
+}
+
+// As feed(), but reads go into a buffer the reader borrows while it keeps no bytes, as
+// tracker_ws's sessions read into their worker's. The buffer is overwritten after each round of
+// next() (another connection's read), so anything the reader still pointed into comes out wrong.
+// `stop_after` (0: never): a round stops after that many events and calls keep(), as a session
+// does when its outbound queue is full, and the next round goes on without reading.
+std::vector<event_copy> feed_borrowing(frame_reader& reader, std::string_view bytes, std::size_t chunk,
+                                       std::size_t borrowed_size = 65536, std::size_t stop_after = 0) {
+  std::vector<char> borrowed(borrowed_size);
+  std::vector<event_copy> events;
+  std::size_t at = 0;
+  for (;;) {
+    bool stopped_early = false;
+    for (std::size_t round_events = 0;; ++round_events) {
+      if (stop_after != 0 && round_events == stop_after) {
+        reader.keep();
+        stopped_early = true;
+        break;
+      }
+      const auto event = reader.next();
+      if (event.what == kind::need_more) break;
+      events.push_back({event.what, std::string(event.payload), event.code});
+      if (event.what == kind::fail) return events;
+    }
+    std::fill(borrowed.begin(), borrowed.end(), '\xa5');
+    if (stopped_early) continue;
+    if (at == bytes.size()) return events;
+    read_next(reader, reader.prepare(borrowed), bytes, at, chunk);
   }
 }
 
@@ -293,6 +328,9 @@ TEST_CASE("websocket: random messages, fragments and read sizes come out whole a
     }
     frame_reader reader(4096);
     REQUIRE(feed(reader, bytes, 1 + random() % 5000) == expected);
+    frame_reader borrowing(4096);
+    const std::size_t borrowed_size = 512 + random() % 9000;
+    REQUIRE(feed_borrowing(borrowing, bytes, 1 + random() % 9000, borrowed_size, random() % 4) == expected);
   }
 }
 
@@ -307,7 +345,48 @@ TEST_CASE("websocket: random bytes never crash the reader nor grow it past its b
     const auto events = feed(reader, bytes, 1 + random() % 64);
     CHECK(reader.capacity() <= reader.max_capacity());
     for (const auto& event : events) CHECK((event.what != kind::text || event.payload.size() <= 256));
+    frame_reader borrowing(256);
+    CHECK(feed_borrowing(borrowing, bytes, 1 + random() % 700, 4096, random() % 3) == events);
+    CHECK(borrowing.capacity() <= borrowing.max_capacity());
   }
+}
+
+TEST_CASE("websocket: a reader that borrows holds no buffer between whole messages") {
+  frame_reader reader(65536);
+  std::vector<char> borrowed(65536);
+  const std::string announce(5800, 'a');
+  // Three whole messages in one read: all handled from the borrowed buffer, nothing kept.
+  const std::string three = text_frame(announce) + text_frame("{}") + client_frame({.op = 9, .payload = "p"});
+  auto space = reader.prepare(borrowed);
+  REQUIRE(space.data() == borrowed.data());
+  std::copy(three.begin(), three.end(), space.begin());
+  reader.commit(three.size());
+  CHECK(reader.next().payload == announce);
+  CHECK(reader.next().payload == "{}");
+  CHECK(reader.next().what == kind::ping);
+  CHECK(reader.next().what == kind::need_more);
+  CHECK(reader.capacity() == 0);
+
+  // Half a message: the reader keeps it in a buffer of its own, just large enough for the frame,
+  // and the next read goes there, for the rest of that frame.
+  const std::string frame = text_frame(announce);
+  space = reader.prepare(borrowed);
+  REQUIRE(space.data() == borrowed.data());
+  std::copy_n(frame.begin(), 3000, space.begin());
+  reader.commit(3000);
+  CHECK(reader.next().what == kind::need_more);
+  CHECK(reader.capacity() == frame.size());
+  std::fill(borrowed.begin(), borrowed.end(), 'x');  // another connection's read
+  space = reader.prepare(borrowed);
+  REQUIRE(space.data() != borrowed.data());
+  REQUIRE(space.size() == frame.size() - 3000);
+  std::copy(frame.begin() + 3000, frame.end(), space.begin());
+  reader.commit(space.size());
+  CHECK(reader.next().payload == announce);
+  CHECK(reader.next().what == kind::need_more);
+  // Empty again: the next read borrows, and the reader's own buffer is gone.
+  CHECK(reader.prepare(borrowed).data() == borrowed.data());
+  CHECK(reader.capacity() == 0);
 }
 
 }  // namespace

@@ -66,6 +66,14 @@ inline constexpr std::size_t max_control_payload_bytes = 125;
 // and moved together, never copied elsewhere. The buffer holds at most one message (of at most
 // `max_message_bytes`) plus one frame header and one control frame: a client cannot make it grow
 // further, and it is given back once it has grown past a few KiB and is empty again.
+//
+// A reader may also borrow its caller's buffer, one that many readers share (a server's read
+// buffer): prepare(borrowed) offers it while the reader keeps no bytes, and next() moves what it
+// must keep (a frame not whole yet, the fragments of a message) into a buffer of its own, sized
+// for it, before it says need_more. A reader that keeps nothing then holds no memory at all, and
+// the bytes of most messages are never copied. Payloads returned from a borrowed buffer are valid
+// until that buffer is written again; before then, keep() moves the bytes not parsed yet (when
+// the caller stops calling next() before need_more).
 class frame_reader {
  public:
   explicit frame_reader(std::size_t max_message_bytes, frame_sender sender = frame_sender::client,
@@ -75,24 +83,36 @@ class frame_reader {
   // message being assembled, the unread bytes) to the front first, which ends the validity of
   // any payload returned before.
   std::span<char> prepare();
+  // `borrowed` itself when the reader keeps no bytes (and `borrowed` has room for a useful read),
+  // else prepare().
+  std::span<char> prepare(std::span<char> borrowed);
   void commit(std::size_t bytes);
   // prepare(), copy and commit() for bytes read before the reader took over (those behind the
   // handshake): takes the front of `bytes` that fits, returns the rest.
   std::string_view feed(std::string_view bytes);
   frame_event next();
+  // Moves what the reader holds in a borrowed buffer into its own; nothing when it holds none.
+  void keep();
 
+  // Of the reader's own buffer (a borrowed one is not counted).
   std::size_t capacity() const { return capacity_; }
   std::size_t max_capacity() const { return max_capacity_; }
 
  private:
   frame_event fail(std::uint16_t code);
+  // keep(), then a need_more event; `frame_length_known`: needed_ ends the frame under way.
+  frame_event need_more(bool frame_length_known);
   void compact();
   void reserve(std::size_t bytes);
+  bool holds_bytes() const { return in_message_ || end_ != begin_; }
 
   std::size_t max_message_bytes_;
   std::size_t max_capacity_;
-  std::unique_ptr<char[]> data_;
+  std::unique_ptr<char[]> data_;   // the reader's own buffer
   std::size_t capacity_ = 0;
+  char* bytes_ = nullptr;          // where the bytes are: data_, or a borrowed buffer
+  std::size_t bytes_capacity_ = 0;
+  bool borrowing_ = false;
   std::size_t begin_ = 0;          // the first byte not parsed yet
   std::size_t end_ = 0;            // one past the last byte read
   std::size_t message_start_ = 0;  // the message being assembled: [message_start_, + message_bytes_)
@@ -101,6 +121,7 @@ class frame_reader {
   bool masked_;                    // frames from a client: each must be masked; from a server: none
   bool check_text_;                // text_check::reader
   bool in_message_ = false;        // a text frame without FIN came; continuations follow
+  bool frame_length_known_ = false;  // need_more with the header read: needed_ is the whole frame
   std::uint16_t failed_ = 0;       // the close code of a violation; 0 while all is well
 };
 
