@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tracker/core/map_shrinking.hpp"
+
 namespace riptide::core {
 namespace {
 
@@ -84,6 +86,7 @@ void torrent_shard::clean_family(family_state<Endpoint>& state, std::uint32_t no
   });
   state.totals.torrents -= removed;
   report.torrents_removed += removed;
+  shrink_map_if_sparse(state.torrents);
   report.peers_removed += peers_before - (state.totals.seeders + state.totals.leechers);
 }
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "tracker/core/map_shrinking.hpp"
 #include "tracker/core/seeders_first.hpp"
 
 namespace riptide::core {
@@ -493,6 +494,8 @@ webtorrent_removal webtorrent_shard::clean(std::uint32_t now) {
     return false;
   });
   removal.torrents += removed;
+  shrink_map_if_sparse(torrents_);
+  shrink_map_if_sparse(connections_);
   return removal;
 }
 
