@@ -39,6 +39,25 @@ TEST_CASE("heap_trimmer: trims once what is held has halved since its peak, by a
   CHECK(small.after_cleaning(4000));
 }
 
+TEST_CASE("burst_trimmer: trims once a burst of at least min_burst events is over") {
+  burst_trimmer trimmer;
+  CHECK_FALSE(trimmer.after_period(0));
+  CHECK_FALSE(trimmer.after_period(3000));  // a burst under way
+  CHECK_FALSE(trimmer.after_period(6000));
+  CHECK(trimmer.after_period(6050));        // 50 in the last period: over
+  CHECK_FALSE(trimmer.after_period(6060));  // nothing new since the trim
+  // A steady trickle never trims, however many it brings: little is freed at once.
+  std::uint64_t events = 6060;
+  bool trimmed = false;
+  for (int second = 0; second < 100; ++second) trimmed = trimmer.after_period(events += 50) || trimmed;
+  CHECK_FALSE(trimmed);
+  // Nor does a burst under min_burst; the next one that takes the total past it does.
+  CHECK_FALSE(trimmer.after_period(events += 500));
+  CHECK_FALSE(trimmer.after_period(events));
+  CHECK_FALSE(trimmer.after_period(events += 600));
+  CHECK(trimmer.after_period(events));
+}
+
 // glibc's allocator only: a sanitizer's allocator keeps freed memory in quarantine.
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 TEST_CASE("heap_trimmer: after a trim, the pages of freed chunks are given back") {
