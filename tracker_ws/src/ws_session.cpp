@@ -1,6 +1,7 @@
 #include "ws_session.hpp"
 
 #include <algorithm>
+#include <span>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -76,7 +77,12 @@ void ws_session<Stream>::on_ready(const boost::system::error_code& error) {
   io_step step{io_step::wait::none, error, 0};
   if (!step.error) {
     // Into the worker's buffer, unless the reader keeps part of a message: then into its own.
-    step = read_available(stream_, reader_.prepare(worker_.read_buffer()));
+    // A connection whose queue is half full takes little at a time: what it reads but cannot
+    // handle before the queue fills is kept in a buffer of its own until the client reads, and
+    // the rest is better left in the kernel, where TCP holds the client back.
+    std::span<char> into = worker_.read_buffer();
+    if (queue_half_full()) into = into.first(std::min(into.size(), read_bytes_near_bounds));
+    step = read_available(stream_, reader_.prepare(into));
     if (step.waits_for != io_step::wait::none) return wait_for(step.waits_for);
   }
   if (step.error) {
@@ -153,6 +159,13 @@ bool ws_session<Stream>::send(std::string message, message_kind kind) {
   }
   queue_frame(websocket::opcode::text, std::move(message));
   return true;
+}
+
+template <typename Stream>
+bool ws_session<Stream>::queue_half_full() const {
+  const ws_session_limits& limits = worker_.session_limits();
+  return 2 * (outbound_.size() + writing_.size()) >= limits.max_outbound_messages ||
+         2 * queued_bytes_ >= limits.max_outbound_bytes;
 }
 
 template <typename Stream>

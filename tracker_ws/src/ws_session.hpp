@@ -14,12 +14,14 @@
 // The queue is bounded by limits.max_outbound_messages and limits.max_outbound_bytes. At either
 // bound, relays to the connection are dropped (counted), and its own frames are not handled (nor
 // more bytes read) until the queue is under both again: a client that pipelines requests without
-// reading the replies is slowed down, and its replies still come. A reply is queued past the
-// bounds, up to reply_overshoot times max_outbound_bytes (with request workers, replies to requests
-// routed before the pause come back after it; the request channels bound how many); beyond that
-// the connection is dropped. Each frame counts frame_overhead_bytes on top of its payload, so the
-// byte bound also bounds the number of frames. A connection that stops reading is dropped by
-// limits.write_timeout_seconds (ws_connection::write_stalled). Pings are
+// reading the replies is slowed down, and its replies still come. What was read from it but not
+// handled waits in a buffer of the connection's own: at most one read, 64 KiB, and at most
+// read_bytes_near_bounds once the queue is half full, so a slow reader keeps little. A reply is
+// queued past the bounds, up to reply_overshoot times max_outbound_bytes (with request workers,
+// replies to requests routed before the pause come back after it; the request channels bound how
+// many); beyond that the connection is dropped. Each frame counts frame_overhead_bytes on top of
+// its payload, so the byte bound also bounds the number of frames. A connection that stops
+// reading is dropped by limits.write_timeout_seconds (ws_connection::write_stalled). Pings are
 // answered here; idle connections are pinged and dropped by the worker's once-a-second check
 // (ws_connection::check_idle), so a connection needs no timer of its own.
 //
@@ -80,6 +82,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
 
   // Frames gathered into one write; a frame is a header and a payload buffer.
   static constexpr std::size_t max_frames_per_write = 16;
+  // The most a read takes while the queue is half full (see on_ready).
+  static constexpr std::size_t read_bytes_near_bounds = 4096;
   // How far past max_outbound_bytes replies are still queued (see above).
   static constexpr std::size_t reply_overshoot = 4;
   // What a queued frame costs besides its payload (its outbound_frame, the string's heap block).
@@ -107,6 +111,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   void start_closing(std::uint16_t code, bool stay_attached = false);
   // Queued or being written: as many messages or bytes as the limits.
   bool queue_at_bounds() const;
+  // Half as many.
+  bool queue_half_full() const;
   void drop_slow_reader();
   // Half-closes, then reads and drops what the client still sends until it closes.
   void discard_until_eof();
