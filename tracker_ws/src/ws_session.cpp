@@ -1,7 +1,6 @@
 #include "ws_session.hpp"
 
 #include <algorithm>
-#include <span>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -9,6 +8,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/container/static_vector.hpp>
 #include <iterator>
+#include <span>
 #include <type_traits>
 
 #include "ws_session_fail.hpp"
