@@ -15,14 +15,6 @@
 namespace riptide::runtime {
 namespace {
 
-long resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  long size = 0;
-  long resident = 0;
-  statm >> size >> resident;
-  return resident * sysconf(_SC_PAGESIZE);
-}
-
 TEST_CASE("heap_trimmer: trims once what is held has halved since its peak, by at least min_drop") {
   heap_trimmer trimmer;
   CHECK_FALSE(trimmer.after_cleaning(0));
@@ -60,6 +52,14 @@ TEST_CASE("burst_trimmer: trims once a burst of at least min_burst events is ove
 
 // glibc's allocator only: a sanitizer's allocator keeps freed memory in quarantine.
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+long resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0;
+  long resident = 0;
+  statm >> size >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
 TEST_CASE("heap_trimmer: after a trim, the pages of freed chunks are given back") {
   // 64 MB in small chunks, freed but for one in a hundred and the last one (which pins the top of
   // the heap, so that free() cannot give the memory back by itself).
