@@ -16,7 +16,8 @@
 // more bytes read) until the queue is under both again: a client that pipelines requests without
 // reading the replies is slowed down, and its replies still come. What was read from it but not
 // handled waits in a buffer of the connection's own: at most one read, 64 KiB, and at most
-// read_bytes_near_bounds once the queue is half full, so a slow reader keeps little. A reply is
+// read_bytes_near_bounds once the queue is half full (besides the rest of a frame begun, which
+// is read into its own buffer whatever the queue), so a slow reader keeps little. A reply is
 // queued past the bounds, up to reply_overshoot times max_outbound_bytes (with request workers,
 // replies to requests routed before the pause come back after it; the request channels bound how
 // many); beyond that the connection is dropped. Each frame counts frame_overhead_bytes on top of

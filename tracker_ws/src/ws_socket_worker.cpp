@@ -449,7 +449,6 @@ void ws_socket_worker::schedule_housekeeping() {
     counters_.add(ws_counter::expired_pending_scrapes, pending_scrapes_.expire(now, pending_scrape_max_age_seconds));
     if (swarms_.inline_service) swarms_.inline_service->clean_if_due(now);
     check_idle_connections();
-    handshake_trimmer_.after_period(counters_.get(ws_counter::websocket_sessions));
     // Disconnects still waiting for room in a full channel (never with the inline service).
     const bool disconnects_waiting = std::any_of(waiting_disconnects_.begin(), waiting_disconnects_.end(),
                                                  [](const auto& waiting) { return !waiting.empty(); });

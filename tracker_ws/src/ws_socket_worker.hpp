@@ -37,7 +37,6 @@
 #include "tracker/core/shard_router.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
 #include "tracker/runtime/access_list_holder.hpp"
-#include "tracker/runtime/heap_trimmer.hpp"
 #include "tracker/runtime/pending_scrapes.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
 #include "ws_counters.hpp"
@@ -171,7 +170,6 @@ class ws_socket_worker {
   // Scratch of check_idle_connections(): each connection to close, and what it is counted as.
   std::vector<std::pair<ws_connection*, ws_counter>> timed_out_;
   scrape_table pending_scrapes_;
-  runtime::burst_trimmer handshake_trimmer_;  // gives back what a burst of handshakes left freed
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running
   bool saying_goodbye_ = false;  // stop(): closing every session

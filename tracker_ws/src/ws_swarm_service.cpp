@@ -101,8 +101,6 @@ void ws_swarm_service::clean_if_due(std::uint32_t now) {
   const auto removed = shard_.clean(now);
   counters_.add(ws_counter::peers_removed_by_cleaning, removed.peers);
   publish_gauges();
-  const auto totals = shard_.totals();
-  heap_trimmer_.after_cleaning(totals.torrents + totals.peers);
 }
 
 void ws_swarm_service::publish_gauges() {

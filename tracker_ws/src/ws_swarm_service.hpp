@@ -10,7 +10,6 @@
 
 #include "tracker/core/siphash.hpp"
 #include "tracker/core/webtorrent_shard.hpp"
-#include "tracker/runtime/heap_trimmer.hpp"
 #include "ws_counters.hpp"
 #include "ws_messages.hpp"
 
@@ -58,7 +57,6 @@ class ws_swarm_service {
   bool report_released_torrents_;
   std::uint32_t next_cleaning_;
   ws_counters& counters_;
-  runtime::heap_trimmer heap_trimmer_;
 };
 
 }  // namespace riptide::ws

@@ -97,6 +97,10 @@ cleaning_report torrent_shard::clean(std::uint32_t now) {
   return report;
 }
 
+std::size_t torrent_shard::torrent_capacity() const {
+  return ipv4_.torrents.bucket_count() + ipv6_.torrents.bucket_count();
+}
+
 shard_totals torrent_shard::totals(proto::address_family family) const {
   return family == proto::address_family::ipv4 ? ipv4_.totals : ipv6_.totals;
 }

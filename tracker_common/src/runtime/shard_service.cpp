@@ -42,12 +42,6 @@ void shard_service::clean_if_due(std::uint32_t now) {
   counters_.add(counter::torrents_removed_by_cleaning, report.torrents_removed);
   next_cleaning_ = now + cleaning_interval_seconds_;
   publish_gauges();
-  std::uint64_t held = 0;
-  for (const auto family : {proto::address_family::ipv4, proto::address_family::ipv6}) {
-    const core::shard_totals totals = shard_.totals(family);
-    held += totals.torrents + totals.seeders + totals.leechers;
-  }
-  heap_trimmer_.after_cleaning(held);
 }
 
 void shard_service::publish_gauges() {

@@ -452,3 +452,34 @@ TEST_CASE("shard: a full shard refuses new torrents and new peers, and keeps ser
   std::vector<ipv6_endpoint> out6;
   CHECK_FALSE(shard.announce(input(9, v6(1), 5), 3, out6).refused);
 }
+
+TEST_CASE("shard: once a flood of torrents has expired, its map gives its room back", "[core][shard]") {
+  torrent_shard shard(test_rules(), test_key, 1);
+  const auto many_hash = [](std::uint32_t n) {
+    info_hash hash{};
+    for (std::size_t i = 0; i < 4; ++i) hash.bytes[i] = static_cast<std::uint8_t>(n >> (8 * i));
+    return hash;
+  };
+  std::vector<ipv4_endpoint> peers;
+  for (std::uint32_t n = 0; n < 20000; ++n) {
+    shard.announce(announce_input<ipv4_endpoint>{many_hash(n), v4(n), 100, peer_event::started, -1}, 0, peers);
+  }
+  const std::size_t flooded = shard.torrent_capacity();
+  REQUIRE(flooded >= 20000);
+  // 100 torrents stay (their peer completes at 90), the rest expire at 100.
+  for (std::uint32_t n = 0; n < 100; ++n) {
+    shard.announce(announce_input<ipv4_endpoint>{many_hash(n), v4(n), 0, peer_event::completed, -1}, 90, peers);
+  }
+  const cleaning_report report = shard.clean(150);
+  CHECK(report.torrents_removed == 19900);
+  CHECK(shard.torrent_capacity() < flooded / 16);
+  CHECK(same(shard.totals(address_family::ipv4), shard_totals{100, 100, 0}));
+  for (std::uint32_t n = 0; n < 100; ++n) {
+    CHECK(same(shard.scrape(address_family::ipv4, many_hash(n)), scrape_counts{1, 1, 0}));
+  }
+  // A survivor is still found by an announce: a newcomer gets its one seeder.
+  const announce_outcome outcome =
+      shard.announce(announce_input<ipv4_endpoint>{many_hash(7), v4(99999), 100, peer_event::none, -1}, 151, peers);
+  CHECK(outcome.seeders == 1);
+  CHECK(peers == std::vector<ipv4_endpoint>{v4(7)});
+}

@@ -1098,3 +1098,39 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   CHECK(refusals > 50);
   CHECK(tracker_full_refusals > 10);
 }
+
+TEST_CASE("webtorrent: once a flood of connections has gone, the maps give their room back", "[core][webtorrent]") {
+  fixture f;
+  const auto many_hash = [](std::uint32_t n) {
+    info_hash hash{};
+    for (std::size_t i = 0; i < 4; ++i) hash.bytes[i] = static_cast<std::uint8_t>(n >> (8 * i));
+    return hash;
+  };
+  // 20,000 connections, each with its own torrent; then all but 100 close.
+  for (std::uint32_t n = 0; n < 20000; ++n) {
+    announce_builder announce(1, n);
+    announce.value.hash = many_hash(n);
+    REQUIRE(f.shard.announce(announce, 0, f.random).accepted());
+  }
+  const std::size_t torrents_flooded = f.shard.torrent_capacity();
+  const std::size_t connections_flooded = f.shard.connection_capacity();
+  REQUIRE(torrents_flooded >= 20000);
+  REQUIRE(connections_flooded >= 20000);
+  for (std::uint32_t n = 100; n < 20000; ++n) f.shard.disconnect(connection_of(n));
+  f.shard.clean(1);
+  CHECK(f.shard.torrent_capacity() < torrents_flooded / 16);
+  CHECK(f.shard.connection_capacity() < connections_flooded / 16);
+  CHECK(f.shard.invariants_hold());
+  CHECK(f.shard.totals().torrents == 100);
+  CHECK(f.shard.totals().connections == 100);
+  // A survivor is still found: a newcomer's offer reaches it.
+  for (std::uint32_t n = 0; n < 100; n += 33) {
+    CHECK(same(f.shard.scrape(many_hash(n), address_family::ipv4), {0, 1, 0}));
+    announce_builder newcomer(1, 50000 + n);
+    newcomer.value.hash = many_hash(n);
+    const auto result = f.announce(newcomer.offers(1), 2);
+    REQUIRE(result.deliveries.size() == 1);
+    CHECK(result.deliveries[0].target == connection_of(n));
+  }
+}
+

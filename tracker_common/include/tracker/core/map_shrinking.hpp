@@ -7,13 +7,14 @@
 
 namespace riptide::core {
 
-// Rehashes `map` down to what it holds once it fills less than an eighth of its buckets (and has
-// more than `min_buckets`). The rehash moves every element, which is rare: the map must have
-// shrunk eightfold since it last grew or shrank. Returns whether it rehashed.
+// Rehashes `map` down to room for twice what it holds once it fills less than an eighth of its
+// buckets (and has more than `min_buckets`): room, so that the next insertions do not grow it at
+// once. The rehash moves every element, which is rare: the map must have shrunk fourfold or more
+// since it last grew or shrank. Returns whether it rehashed.
 template <typename Map>
 bool shrink_map_if_sparse(Map& map, std::size_t min_buckets = 1024) {
   if (map.bucket_count() <= min_buckets || map.size() >= map.bucket_count() / 8) return false;
-  map.rehash(0);
+  map.reserve(map.size() * 2);
   return true;
 }
 

@@ -9,6 +9,7 @@
 //
 // Thread safety: none. Exactly one request worker owns a shard and is the only thread to touch it.
 
+#include <cstddef>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -83,6 +84,8 @@ class torrent_shard {
   cleaning_report clean(std::uint32_t now);
 
   shard_totals totals(proto::address_family family) const;
+  // Torrents the shard's maps have room for (of both families): what their arrays take.
+  std::size_t torrent_capacity() const;
 
  private:
   template <typename Endpoint>

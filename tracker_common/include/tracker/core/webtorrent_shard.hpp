@@ -32,6 +32,7 @@
 
 #include <array>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -192,6 +193,9 @@ class webtorrent_shard {
   webtorrent_removal clean(std::uint32_t now);
 
   webtorrent_totals totals() const;
+  // Torrents and connections the shard's maps have room for: what their arrays take.
+  std::size_t torrent_capacity() const { return torrents_.bucket_count(); }
+  std::size_t connection_capacity() const { return connections_.bucket_count(); }
   const webtorrent_rules& rules() const { return rules_; }
 
   // For tests: checks every internal invariant (indexes, lists, counts); O(size).

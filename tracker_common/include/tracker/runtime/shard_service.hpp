@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "tracker/core/torrent_shard.hpp"
-#include "tracker/runtime/heap_trimmer.hpp"
 #include "tracker/runtime/shard_messages.hpp"
 #include "tracker/runtime/worker_counters.hpp"
 
@@ -44,7 +43,6 @@ class shard_service {
   std::uint32_t cleaning_interval_seconds_;
   std::uint32_t next_cleaning_;
   worker_counters& counters_;
-  heap_trimmer heap_trimmer_;
 };
 
 }  // namespace riptide::runtime
