@@ -84,7 +84,7 @@ class torrent_shard {
   cleaning_report clean(std::uint32_t now);
 
   shard_totals totals(proto::address_family family) const;
-  // Torrents the shard's maps have room for (of both families): what their arrays take.
+  // Slots of the shard's torrent maps (both families): what their arrays take.
   std::size_t torrent_capacity() const;
 
  private:

@@ -193,7 +193,7 @@ class webtorrent_shard {
   webtorrent_removal clean(std::uint32_t now);
 
   webtorrent_totals totals() const;
-  // Torrents and connections the shard's maps have room for: what their arrays take.
+  // Slots of the shard's torrent and connection maps: what their arrays take.
   std::size_t torrent_capacity() const { return torrents_.bucket_count(); }
   std::size_t connection_capacity() const { return connections_.bucket_count(); }
   const webtorrent_rules& rules() const { return rules_; }
