@@ -5,8 +5,8 @@ Many WebTorrent swarms are tiny (a page's own video, seeded by one or two browse
 torrent with one peer costs is what an operator pays for most torrents. For each server: start
 it, and for each of PEERS peers announce the same TORRENTS info hashes (a peer is a peer id; it
 announces over one WebSocket connection per 10,000 torrents, tracker_ws's most per connection),
-reading every reply; then print the growth of the server's RSS per torrent and per peer. Needs what scripts/bench-ws.sh installs and builds
-(run it once first). Standard library only; loopback only; each run ends by itself.
+reading every reply; then print the growth of the server's RSS per torrent and per peer. Needs
+what scripts/bench-ws.sh installs and builds (run it once first). Standard library only; loopback only; each run ends by itself.
 
   scripts/ws_swarm_memory.py                        # 50,000 torrents x 1 peer, then 20,000 x 5
   scripts/ws_swarm_memory.py --torrents 10000 --peers 3 --servers riptide

@@ -93,8 +93,7 @@ class tls_socket_stream {
       });
       return;
     }
-    next_.async_wait(wait == io_step::wait::writable ? tcp_socket::wait_write : tcp_socket::wait_read,
-                     std::move(handler));
+    ws::async_wait_for(next_, wait, std::move(handler));
   }
 
   // Handler: void(error_code, std::size_t).
@@ -189,9 +188,7 @@ class tls_socket_stream {
 
   template <typename Step, typename Handler>
   void wait_then_step(io_step::wait waits_for, Step step, Handler handler) {
-    const auto direction =
-        waits_for == io_step::wait::readable ? tcp_socket::wait_read : tcp_socket::wait_write;
-    next_.async_wait(direction, [this, step = std::move(step), handler = std::move(handler)](
+    ws::async_wait_for(next_, waits_for, [this, step = std::move(step), handler = std::move(handler)](
                                              const boost::system::error_code& error) mutable {
       if (error) return std::move(handler)(error, std::size_t{0});
       if (!socket_open()) return std::move(handler)(boost::asio::error::operation_aborted, std::size_t{0});

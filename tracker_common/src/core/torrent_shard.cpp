@@ -86,8 +86,8 @@ void torrent_shard::clean_family(family_state<Endpoint>& state, std::uint32_t no
   });
   state.totals.torrents -= removed;
   report.torrents_removed += removed;
-  shrink_map_if_sparse(state.torrents);
   report.peers_removed += peers_before - (state.totals.seeders + state.totals.leechers);
+  shrink_map_if_sparse(state.torrents);
 }
 
 cleaning_report torrent_shard::clean(std::uint32_t now) {
