@@ -83,6 +83,14 @@ class tls_socket_stream {
     return read_step(boost::asio::buffer(into.data(), into.size()));
   }
 
+  // Writing without an operation object (ws_streams.hpp): one SSL_write of the buffers' first
+  // bytes (up to one record), which never blocks. After a wait, the same bytes must come again:
+  // OpenSSL requires it of a write it could not finish.
+  io_step write_available(std::span<const boost::asio::const_buffer> from) {
+    if (!socket_open()) return {io_step::wait::none, boost::asio::error::bad_descriptor, 0};
+    return write_step(gather(from));
+  }
+
   // Handler: void(error_code). For readable, completes at once (posted) when OpenSSL holds
   // decrypted bytes already, which the socket no longer announces.
   template <typename Handler>
@@ -206,6 +214,10 @@ class tls_socket_stream {
 using tls_stream = tls_socket_stream;
 
 inline io_step read_available(tls_stream& stream, std::span<char> into) { return stream.read_available(into); }
+
+inline io_step write_available(tls_stream& stream, std::span<const boost::asio::const_buffer> from) {
+  return stream.write_available(from);
+}
 
 template <typename Handler>
 void async_wait_for(tls_stream& stream, io_step::wait wait, Handler&& handler) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/container/static_vector.hpp>
@@ -126,8 +125,8 @@ typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() 
       case frame_kind::close:
         close_received_ = true;
         if (close_queued_) {
-          // The answer to ours; if our close frame is still queued or being written, on_write
-          // ends it.
+          // The answer to ours; if our close frame is still queued or being written,
+          // finish_written ends it.
           if (writing_.empty() && outbound_.empty()) close_gracefully();
         } else {
           // Echo the client's code (RFC 6455, 5.5.1); a close without one is answered without one.
@@ -203,54 +202,90 @@ void ws_session<Stream>::post_flush() {
 template <typename Stream>
 void ws_session<Stream>::flush() {
   flush_posted_ = false;
-  if (socket_closed_ || !writing_.empty() || outbound_.empty()) return;
-  do_write();
+  if (socket_closed_ || !writing_.empty()) return;
+  write_queued();
 }
 
 template <typename Stream>
-void ws_session<Stream>::do_write() {
-  const auto count = static_cast<std::ptrdiff_t>(std::min(outbound_.size(), max_frames_per_write));
-  std::move(outbound_.begin(), outbound_.begin() + count, std::back_inserter(writing_));
-  outbound_.erase(outbound_.begin(), outbound_.begin() + count);
-  boost::container::static_vector<asio::const_buffer, 2 * max_frames_per_write> buffers;
-  for (const auto& frame : writing_) {
-    buffers.emplace_back(frame.header.data(), frame.header_bytes);
-    if (!frame.payload.empty()) buffers.emplace_back(frame.payload.data(), frame.payload.size());
+void ws_session<Stream>::write_queued() {
+  while (!socket_closed_) {
+    if (writing_.empty()) {
+      if (outbound_.empty()) break;
+      const auto count = static_cast<std::ptrdiff_t>(std::min(outbound_.size(), max_frames_per_write));
+      std::move(outbound_.begin(), outbound_.begin() + count, std::back_inserter(writing_));
+      outbound_.erase(outbound_.begin(), outbound_.begin() + count);
+      writing_offset_ = 0;
+    }
+    // What of writing_ the socket has not taken yet, from writing_offset_ on.
+    boost::container::static_vector<asio::const_buffer, 2 * max_frames_per_write> buffers;
+    std::size_t skip = writing_offset_;
+    const auto add = [&](const void* data, std::size_t size) {
+      if (skip >= size) {
+        skip -= size;
+        return;
+      }
+      buffers.emplace_back(static_cast<const char*>(data) + skip, size - skip);
+      skip = 0;
+    };
+    for (const auto& frame : writing_) {
+      add(frame.header.data(), frame.header_bytes);
+      add(frame.payload.data(), frame.payload.size());
+    }
+    const io_step step = write_available(stream_, buffers);
+    if (step.waits_for != io_step::wait::none) {
+      async_wait_for(stream_, step.waits_for,
+                     beast::bind_front_handler(&ws_session::on_writable, this->shared_from_this()));
+      break;
+    }
+    if (step.error) {
+      fail(step.error, "websocket write");
+      close_now();
+      return;
+    }
+    wrote();
+    writing_offset_ += step.bytes;
+    std::size_t total = 0;
+    for (const auto& frame : writing_) total += frame.header_bytes + frame.payload.size();
+    if (writing_offset_ < total) continue;  // the socket took part: the rest, or a wait for room
+    if (!finish_written()) return;
   }
-  asio::async_write(stream_, buffers,
-                    beast::bind_front_handler(&ws_session::on_write, this->shared_from_this()));
+  // Written, or waiting for room: a paused connection reads again once its queue is under the
+  // bounds (never paused once closing: start_closing).
+  if (reading_paused_ && !socket_closed_ && !queue_at_bounds()) {
+    reading_paused_ = false;
+    continue_reading();
+  }
 }
 
 template <typename Stream>
-void ws_session<Stream>::on_write(const boost::system::error_code& error, std::size_t) {
+void ws_session<Stream>::on_writable(const boost::system::error_code& error) {
   if (socket_closed_) return;
   if (error) {
     fail(error, "websocket write");
     close_now();
     return;
   }
-  wrote();
+  write_queued();
+}
+
+template <typename Stream>
+bool ws_session<Stream>::finish_written() {
   // A paused connection's frames wait unread, its pongs too: a client that takes what is written
   // to it is alive.
   if (reading_paused_) heard();
-  const bool wrote_close = !writing_.empty() && writing_.back().closes;
+  const bool wrote_close = writing_.back().closes;
   for (const auto& frame : writing_) queued_bytes_ -= frame.payload.size() + frame_overhead_bytes;
   writing_.clear();
-  if (wrote_close) {
-    // Our close answered theirs, or ended a violation: the server closes TCP first (RFC 6455,
-    // 7.1.1). After a goodbye, the client's echo (or the close timer) ends the connection.
-    if (close_received_) {
-      close_gracefully();
-    } else if (detached_) {
-      end_after_violation();
-    }
-    return;
+  writing_offset_ = 0;
+  if (!wrote_close) return true;
+  // Our close answered theirs, or ended a violation: the server closes TCP first (RFC 6455,
+  // 7.1.1). After a goodbye, the client's echo (or the close timer) ends the connection.
+  if (close_received_) {
+    close_gracefully();
+  } else if (detached_) {
+    end_after_violation();
   }
-  if (!outbound_.empty()) do_write();
-  if (reading_paused_ && !queue_at_bounds()) {  // never paused once closing (start_closing)
-    reading_paused_ = false;
-    continue_reading();
-  }
+  return false;
 }
 
 template <typename Stream>

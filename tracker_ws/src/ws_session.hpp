@@ -1,6 +1,6 @@
 #pragma once
 // One WebSocket connection over `Stream` (plain_stream or tls_stream), after the handshake:
-// run -> do_read -> on_ready -> do_write -> on_write. The framing is proto::websocket's. A read
+// run -> do_read -> on_ready -> (post) flush -> write_queued [-> on_writable]. The framing is proto::websocket's. A read
 // waits until the socket has bytes, then takes them into the worker's read buffer, which the
 // connection's frame_reader borrows: each message in it is handed to the worker in place, and
 // only a message not whole yet is moved to a buffer of the connection's own. So a connection
@@ -95,7 +95,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   enum class frames_outcome { need_input, paused, stopped };
 
   // Handles the frames the reader holds, then the bytes left from the handshake, then reads more;
-  // unless the queue is full (paused: on_write resumes) or the connection stops reading.
+  // unless the queue is full (paused: write_queued resumes) or the connection stops reading.
   void continue_reading();
   void do_read();
   void wait_for(io_step::wait wait);
@@ -105,8 +105,13 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   void queue_frame(proto::websocket::opcode op, std::string payload);
   void post_flush();
   void flush();  // the posted write: starts one unless one is under way or nothing is queued
-  void do_write();
-  void on_write(const boost::system::error_code& error, std::size_t bytes);
+  // Writes queued frames while the socket takes them, up to max_frames_per_write at a time, in
+  // the calling handler (no operation object, no completion handler); waits for room when the
+  // socket has none. Then resumes a paused connection's reading.
+  void write_queued();
+  void on_writable(const boost::system::error_code& error);
+  // writing_ is written: its frames go; false if it ended with our close frame (nothing follows).
+  bool finish_written();
   // Queues a close frame with `code` and stops taking messages; the connection leaves its swarms
   // unless `stay_attached` (the goodbye, which the worker is iterating over).
   void start_closing(std::uint16_t code, bool stay_attached = false);
@@ -133,7 +138,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   proto::websocket::frame_reader reader_;
   std::string unfed_;                     // bytes behind the handshake the reader had no room for yet
   std::vector<outbound_frame> outbound_;  // queued, not written yet
-  std::vector<outbound_frame> writing_;   // in the write in flight (their buffers are in use)
+  std::vector<outbound_frame> writing_;   // being written (while the socket has no room, waiting)
+  std::size_t writing_offset_ = 0;        // bytes of writing_ (headers and payloads) written so far
   std::size_t queued_bytes_ = 0;          // of outbound_ and writing_, overheads included
   std::optional<boost::asio::steady_timer> close_timer_;  // only once closing starts
   connection_slot slot_;

@@ -8,6 +8,7 @@
 // or destroyed through a virtual table on each operation (1.4% of a loaded worker's time in a perf
 // profile with the type-erased executor).
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
@@ -40,6 +41,12 @@ struct io_step {
 // Over TCP a read finds at least one byte, eof (the client closed) or an error; the same pair
 // exists for tls_stream (tls_socket_stream.hpp).
 io_step read_available(plain_stream& socket, std::span<char> into);
+
+// Writing without an operation object: write_available(stream, buffers) writes what the socket
+// takes now (at least one byte, gathered from the buffers, or what to wait for first) and never
+// blocks; async_wait_for(stream, what it said, handler), then again with the bytes not written
+// yet. Over TLS, a write that said to wait must be tried again with the same bytes first.
+io_step write_available(plain_stream& socket, std::span<const boost::asio::const_buffer> from);
 
 // Handler: void(error_code).
 template <typename Handler>
