@@ -6,7 +6,6 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/container/static_vector.hpp>
-#include <iterator>
 #include <span>
 #include <type_traits>
 
@@ -127,7 +126,7 @@ typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() 
         if (close_queued_) {
           // The answer to ours; if our close frame is still queued or being written,
           // finish_written ends it.
-          if (writing_.empty() && outbound_.empty()) close_gracefully();
+          if (frames_queued() == 0) close_gracefully();
         } else {
           // Echo the client's code (RFC 6455, 5.5.1); a close without one is answered without one.
           start_closing(event.code == websocket::close_code::no_status ? 0 : event.code);
@@ -163,14 +162,14 @@ bool ws_session<Stream>::send(std::string message, message_kind kind) {
 template <typename Stream>
 bool ws_session<Stream>::queue_half_full() const {
   const ws_session_limits& limits = worker_.session_limits();
-  return 2 * (outbound_.size() + writing_.size()) >= limits.max_outbound_messages ||
+  return 2 * frames_queued() >= limits.max_outbound_messages ||
          2 * queued_bytes_ >= limits.max_outbound_bytes;
 }
 
 template <typename Stream>
 bool ws_session<Stream>::queue_at_bounds() const {
   const ws_session_limits& limits = worker_.session_limits();
-  return outbound_.size() + writing_.size() >= limits.max_outbound_messages ||
+  return frames_queued() >= limits.max_outbound_messages ||
          queued_bytes_ >= limits.max_outbound_bytes;
 }
 
@@ -187,7 +186,7 @@ void ws_session<Stream>::queue_frame(websocket::opcode op, std::string payload) 
   frame.header_bytes = static_cast<std::uint8_t>(websocket::write_frame_header(op, frame.payload.size(), frame.header));
   queued_bytes_ += frame.payload.size() + frame_overhead_bytes;
   outbound_.push_back(std::move(frame));
-  if (writing_.empty() && !flush_posted_) post_flush();
+  if (writing_frames_ == 0 && !flush_posted_) post_flush();
 }
 
 template <typename Stream>
@@ -202,21 +201,20 @@ void ws_session<Stream>::post_flush() {
 template <typename Stream>
 void ws_session<Stream>::flush() {
   flush_posted_ = false;
-  if (socket_closed_ || !writing_.empty()) return;
+  if (socket_closed_ || writing_frames_ != 0) return;
   write_queued();
 }
 
 template <typename Stream>
 void ws_session<Stream>::write_queued() {
   while (!socket_closed_) {
-    if (writing_.empty()) {
-      if (outbound_.empty()) break;
-      const auto count = static_cast<std::ptrdiff_t>(std::min(outbound_.size(), max_frames_per_write));
-      std::move(outbound_.begin(), outbound_.begin() + count, std::back_inserter(writing_));
-      outbound_.erase(outbound_.begin(), outbound_.begin() + count);
+    if (writing_frames_ == 0) {
+      if (frames_queued() == 0) break;
+      writing_frames_ = std::min(frames_queued(), max_frames_per_write);
       writing_offset_ = 0;
     }
-    // What of writing_ the socket has not taken yet, from writing_offset_ on.
+    const auto writing = std::span(outbound_).subspan(written_frames_, writing_frames_);
+    // What of the write's frames the socket has not taken yet, from writing_offset_ on.
     boost::container::static_vector<asio::const_buffer, 2 * max_frames_per_write> buffers;
     std::size_t skip = writing_offset_;
     const auto add = [&](const void* data, std::size_t size) {
@@ -227,7 +225,7 @@ void ws_session<Stream>::write_queued() {
       buffers.emplace_back(static_cast<const char*>(data) + skip, size - skip);
       skip = 0;
     };
-    for (const auto& frame : writing_) {
+    for (const auto& frame : writing) {
       add(frame.header.data(), frame.header_bytes);
       add(frame.payload.data(), frame.payload.size());
     }
@@ -245,7 +243,7 @@ void ws_session<Stream>::write_queued() {
     wrote();
     writing_offset_ += step.bytes;
     std::size_t total = 0;
-    for (const auto& frame : writing_) total += frame.header_bytes + frame.payload.size();
+    for (const auto& frame : writing) total += frame.header_bytes + frame.payload.size();
     if (writing_offset_ < total) continue;  // the socket took part: the rest, or a wait for room
     if (!finish_written()) return;
   }
@@ -273,10 +271,26 @@ bool ws_session<Stream>::finish_written() {
   // A paused connection's frames wait unread, its pongs too: a client that takes what is written
   // to it is alive.
   if (reading_paused_) heard();
-  const bool wrote_close = writing_.back().closes;
-  for (const auto& frame : writing_) queued_bytes_ -= frame.payload.size() + frame_overhead_bytes;
-  writing_.clear();
+  const auto written = std::span(outbound_).subspan(written_frames_, writing_frames_);
+  const bool wrote_close = written.back().closes;
+  for (auto& frame : written) {
+    queued_bytes_ -= frame.payload.size() + frame_overhead_bytes;
+    frame.payload = std::string();  // its memory goes now, not when the queue moves
+  }
+  written_frames_ += writing_frames_;
+  writing_frames_ = 0;
   writing_offset_ = 0;
+  if (frames_queued() == 0) {
+    if (outbound_.capacity() > idle_queue_capacity) {
+      outbound_ = {};
+    } else {
+      outbound_.clear();
+    }
+    written_frames_ = 0;
+  } else if (written_frames_ >= written_frames_kept && 2 * written_frames_ >= outbound_.size()) {
+    outbound_.erase(outbound_.begin(), outbound_.begin() + static_cast<std::ptrdiff_t>(written_frames_));
+    written_frames_ = 0;
+  }
   if (!wrote_close) return true;
   // Our close answered theirs, or ended a violation: the server closes TCP first (RFC 6455,
   // 7.1.1). After a goodbye, the client's echo (or the close timer) ends the connection.

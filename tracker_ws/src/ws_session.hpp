@@ -71,7 +71,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   void say_goodbye() override;
   void ping() override;
   void time_out() override;
-  bool write_in_flight() const override { return !writing_.empty(); }
+  bool write_in_flight() const override { return writing_frames_ != 0; }
 
  private:
   struct outbound_frame {
@@ -83,6 +83,11 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
 
   // Frames gathered into one write; a frame is a header and a payload buffer.
   static constexpr std::size_t max_frames_per_write = 16;
+  // Written frames stay at the front of the queue until they are half of it (then they go in one
+  // move), so taking frames from the front costs no shift of what follows.
+  static constexpr std::size_t written_frames_kept = 64;
+  // A queue that held more frames than this gives its array back once it is empty.
+  static constexpr std::size_t idle_queue_capacity = 64;
   // The most a read takes while the queue is half full (see on_ready).
   static constexpr std::size_t read_bytes_near_bounds = 4096;
   // How far past max_outbound_bytes replies are still queued (see above).
@@ -110,8 +115,10 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   // socket has none. Then resumes a paused connection's reading.
   void write_queued();
   void on_writable(const boost::system::error_code& error);
-  // writing_ is written: its frames go; false if it ended with our close frame (nothing follows).
+  // The frames of the write are written: their payloads go; false if the last was our close frame
+  // (nothing follows).
   bool finish_written();
+  std::size_t frames_queued() const { return outbound_.size() - written_frames_; }
   // Queues a close frame with `code` and stops taking messages; the connection leaves its swarms
   // unless `stay_attached` (the goodbye, which the worker is iterating over).
   void start_closing(std::uint16_t code, bool stay_attached = false);
@@ -137,10 +144,13 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   Stream stream_;
   proto::websocket::frame_reader reader_;
   std::string unfed_;                     // bytes behind the handshake the reader had no room for yet
-  std::vector<outbound_frame> outbound_;  // queued, not written yet
-  std::vector<outbound_frame> writing_;   // being written (while the socket has no room, waiting)
-  std::size_t writing_offset_ = 0;        // bytes of writing_ (headers and payloads) written so far
-  std::size_t queued_bytes_ = 0;          // of outbound_ and writing_, overheads included
+  // The queue: [0, written_frames_) written, then writing_frames_ being written (while the socket
+  // has no room, waiting), then the rest.
+  std::vector<outbound_frame> outbound_;
+  std::size_t written_frames_ = 0;
+  std::size_t writing_frames_ = 0;        // 0: no write under way
+  std::size_t writing_offset_ = 0;        // bytes of the write's frames (headers and payloads) written
+  std::size_t queued_bytes_ = 0;          // of the frames not written yet, overheads included
   std::optional<boost::asio::steady_timer> close_timer_;  // only once closing starts
   connection_slot slot_;
   ws_socket_worker& worker_;

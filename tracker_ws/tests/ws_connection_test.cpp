@@ -433,12 +433,19 @@ TEST_CASE("a burst of relays to a reader that keeps up: each one delivered or co
   for (std::uint32_t i = 0; i < announces; ++i) expect_message<wt::announce_response>(sender.receive());
   // Every relay is delivered or counted as dropped; wait for all of them (with request workers,
   // relays may still be on their way after the sender's last reply).
+  // They come in the order of the announces (the queue moves its written frames out in bulk now
+  // and then: that keeps the order).
   std::uint64_t delivered = 0;
   std::uint64_t dropped = 0;
+  std::uint64_t out_of_order = 0;
+  std::int64_t last_index = -1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (delivered + dropped < announces && std::chrono::steady_clock::now() < deadline) {
     if (const auto relay = target.receive(std::chrono::milliseconds(200))) {
-      expect_message<wt::offer_relay>(relay);
+      const auto id = expect_message<wt::offer_relay>(relay).id;
+      const std::int64_t index = id.bytes[0] | (id.bytes[1] << 8);
+      if (index <= last_index) ++out_of_order;
+      last_index = index;
       ++delivered;
     } else {
       dropped = stats_counter(tracker.port(), "relays_to_full_queues");
@@ -448,6 +455,7 @@ TEST_CASE("a burst of relays to a reader that keeps up: each one delivered or co
   CHECK_FALSE(target.receive(std::chrono::milliseconds(200)));  // and nothing more
   INFO("delivered " << delivered << ", dropped " << dropped);
   CHECK(delivered + dropped == announces);
+  CHECK(out_of_order == 0);
   // The default bounds (4096 messages, 1 MiB) hold what one turn of the tracker's loop queues for a
   // connection, with request workers too (a drain of the response channel, up to 4096 relays).
   if (bound.empty()) CHECK(dropped == 0);
