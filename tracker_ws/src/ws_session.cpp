@@ -231,8 +231,11 @@ void ws_session<Stream>::write_queued() {
     }
     const io_step step = write_available(stream_, buffers);
     if (step.waits_for != io_step::wait::none) {
-      async_wait_for(stream_, step.waits_for,
-                     beast::bind_front_handler(&ws_session::on_writable, this->shared_from_this()));
+      // On the socket itself, also over TLS: tls_stream's wait for readable completes at once
+      // while OpenSSL holds decrypted bytes, which is for reads; a write that wants to read (never
+      // seen with renegotiation off) would spin on it.
+      ws::async_wait_for(beast::get_lowest_layer(stream_), step.waits_for,
+                         beast::bind_front_handler(&ws_session::on_writable, this->shared_from_this()));
       break;
     }
     if (step.error) {
@@ -240,7 +243,6 @@ void ws_session<Stream>::write_queued() {
       close_now();
       return;
     }
-    wrote();
     writing_offset_ += step.bytes;
     std::size_t total = 0;
     for (const auto& frame : writing) total += frame.header_bytes + frame.payload.size();
@@ -268,6 +270,9 @@ void ws_session<Stream>::on_writable(const boost::system::error_code& error) {
 
 template <typename Stream>
 bool ws_session<Stream>::finish_written() {
+  // The write timeout counts whole writes, not bytes: a reader that takes a trickle at a time
+  // must still take up to max_frames_per_write frames within limits.write_timeout_seconds.
+  wrote();
   // A paused connection's frames wait unread, its pongs too: a client that takes what is written
   // to it is alive.
   if (reading_paused_) heard();
