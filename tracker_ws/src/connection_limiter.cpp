@@ -4,14 +4,15 @@
 
 namespace riptide::ws {
 
-connection_slot::connection_slot(connection_limiter& limiter, ws_counters& owner, boost::asio::ip::address address)
-    : limiter_(&limiter), owner_(&owner), address_(std::move(address)) {
+connection_slot::connection_slot(connection_limiter& limiter, ws_counters& owner, boost::asio::ip::address address,
+                                 bool counted_per_address)
+    : limiter_(&limiter), owner_(&owner), address_(std::move(address)), counted_per_address_(counted_per_address) {
   owner_->set(ws_gauge::open_connections, owner_->get(ws_gauge::open_connections) + 1);
 }
 
 connection_slot::~connection_slot() {
   if (limiter_ == nullptr) return;  // moved from
-  limiter_->release(address_);  // first: a reader that sees the gauge drop finds the place free
+  limiter_->release(*this);  // first: a reader that sees the gauge drop finds the place free
   owner_->set(ws_gauge::open_connections, owner_->get(ws_gauge::open_connections) - 1);
 }
 
@@ -30,13 +31,33 @@ std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::
   if (from_address >= max_connections_per_ip_) return std::nullopt;  // at least 1: never a new entry
   ++from_address;
   ++open_connections_;
-  return connection_slot(*this, owner, address);
+  return connection_slot(*this, owner, address, true);
 }
 
-void connection_limiter::release(const boost::asio::ip::address& address) {
+std::optional<connection_slot> connection_limiter::admit_proxied(const boost::asio::ip::address& proxy,
+                                                                 ws_counters& owner) {
+  const std::lock_guard lock(mutex_);
+  if (open_connections_ >= max_connections_) return std::nullopt;
+  ++open_connections_;
+  return connection_slot(*this, owner, proxy, false);
+}
+
+bool connection_limiter::count_client(connection_slot& slot, const boost::asio::ip::address& client) {
+  if (slot.counted_per_address_) return false;
+  const std::lock_guard lock(mutex_);
+  auto& from_address = per_address_[limited_as(client)];
+  if (from_address >= max_connections_per_ip_) return false;  // at least 1: never a new entry
+  ++from_address;
+  slot.address_ = client;
+  slot.counted_per_address_ = true;
+  return true;
+}
+
+void connection_limiter::release(const connection_slot& slot) {
   const std::lock_guard lock(mutex_);
   --open_connections_;
-  const auto found = per_address_.find(limited_as(address));
+  if (!slot.counted_per_address_) return;
+  const auto found = per_address_.find(limited_as(slot.address_));
   if (found != per_address_.end() && --found->second == 0) per_address_.erase(found);
 }
 

@@ -27,7 +27,13 @@ class connection_limiter {
   // A slot for a new connection from `address`, accepted by the socket worker counting in `owner`,
   // or nullopt when a limit is reached. The slot gives its place back when destroyed.
   std::optional<connection_slot> admit(const boost::asio::ip::address& address, ws_counters& owner);
-  void release(const boost::asio::ip::address& address);  // by ~connection_slot
+  // The same for a connection from a trusted reverse proxy: counted against max_connections only,
+  // since it carries other clients' requests, until count_client() says whose it is.
+  std::optional<connection_slot> admit_proxied(const boost::asio::ip::address& proxy, ws_counters& owner);
+  // The client a proxy's connection serves, counted against max_connections_per_ip from now on
+  // and the slot's address(); false at that limit (the slot is unchanged). Once per slot.
+  bool count_client(connection_slot& slot, const boost::asio::ip::address& client);
+  void release(const connection_slot& slot);  // by ~connection_slot
 
   // What max_connections_per_ip counts under: the IPv4 address, or the IPv6 address's /64.
   static boost::asio::ip::address limited_as(const boost::asio::ip::address& address);

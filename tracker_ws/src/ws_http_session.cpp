@@ -5,10 +5,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/range/iterator_range.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "ws_upgrade.hpp"
 #include "ws_session.hpp"
@@ -130,6 +132,27 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
   }
   const auto& request = parser_.get();
   if (beast::websocket::is_upgrade(request)) {
+    if (slot_.awaits_client()) {
+      // Through a trusted reverse proxy: the connection is the client's its header names, which
+      // counts against max_connections_per_ip and picks the swarms of its address family.
+      // As many lines as max_header_bytes holds, at most.
+      std::vector<std::string_view> forwarded;
+      for (const auto& line : boost::make_iterator_range(request.equal_range("X-Forwarded-For"))) {
+        forwarded.push_back(line.value());
+      }
+      switch (worker_.admit_client(slot_, forwarded)) {
+        case ws_socket_worker::client_verdict::admitted:
+          break;
+        case ws_socket_worker::client_verdict::malformed_header:
+          worker_.counters().add(ws_counter::http_requests);
+          return do_write(plain_response(request.version(), http::status::bad_request, "text/plain",
+                                         "X-Forwarded-For does not name the client's IP address\n"));
+        case ws_socket_worker::client_verdict::over_limit:
+          worker_.counters().add(ws_counter::http_requests);
+          return do_write(plain_response(request.version(), http::status::too_many_requests, "text/plain",
+                                         "too many connections from this address\n"));
+      }
+    }
     auto response = answer_upgrade(request, server_name);
     upgrading_ = response.result() == http::status::switching_protocols;
     do_write(std::move(response));

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <utility>
 
+#include "ip_address_conversion.hpp"
 #include "tracker/proto/utf8.hpp"
 #include "tracker/runtime/log.hpp"
 #include "ws_connection.hpp"
@@ -68,6 +69,7 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
     if (wake_fd < 0) throw std::system_error(errno, std::generic_category(), "dup of the response eventfd");
     response_wake_.emplace(*io_, wake_fd);
   }
+  trusted_proxies_ = proto::parse_prefix_list(config.network.trusted_proxies).prefixes;  // checked at load
   session_limits_.max_message_bytes = config.limits.max_message_bytes;
   session_limits_.max_outbound_messages = config.limits.max_outbound_messages;
   session_limits_.max_outbound_bytes = config.limits.max_outbound_bytes;
@@ -139,9 +141,25 @@ void ws_socket_worker::replace_tls_context(std::shared_ptr<boost::asio::ssl::con
 }
 
 std::optional<connection_slot> ws_socket_worker::admit(const boost::asio::ip::address& address) {
-  auto slot = services_.limiter.admit(address, counters_);
+  const auto peer = to_proto_address(address);
+  const bool from_proxy = std::any_of(trusted_proxies_.begin(), trusted_proxies_.end(),
+                                      [&](const proto::address_prefix& proxy) { return proxy.contains(peer); });
+  auto slot = from_proxy ? services_.limiter.admit_proxied(address, counters_)
+                         : services_.limiter.admit(address, counters_);
   counters_.add(slot ? ws_counter::connections_accepted : ws_counter::connections_refused);
   return slot;
+}
+
+ws_socket_worker::client_verdict ws_socket_worker::admit_client(connection_slot& slot,
+                                                                std::span<const std::string_view> forwarded_for) {
+  const auto client = proto::find_forwarded_client(forwarded_for, trusted_proxies_);
+  if (client.what == proto::forwarded_client::outcome::malformed) return client_verdict::malformed_header;
+  // No header: the proxy itself is the client, and its connections count as its own.
+  const auto address =
+      client.what == proto::forwarded_client::outcome::found ? to_asio_address(client.address) : slot.address();
+  if (services_.limiter.count_client(slot, address)) return client_verdict::admitted;
+  counters_.add(ws_counter::connections_refused);
+  return client_verdict::over_limit;
 }
 
 std::uint64_t ws_socket_worker::attach(ws_connection& session) {

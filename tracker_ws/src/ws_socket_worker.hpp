@@ -35,6 +35,7 @@
 #include "connection_limiter.hpp"
 #include "connection_slot.hpp"
 #include "tracker/core/shard_router.hpp"
+#include "tracker/proto/forwarded_for.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
 #include "tracker/runtime/access_list_holder.hpp"
 #include "tracker/runtime/pending_scrapes.hpp"
@@ -106,8 +107,13 @@ class ws_socket_worker {
   ws_counters& counters() { return counters_; }
   const std::shared_ptr<boost::asio::ssl::context>& tls_context() const { return tls_; }
 
-  // Counts a new TCP connection, or nullopt when a limit is reached (counted, to be closed).
+  // Counts a new TCP connection, or nullopt when a limit is reached (counted, to be closed). A
+  // connection from a trusted proxy (network.trusted_proxies) counts per address once its request
+  // names the client: admit_client().
   std::optional<connection_slot> admit(const boost::asio::ip::address& address);
+  // A proxy's upgrade request: its X-Forwarded-For lines name the client the connection is for.
+  enum class client_verdict : std::uint8_t { admitted, malformed_header, over_limit };
+  client_verdict admit_client(connection_slot& slot, std::span<const std::string_view> forwarded_for);
 
   // A WebSocket handshake succeeded: the session gets its connection id.
   std::uint64_t attach(ws_connection& session);
@@ -149,6 +155,7 @@ class ws_socket_worker {
 
   std::uint16_t id_;
   ws_session_limits session_limits_;
+  std::vector<proto::address_prefix> trusted_proxies_;
   std::unique_ptr<char[]> read_buffer_ = std::make_unique_for_overwrite<char[]>(read_buffer_bytes);
   std::chrono::seconds statistics_interval_;  // 0: no statistics line
   proto::webtorrent::decode_limits decode_limits_;

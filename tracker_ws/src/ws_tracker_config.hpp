@@ -12,6 +12,7 @@ struct network_config {
   std::string ipv4_address = "0.0.0.0";  // empty: no IPv4 acceptor
   std::string ipv6_address = "::";       // empty: no IPv6 acceptor (bound IPV6_V6ONLY)
   std::uint16_t port = 8000;             // 0: any free port (tests)
+  std::string trusted_proxies;           // addresses and prefixes, comma-separated; empty: none
 };
 
 struct protocol_config {

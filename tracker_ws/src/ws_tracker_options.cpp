@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "tracker/config/common_options.hpp"
+#include "tracker/proto/forwarded_for.hpp"
 
 namespace riptide::ws {
 
@@ -55,6 +56,13 @@ config::option_table<ws_tracker_config> make_table() {
                      "IPv6 address to listen on (the acceptor is IPV6_V6ONLY); empty: no IPv6 acceptor."),
       option::integer("network", "port", "", 0, 65535, [](auto& c) -> auto& { return c.network.port; },
                       "TCP port of both acceptors; 0 picks any free port (used by tests)."),
+      option::string("network", "trusted_proxies", [](auto& c) -> auto& { return c.network.trusted_proxies; },
+                     "Reverse proxies in front of the tracker (TLS terminated by nginx, Caddy, a load\n"
+                     "balancer), as addresses or prefixes separated by commas: \"127.0.0.1, ::1, 10.0.0.0/8\".\n"
+                     "A WebSocket upgrade from one of them counts as coming from the client its\n"
+                     "X-Forwarded-For header names (the right-most entry that is not a trusted proxy): for\n"
+                     "limits.max_connections_per_ip, and for the swarms of its address family. Empty: the\n"
+                     "header is ignored, as it must be when clients connect directly."),
 
       // [tls]
       option::boolean("tls", "enabled", [](auto& c) -> auto& { return c.tls.enabled; },
@@ -179,6 +187,9 @@ config::option_table<ws_tracker_config> make_table() {
 std::optional<std::string> validate_ws_tracker_config(const ws_tracker_config& config) {
   if (auto problem = config::validate_listen_addresses(config.network.ipv4_address, config.network.ipv6_address)) {
     return problem;
+  }
+  if (const auto proxies = proto::parse_prefix_list(config.network.trusted_proxies); !proxies.bad_entry.empty()) {
+    return "network.trusted_proxies: \"" + proxies.bad_entry + "\" is not an IP address or prefix (such as 10.0.0.0/8)";
   }
   if (config.tls.enabled && (config.tls.certificate_chain_path.empty() || config.tls.private_key_path.empty())) {
     return "tls.enabled is true: tls.certificate_chain_path and tls.private_key_path must be set";

@@ -19,6 +19,11 @@ case "$mode" in
       "config error: $work/range.toml:2: network.port: expected an integer from 0 to 65535, got 70000" \
       -c "$work/range.toml"
 
+    printf '[network]\ntrusted_proxies = "127.0.0.1, nginx"\n' >"$work/proxies.toml"
+    expect_one_line "a trusted proxy that is no address" \
+      "config error: $work/proxies.toml: network.trusted_proxies: \"nginx\" is not an IP address or prefix (such as 10.0.0.0/8)" \
+      -c "$work/proxies.toml"
+
     printf '[limits]\nmax_message_bytes = 100\n' >"$work/small.toml"
     expect_one_line "message limit below 16 KiB" "limits.max_message_bytes" -c "$work/small.toml"
 

@@ -49,6 +49,61 @@ TEST_CASE("connections beyond max_connections_per_ip are refused", "[connection]
   CHECK_NOTHROW(ws_test_client("127.0.0.1", tracker.port()));
 }
 
+TEST_CASE("behind a trusted proxy, connections count per client, as X-Forwarded-For names it", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_connections_per_ip = 2\n", "",
+                                                       "trusted_proxies = \"127.0.0.1\"\n"));
+  const auto port = tracker.port();
+  // 127.0.0.1 plays the proxy: each client it forwards has a budget of 2, the proxy none of its own.
+  ws_test_client first("127.0.0.1", port, 0, "203.0.113.9");
+  // What a client wrote left of what the proxy appended is not believed.
+  ws_test_client second("127.0.0.1", port, 0, "192.0.2.1, 203.0.113.9");
+  const auto third = upgrade_response("127.0.0.1", port, "203.0.113.9:5555");
+  CHECK(third.status == 429);
+  CHECK(third.body == "too many connections from this address\n");
+  ws_test_client other_client("127.0.0.1", port, 0, "198.51.100.4");
+  ws_test_client other_again("127.0.0.1", port, 0, "[::ffff:198.51.100.4]:80");  // the same client
+  CHECK(upgrade_response("127.0.0.1", port, "198.51.100.4").status == 429);
+  // Without the header the proxy is the client, with the same budget.
+  ws_test_client bare("127.0.0.1", port);
+  ws_test_client bare_again("127.0.0.1", port);
+  CHECK(upgrade_response("127.0.0.1", port, "").status == 429);
+  // An entry where the client should be that is no address: said so.
+  const auto unknown = upgrade_response("127.0.0.1", port, "unknown");
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body == "X-Forwarded-For does not name the client's IP address\n");
+  // Plain HTTP through the proxy needs no client.
+  CHECK(http_get("127.0.0.1", port, "/health").status == 200);
+  CHECK(stats_show("127.0.0.1", port, R"("connections_refused":3)"));
+  // ::1 is not a trusted proxy: its header is ignored and its own address counts, refused at accept.
+  ws_test_client direct("::1", port, 0, "203.0.113.50");
+  ws_test_client direct_again("::1", port, 0, "203.0.113.51");
+  CHECK_THROWS_AS(ws_test_client("::1", port, 0, "203.0.113.52"), boost::system::system_error);
+  // A client's place comes back when its connection closes.
+  first.close();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  unsigned status = 0;
+  while ((status = upgrade_response("127.0.0.1", port, "203.0.113.9").status) != 101 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(status == 101);
+}
+
+TEST_CASE("behind a trusted proxy, a client joins the swarms of its own address family", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("", "", "trusted_proxies = \"127.0.0.1, ::1\"\n"));
+  const auto hash = make_id<proto::info_hash>(60);
+  // Over IPv4 to the tracker, for an IPv6 client: the IPv6 swarm.
+  ws_test_client v6_client("127.0.0.1", tracker.port(), 0, "2001:db8::5");
+  v6_client.send(announce(hash, make_id<proto::peer_id>(61), 100));
+  CHECK(expect_message<wt::announce_response>(v6_client.receive()).incomplete == 1);
+  ws_test_client v4_client("::1", tracker.port(), 0, "203.0.113.9");
+  v4_client.send(announce(hash, make_id<proto::peer_id>(62), 100));
+  CHECK(expect_message<wt::announce_response>(v4_client.receive()).incomplete == 1);
+  ws_test_client second_v6("::1", tracker.port(), 0, "2001:db8::6");
+  second_v6.send(announce(hash, make_id<proto::peer_id>(63), 100));
+  CHECK(expect_message<wt::announce_response>(second_v6.receive()).incomplete == 2);
+}
+
 TEST_CASE("GET /health and /stats over plain HTTP, 404 otherwise", "[http]") {
   const std::string host = GENERATE(as<std::string>{}, "127.0.0.1", "::1");
   INFO("host " << host);

@@ -38,8 +38,10 @@ inline std::string workers_section() {
 
 // Loopback only, a port the kernel picks, no statistics line; `extra` adds sections or keys of
 // sections not named here (TOML forbids a section twice).
-inline std::string ws_config(const std::string& limits = "", const std::string& extra = "") {
-  return "[network]\nipv4_address = \"127.0.0.1\"\nipv6_address = \"::1\"\nport = 0\n"
+// `network`: more keys of [network].
+inline std::string ws_config(const std::string& limits = "", const std::string& extra = "",
+                             const std::string& network = "") {
+  return "[network]\nipv4_address = \"127.0.0.1\"\nipv6_address = \"::1\"\nport = 0\n" + network +
          "[statistics]\ninterval_seconds = 0\n" +
          workers_section() + "[limits]\n" + limits + "\n" + extra;
 }

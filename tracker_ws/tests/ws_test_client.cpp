@@ -16,9 +16,18 @@ tcp::endpoint endpoint_of(const std::string& host, std::uint16_t port) {
   return tcp::endpoint(asio::ip::make_address(host), port);
 }
 
+void forward_for(beast::websocket::stream<beast::tcp_stream>& ws, const std::string& forwarded_for) {
+  if (forwarded_for.empty()) return;
+  ws.set_option(beast::websocket::stream_base::decorator(
+      [forwarded_for](beast::websocket::request_type& request) { request.set("X-Forwarded-For", forwarded_for); }));
+}
+
 }  // namespace
 
-ws_test_client::ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes) : ws_(io_) {
+ws_test_client::ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes,
+                               const std::string& forwarded_for)
+    : ws_(io_) {
+  forward_for(ws_, forwarded_for);
   const auto endpoint = endpoint_of(host, port);
   if (receive_buffer_bytes > 0) {
     auto& socket = beast::get_lowest_layer(ws_).socket();
@@ -89,6 +98,17 @@ http_result http_request(const std::string& host, std::uint16_t port, beast::htt
   const auto& response = parser.get();
   return {response.result_int(), response.body(), std::string(response[beast::http::field::content_length]),
           std::string(response[beast::http::field::allow])};
+}
+
+http_result upgrade_response(const std::string& host, std::uint16_t port, const std::string& forwarded_for) {
+  asio::io_context io;
+  beast::websocket::stream<beast::tcp_stream> ws(io);
+  forward_for(ws, forwarded_for);
+  beast::get_lowest_layer(ws).connect(endpoint_of(host, port));
+  beast::websocket::response_type response;
+  boost::system::error_code declined;  // a refusal is what some tests want to see
+  ws.handshake(response, host, "/announce", declined);
+  return {response.result_int(), response.body(), std::string(response[beast::http::field::content_length]), ""};
 }
 
 }  // namespace riptide::test

@@ -20,7 +20,9 @@ class ws_test_client {
  public:
   // Connects to host:port and completes the handshake; throws boost::system::system_error.
   // receive_buffer_bytes > 0 sets SO_RCVBUF before connecting (to play a slow reader).
-  ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes = 0);
+  // forwarded_for: sent as X-Forwarded-For with the upgrade (to play a reverse proxy).
+  ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes = 0,
+                 const std::string& forwarded_for = "");
   ws_test_client(const ws_test_client&) = delete;
   ws_test_client& operator=(const ws_test_client&) = delete;
 
@@ -58,6 +60,9 @@ struct http_result {
 // transport error.
 http_result http_request(const std::string& host, std::uint16_t port, boost::beast::http::verb method,
                          const std::string& target);
+// A WebSocket upgrade with `forwarded_for` as X-Forwarded-For (none when empty): the tracker's
+// response, 101 or a refusal. Throws on a transport error before the response.
+http_result upgrade_response(const std::string& host, std::uint16_t port, const std::string& forwarded_for);
 inline http_result http_get(const std::string& host, std::uint16_t port, const std::string& target) {
   return http_request(host, port, boost::beast::http::verb::get, target);
 }

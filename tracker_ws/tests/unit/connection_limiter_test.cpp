@@ -59,5 +59,43 @@ TEST_CASE("an IPv6 /64 counts as one address; IPv4 addresses count one by one", 
   CHECK_FALSE(admit("2001:db8:1:2::78"));
 }
 
+TEST_CASE("a trusted proxy's connections count in total, and per address once the client is known", "[limiter]") {
+  namespace ip = boost::asio::ip;
+  connection_limiter limiter(4, 1);
+  ws_counters worker;
+  const auto proxy = ip::make_address("127.0.0.1");
+  const auto client = ip::make_address("203.0.113.9");
+  // Two connections from the proxy, past the per-address limit of 1: they carry other clients.
+  std::optional<connection_slot> first = limiter.admit_proxied(proxy, worker);
+  std::optional<connection_slot> second = limiter.admit_proxied(proxy, worker);
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->awaits_client());
+  CHECK(first->address() == proxy);
+  CHECK(limiter.count_client(*first, client));
+  CHECK_FALSE(first->awaits_client());
+  CHECK(first->address() == client);
+  CHECK_FALSE(limiter.count_client(*first, ip::make_address("203.0.113.10")));  // once per slot
+  // The client's second connection through the proxy is over its limit; the slot stays as it was.
+  CHECK_FALSE(limiter.count_client(*second, client));
+  CHECK(second->awaits_client());
+  // Directly or through the proxy, the client's one place is taken.
+  CHECK_FALSE(limiter.admit(client, worker));
+  CHECK(limiter.count_client(*second, ip::make_address("198.51.100.4")));
+  // Both counted in total: 2 of 4, so two more, then none.
+  std::optional<connection_slot> third = limiter.admit_proxied(proxy, worker);
+  std::optional<connection_slot> fourth = limiter.admit(ip::make_address("192.0.2.1"), worker);
+  CHECK(third);
+  CHECK(fourth);
+  CHECK_FALSE(limiter.admit_proxied(proxy, worker));
+  CHECK(worker.get(ws_gauge::open_connections) == 4);
+  // A proxy's slot whose client was never counted gives back its place in total only.
+  third.reset();
+  CHECK(limiter.admit_proxied(proxy, worker));
+  // The client's slot gives its address's place back.
+  first.reset();
+  CHECK(limiter.admit(client, worker));
+}
+
 }  // namespace
 }  // namespace riptide::ws

@@ -1,0 +1,80 @@
+#pragma once
+// Who a request came from when it came through a reverse proxy (TLS terminated by nginx, Caddy or
+// a load balancer): the X-Forwarded-For header, read so that a client cannot choose its address.
+// Each proxy appends the address it got the request from, so the list reads "client, proxy 1,
+// proxy 2" and only entries appended by proxies we trust can be believed: the client is the
+// right-most entry that is not a trusted proxy. What stands left of it is whatever the client
+// wrote. (The reference WebTorrent server takes the left-most entry, which any client can set.)
+// Pure: no I/O; the transport converts addresses from and to its own.
+//
+// An entry is an IPv4 address, optionally with ":port", or an IPv6 address, bare or in brackets
+// and then optionally with ":port"; an IPv4-mapped IPv6 address is read as the IPv4 address.
+// Spaces around entries and empty entries are ignored, as in any HTTP list (RFC 9110, 5.6.1).
+// RFC 7239's Forwarded header is not read.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tracker/proto/types.hpp"
+
+namespace riptide::proto {
+
+struct ip_address {
+  address_family family = address_family::ipv4;
+  std::array<std::uint8_t, 16> bytes{};  // network order; IPv4 in the first 4, the rest zero
+  friend bool operator==(const ip_address&, const ip_address&) = default;
+  std::string to_string() const;
+};
+
+// Text to address, strictly: dotted-quad IPv4 or IPv6 (no scope id, no host name). An
+// IPv4-mapped IPv6 address gives the IPv4 address, as a connection over IPv4 has it.
+std::optional<ip_address> parse_ip_address(std::string_view text);
+// An IPv4-mapped IPv6 address as the IPv4 address; any other address as it is.
+ip_address unmapped(const ip_address& address);
+
+// An address, or a network of them: "192.0.2.7", "10.0.0.0/8", "2001:db8::/32", "::1". Bits past
+// the prefix length are ignored ("192.168.1.1/24" is 192.168.1.0/24).
+class address_prefix {
+ public:
+  static std::optional<address_prefix> parse(std::string_view text);
+  bool contains(const ip_address& address) const;
+  std::string to_string() const;  // "10.0.0.0/8"
+
+ private:
+  address_prefix(ip_address network, unsigned length) : network_(network), length_(length) {}
+  ip_address network_;  // IPv4 for IPv4 and IPv4-mapped prefixes; bits past length_ zero
+  unsigned length_;
+};
+
+// A configuration value: prefixes separated by commas (spaces allowed), "" for none.
+struct prefix_list_result {
+  std::vector<address_prefix> prefixes;
+  std::string bad_entry;  // the first entry that is not a prefix; empty when every one is
+};
+prefix_list_result parse_prefix_list(std::string_view text);
+
+// One entry of X-Forwarded-For, as described above; nullopt if it is none of those.
+std::optional<ip_address> parse_forwarded_address(std::string_view entry);
+
+struct forwarded_client {
+  enum class outcome : std::uint8_t {
+    absent,     // no entry at all: the proxy said nothing
+    found,      // `address` is the client
+    malformed,  // an entry that had to be read is not an address ("unknown", a name, garbage)
+  };
+  outcome what = outcome::absent;
+  ip_address address;
+};
+
+// `header_lines`: the values of every X-Forwarded-For line of the request, in order (one list may
+// be split over several lines). Read from the right: trusted proxies are passed over, and the
+// first other entry is the client; when every entry is a trusted proxy, the left-most one is.
+forwarded_client find_forwarded_client(std::span<const std::string_view> header_lines,
+                                       std::span<const address_prefix> trusted);
+
+}  // namespace riptide::proto
