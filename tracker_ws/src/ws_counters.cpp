@@ -30,7 +30,8 @@ std::string format_stats_json(const ws_counters& t) {
       << ",\"dropped\":{\"answers\":" << t.get(c::answers_dropped) << ",\"to_closed_connections\":"
       << t.get(c::messages_to_closed) << ",\"slow_readers\":" << t.get(c::slow_readers_dropped)
       << ",\"relays_to_full_queues\":" << t.get(c::relays_to_full_queues)
-      << ",\"connections_refused\":" << t.get(c::connections_refused) << ",\"request_queue_full\":"
+      << ",\"connections_refused\":" << t.get(c::connections_refused)
+      << ",\"forwarded_refused\":" << t.get(c::forwarded_refused) << ",\"request_queue_full\":"
       << t.get(c::dropped_request_queue_full) << ",\"response_queue_full\":" << t.get(c::dropped_response_queue_full)
       << ",\"pending_scrapes_full\":" << t.get(c::dropped_pending_scrapes_full)
       << ",\"expired_scrapes\":" << t.get(c::expired_pending_scrapes) << "}"
@@ -59,7 +60,7 @@ std::string format_stats_line(const ws_counters& t) {
       << " answers=" << t.get(c::answers_relayed) << " | dropped answers=" << t.get(c::answers_dropped)
       << " slow_readers=" << t.get(c::slow_readers_dropped) << " relays_to_full_queues="
       << t.get(c::relays_to_full_queues) << " connections_refused="
-      << t.get(c::connections_refused) << " queue_full=" << t.get(c::dropped_request_queue_full) << "/"
+      << t.get(c::connections_refused) << " forwarded_refused=" << t.get(c::forwarded_refused) << " queue_full=" << t.get(c::dropped_request_queue_full) << "/"
       << t.get(c::dropped_response_queue_full) << " | limits oversized=" << t.get(c::oversized_messages)
       << " timeouts=" << t.get(c::handshake_timeouts) << "/" << t.get(c::idle_timeouts)
       << " offers_skipped=" << t.get(c::offers_over_limit) + t.get(c::oversized_offers) + t.get(c::invalid_offers)

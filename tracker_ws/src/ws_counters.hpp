@@ -13,7 +13,9 @@ namespace riptide::ws {
 
 enum class ws_counter : std::size_t {
   connections_accepted,          // TCP connections admitted
-  connections_refused,           // over max_connections or max_connections_per_ip
+  connections_refused,           // over max_connections or max_connections_per_ip, at accept
+  forwarded_refused,             // upgrades through a trusted proxy: the client over max_connections_per_ip
+                                 // (429), or X-Forwarded-For without its address (400)
   websocket_sessions,            // successful WebSocket handshakes
   http_requests,                 // plain HTTP requests (health, stats, 404)
   announces,                     // announce messages without an answer

@@ -144,11 +144,9 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
         case ws_socket_worker::client_verdict::admitted:
           break;
         case ws_socket_worker::client_verdict::malformed_header:
-          worker_.counters().add(ws_counter::http_requests);
           return do_write(plain_response(request.version(), http::status::bad_request, "text/plain",
                                          "X-Forwarded-For does not name the client's IP address\n"));
         case ws_socket_worker::client_verdict::over_limit:
-          worker_.counters().add(ws_counter::http_requests);
           return do_write(plain_response(request.version(), http::status::too_many_requests, "text/plain",
                                          "too many connections from this address\n"));
       }

@@ -153,12 +153,15 @@ std::optional<connection_slot> ws_socket_worker::admit(const boost::asio::ip::ad
 ws_socket_worker::client_verdict ws_socket_worker::admit_client(connection_slot& slot,
                                                                 std::span<const std::string_view> forwarded_for) {
   const auto client = proto::find_forwarded_client(forwarded_for, trusted_proxies_);
-  if (client.what == proto::forwarded_client::outcome::malformed) return client_verdict::malformed_header;
+  if (client.what == proto::forwarded_client::outcome::malformed) {
+    counters_.add(ws_counter::forwarded_refused);
+    return client_verdict::malformed_header;
+  }
   // No header: the proxy itself is the client, and its connections count as its own.
   const auto address =
       client.what == proto::forwarded_client::outcome::found ? to_asio_address(client.address) : slot.address();
   if (services_.limiter.count_client(slot, address)) return client_verdict::admitted;
-  counters_.add(ws_counter::connections_refused);
+  counters_.add(ws_counter::forwarded_refused);
   return client_verdict::over_limit;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tracker/runtime/access_list_holder.hpp"
+#include "tracker/proto/forwarded_for.hpp"
 #include "tracker/runtime/log.hpp"
 #include "tracker/runtime/open_file_limit.hpp"
 #include "tracker/runtime/privileges.hpp"
@@ -164,6 +165,15 @@ int run(const ws_tracker_config& config) {
     socket_workers.push_back(std::make_unique<ws_socket_worker>(static_cast<std::uint16_t>(i), config,
                                                                 std::move(services), std::move(swarms), *counters[i],
                                                                 tls));
+  }
+
+  // A prefix this wide is more likely a mistake (clients' networks listed) than a fleet of proxies.
+  for (const auto& proxy : proto::parse_prefix_list(config.network.trusted_proxies).prefixes) {
+    if (proxy.length() < (proxy.family() == proto::address_family::ipv4 ? 8u : 32u)) {
+      runtime::log_warning("network.trusted_proxies: ", proxy.to_string(),
+                           " is very wide: any host in it can name any client in X-Forwarded-For"
+                           " (list the proxies' own addresses)");
+    }
   }
 
   // Every connection is a descriptor; the tracker's own (listeners, wake-ups, files) are a few dozen.

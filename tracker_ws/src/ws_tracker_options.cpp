@@ -58,11 +58,13 @@ config::option_table<ws_tracker_config> make_table() {
                       "TCP port of both acceptors; 0 picks any free port (used by tests)."),
       option::string("network", "trusted_proxies", [](auto& c) -> auto& { return c.network.trusted_proxies; },
                      "Reverse proxies in front of the tracker (TLS terminated by nginx, Caddy, a load\n"
-                     "balancer), as addresses or prefixes separated by commas: \"127.0.0.1, ::1, 10.0.0.0/8\".\n"
+                     "balancer), as addresses or prefixes separated by commas: \"127.0.0.1, ::1\".\n"
                      "A WebSocket upgrade from one of them counts as coming from the client its\n"
                      "X-Forwarded-For header names (the right-most entry that is not a trusted proxy): for\n"
-                     "limits.max_connections_per_ip, and for the swarms of its address family. Empty: the\n"
-                     "header is ignored, as it must be when clients connect directly."),
+                     "limits.max_connections_per_ip, and for the swarms of its address family. Anything at\n"
+                     "a listed address can name any client, so list the proxies' own addresses, not their\n"
+                     "clients' networks. Empty: the header is ignored, as it must be when clients connect\n"
+                     "directly."),
 
       // [tls]
       option::boolean("tls", "enabled", [](auto& c) -> auto& { return c.tls.enabled; },

@@ -73,11 +73,13 @@ TEST_CASE("behind a trusted proxy, connections count per client, as X-Forwarded-
   CHECK(unknown.body == "X-Forwarded-For does not name the client's IP address\n");
   // Plain HTTP through the proxy needs no client.
   CHECK(http_get("127.0.0.1", port, "/health").status == 200);
-  CHECK(stats_show("127.0.0.1", port, R"("connections_refused":3)"));
+  // Refused after their request, not at accept: counted apart.
+  CHECK(stats_show("127.0.0.1", port, R"("connections_refused":0,"forwarded_refused":4)"));
   // ::1 is not a trusted proxy: its header is ignored and its own address counts, refused at accept.
   ws_test_client direct("::1", port, 0, "203.0.113.50");
   ws_test_client direct_again("::1", port, 0, "203.0.113.51");
   CHECK_THROWS_AS(ws_test_client("::1", port, 0, "203.0.113.52"), boost::system::system_error);
+  CHECK(stats_show("127.0.0.1", port, R"("connections_refused":1,"forwarded_refused":4)"));
   // A client's place comes back when its connection closes.
   first.close();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -90,7 +92,10 @@ TEST_CASE("behind a trusted proxy, connections count per client, as X-Forwarded-
 }
 
 TEST_CASE("behind a trusted proxy, a client joins the swarms of its own address family", "[connection]") {
-  tracker_process tracker(tracker_ws_path(), ws_config("", "", "trusted_proxies = \"127.0.0.1, ::1\"\n"));
+  // The wide prefix is warned about at start-up, and trusted all the same.
+  tracker_process tracker(tracker_ws_path(), ws_config("", "", "trusted_proxies = \"127.0.0.1, ::/0\"\n"));
+  CHECK(tracker.wait_for_log("network.trusted_proxies: ::/0 is very wide", std::chrono::seconds(5)));
+  CHECK_FALSE(tracker.wait_for_log("127.0.0.1/32 is very wide", std::chrono::milliseconds(100)));
   const auto hash = make_id<proto::info_hash>(60);
   // Over IPv4 to the tracker, for an IPv6 client: the IPv6 swarm.
   ws_test_client v6_client("127.0.0.1", tracker.port(), 0, "2001:db8::5");

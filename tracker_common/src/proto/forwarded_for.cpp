@@ -100,7 +100,8 @@ std::optional<address_prefix> address_prefix::parse(std::string_view text) {
   const ip_address network = unmapped(*parsed);
   if (network.family != parsed->family) {
     // ::ffff:10.0.0.0/104 is 10.0.0.0/8: connections and headers give IPv4 addresses unmapped.
-    if (length < 96) return address_prefix(masked(*parsed, length), length);
+    // Shorter, it would reach past the mapped range into IPv6, which no IPv4 address is.
+    if (length < 96) return std::nullopt;
     length -= 96;
   }
   return address_prefix(masked(network, length), length);

@@ -83,11 +83,22 @@ TEST_CASE("address_prefix: addresses and networks of both families") {
   const auto mapped = address_prefix::parse("::ffff:10.0.0.0/104");
   REQUIRE(mapped);
   CHECK(mapped->to_string() == "10.0.0.0/8");
+  CHECK(mapped->family() == address_family::ipv4);
+  CHECK(mapped->length() == 8);
+  const auto all_mapped = address_prefix::parse("::ffff:0:0/96");
+  REQUIRE(all_mapped);
+  CHECK(all_mapped->contains(address("203.0.113.9")));
+  // IPv6 prefixes hold IPv6 addresses only, however short.
+  const auto all6 = address_prefix::parse("::/0");
+  REQUIRE(all6);
+  CHECK(all6->contains(address("2001:db8::1")));
+  CHECK_FALSE(all6->contains(address("203.0.113.9")));
 }
 
 TEST_CASE("address_prefix: what is refused") {
   for (const char* bad : {"", "/8", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/8/8", "10.0.0.0/-1", "10.0.0.0/+8",
-                          "10.0.0", "localhost", "fe80::1%eth0", "10.0.0.0 /8", "1.2.3.4/0008", "::1/x"}) {
+                          "10.0.0", "localhost", "fe80::1%eth0", "10.0.0.0 /8", "1.2.3.4/0008", "::1/x",
+                          "::ffff:1.2.3.4/80", "::ffff:0:0/95"}) {
     INFO(bad);
     CHECK_FALSE(address_prefix::parse(bad));
   }

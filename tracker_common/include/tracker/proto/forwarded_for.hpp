@@ -38,12 +38,16 @@ std::optional<ip_address> parse_ip_address(std::string_view text);
 ip_address unmapped(const ip_address& address);
 
 // An address, or a network of them: "192.0.2.7", "10.0.0.0/8", "2001:db8::/32", "::1". Bits past
-// the prefix length are ignored ("192.168.1.1/24" is 192.168.1.0/24).
+// the prefix length are ignored ("192.168.1.1/24" is 192.168.1.0/24). An IPv6 prefix holds IPv6
+// addresses only ("::/0" is every IPv6 address, no IPv4 one); an IPv4-mapped one is the IPv4
+// prefix ("::ffff:10.0.0.0/104" is 10.0.0.0/8) and is refused shorter than /96.
 class address_prefix {
  public:
   static std::optional<address_prefix> parse(std::string_view text);
   bool contains(const ip_address& address) const;
   std::string to_string() const;  // "10.0.0.0/8"
+  address_family family() const { return network_.family; }
+  unsigned length() const { return length_; }
 
  private:
   address_prefix(ip_address network, unsigned length) : network_(network), length_(length) {}
