@@ -1,6 +1,8 @@
 #include "ws_counters.hpp"
 
+#include <array>
 #include <sstream>
+#include <string_view>
 
 namespace riptide::ws {
 
@@ -45,6 +47,37 @@ std::string format_stats_json(const ws_counters& t) {
       << ",\"websocket_sessions\":" << t.get(c::websocket_sessions) << ",\"http_requests\":" << t.get(c::http_requests)
       << ",\"peers_removed_by_cleaning\":" << t.get(c::peers_removed_by_cleaning)
       << ",\"peers_removed_by_disconnect\":" << t.get(c::peers_removed_by_disconnect) << "}}";
+  return out.str();
+}
+
+namespace {
+
+// The enums' names, in their order.
+constexpr std::array<std::string_view, static_cast<std::size_t>(ws_counter::count_)> counter_names = {
+    "connections_accepted", "connections_refused", "forwarded_refused", "websocket_sessions", "http_requests",
+    "announces", "answers", "scrapes", "invalid_messages", "refused_announces", "offers_relayed", "answers_relayed",
+    "answers_dropped", "messages_to_closed", "slow_readers_dropped", "relays_to_full_queues",
+    "peers_removed_by_cleaning", "peers_removed_by_disconnect", "dropped_request_queue_full",
+    "dropped_response_queue_full", "dropped_pending_scrapes_full", "expired_pending_scrapes", "oversized_messages",
+    "handshake_timeouts", "idle_timeouts", "offers_over_limit", "oversized_offers", "invalid_offers",
+    "too_many_torrents", "tracker_full"};
+constexpr std::array<std::string_view, static_cast<std::size_t>(ws_gauge::count_)> gauge_names = {
+    "open_connections", "torrents", "peers", "seeders", "leechers", "pending_offers"};
+static_assert(counter_names.back() == "tracker_full" && gauge_names.back() == "pending_offers",
+              "a name for every counter and gauge, in enum order");
+
+}  // namespace
+
+std::string format_stats_prometheus(const ws_counters& t) {
+  std::ostringstream out;
+  for (std::size_t i = 0; i < gauge_names.size(); ++i) {
+    out << "# TYPE riptide_ws_" << gauge_names[i] << " gauge\nriptide_ws_" << gauge_names[i] << ' '
+        << t.get(static_cast<ws_gauge>(i)) << '\n';
+  }
+  for (std::size_t i = 0; i < counter_names.size(); ++i) {
+    out << "# TYPE riptide_ws_" << counter_names[i] << "_total counter\nriptide_ws_" << counter_names[i] << "_total "
+        << t.get(static_cast<ws_counter>(i)) << '\n';
+  }
   return out.str();
 }
 

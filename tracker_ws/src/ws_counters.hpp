@@ -69,4 +69,8 @@ std::string format_stats_json(const ws_counters& total);
 // One log line with the same numbers.
 std::string format_stats_line(const ws_counters& total);
 
+// The same numbers for Prometheus (text exposition format 0.0.4): each gauge as
+// riptide_ws_NAME, each counter as riptide_ws_NAME_total, NAME as in the enums above.
+std::string format_stats_prometheus(const ws_counters& total);
+
 }  // namespace riptide::ws

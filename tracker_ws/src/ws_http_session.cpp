@@ -163,17 +163,21 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
   const bool head = request.method() == http::verb::head;
   const unsigned version = request.version();
   http::response<http::string_body> response;
-  if (path != "/health" && path != "/stats" && attempts_websocket(request)) {
+  const bool served = path == "/health" || path == "/stats" || path == "/metrics";
+  if (!served && attempts_websocket(request)) {
     response = plain_response(version, http::status::bad_request, "text/plain",
                               "a WebSocket upgrade needs an HTTP/1.1 GET with Connection: Upgrade and "
                               "Upgrade: websocket\n");
-  } else if (path != "/health" && path != "/stats") {
+  } else if (!served) {
     response = plain_response(version, http::status::not_found, "text/plain", "not found");
   } else if (request.method() != http::verb::get && !head) {
     response = plain_response(version, http::status::method_not_allowed, "text/plain", "method not allowed");
     response.set(http::field::allow, "GET, HEAD");
   } else if (path == "/health") {
     response = plain_response(version, http::status::ok, "text/plain", "ok");
+  } else if (path == "/metrics") {
+    response = plain_response(version, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                              worker_.stats_prometheus());
   } else {
     response = plain_response(version, http::status::ok, "application/json", worker_.stats_json());
   }

@@ -1,8 +1,8 @@
 #pragma once
 // The first request of a connection, over `Stream` (plain_stream or tls_stream, whose TLS
 // handshake is done first): a WebSocket upgrade is answered (websocket_handshake.hpp) and, once
-// the 101 is written, the connection becomes a ws_session; GET /health and GET /stats
-// are answered in HTTP; anything else gets 404. One request per connection (Connection: close).
+// the 101 is written, the connection becomes a ws_session; GET /health, GET /stats (JSON) and
+// GET /metrics (Prometheus) are answered in HTTP; anything else gets 404. One request per connection (Connection: close).
 // An upgrade through a trusted reverse proxy is the client's its X-Forwarded-For names: 400 when
 // the header names none, 429 when that client has max_connections_per_ip connections already.
 // The whole of it, TLS handshake included, must finish within limits.handshake_timeout_seconds.

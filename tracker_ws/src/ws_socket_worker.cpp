@@ -441,6 +441,11 @@ std::string ws_socket_worker::stats_json() const {
   return format_stats_json(tracker_totals(total));
 }
 
+std::string ws_socket_worker::stats_prometheus() const {
+  ws_counters total;
+  return format_stats_prometheus(tracker_totals(total));
+}
+
 void ws_socket_worker::check_idle_connections() {
   const auto now = std::chrono::steady_clock::now();
   timed_out_.clear();

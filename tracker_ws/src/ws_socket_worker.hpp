@@ -126,6 +126,7 @@ class ws_socket_worker {
   message_verdict handle_message(ws_connection& session, std::string_view text);
 
   std::string stats_json() const;
+  std::string stats_prometheus() const;  // the same, for GET /metrics
 
  private:
   using scrape_table = runtime::pending_scrapes<std::uint64_t, proto::webtorrent::scrape_file,

@@ -109,7 +109,7 @@ TEST_CASE("behind a trusted proxy, a client joins the swarms of its own address 
   CHECK(expect_message<wt::announce_response>(second_v6.receive()).incomplete == 2);
 }
 
-TEST_CASE("GET /health and /stats over plain HTTP, 404 otherwise", "[http]") {
+TEST_CASE("GET /health, /stats and /metrics over plain HTTP, 404 otherwise", "[http]") {
   const std::string host = GENERATE(as<std::string>{}, "127.0.0.1", "::1");
   INFO("host " << host);
   tracker_process tracker(tracker_ws_path(), ws_config());
@@ -130,6 +130,30 @@ TEST_CASE("GET /health and /stats over plain HTTP, 404 otherwise", "[http]") {
   CHECK(stats.body.find(R"("announce":1,)") != std::string::npos);
   CHECK(stats.body.find(R"("invalid":1,)") != std::string::npos);
   CHECK(stats.body.find(R"("connections":2,)") != std::string::npos);  // the WebSocket and this request
+
+  // The same numbers for Prometheus: a TYPE line, then `name value`, for every gauge and counter.
+  const auto metrics = http_get(host, tracker.port(), "/metrics");
+  CHECK(metrics.status == 200);
+  INFO("metrics: " << metrics.body);
+  for (const char* expected : {"# TYPE riptide_ws_torrents gauge\nriptide_ws_torrents 1\n",
+                               "riptide_ws_open_connections 2\n", "riptide_ws_seeders 1\n",
+                               "# TYPE riptide_ws_announces_total counter\nriptide_ws_announces_total 1\n",
+                               "riptide_ws_invalid_messages_total 1\n", "riptide_ws_http_requests_total 3\n",
+                               "riptide_ws_tracker_full_total 0\n"}) {
+    CHECK(metrics.body.find(expected) != std::string::npos);
+  }
+  std::istringstream lines(metrics.body);
+  std::size_t samples = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# TYPE riptide_ws_", 0) == 0) continue;
+    const auto space = line.find(' ');
+    CHECK(line.rfind("riptide_ws_", 0) == 0);
+    REQUIRE(space != std::string::npos);
+    CHECK(line.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == space);
+    CHECK(line.find_first_not_of("0123456789", space + 1) == std::string::npos);
+    ++samples;
+  }
+  CHECK(samples == 6 + 30);  // every gauge and counter of ws_counters.hpp
 
   CHECK(http_get(host, tracker.port(), "/announce").status == 404);
   CHECK(http_get(host, tracker.port(), "/").status == 404);
