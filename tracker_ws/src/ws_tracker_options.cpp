@@ -29,8 +29,8 @@ constexpr std::uint64_t max_message_bytes = 16 * 1024 * 1024;
 config::option_table<ws_tracker_config> make_table() {
   std::vector<config::section_spec> sections = {
       {"network", "Listening sockets. One TCP acceptor per address family, both on the same port;\n"
-                  "WebSocket (ws://) and plain HTTP GET /health and /stats share it."},
-      {"tls", "TLS (wss://). When enabled, the port speaks TLS only: wss:// and https:// /health and /stats.\n"
+                  "WebSocket (ws://) and plain HTTP GET /health, /stats and /metrics share it."},
+      {"tls", "TLS (wss://). When enabled, the port speaks TLS only: wss:// and https:// /health, /stats, /metrics.\n"
               "SIGUSR1 reloads the certificate and key for new connections (a bad pair keeps the old one)."},
       {"protocol", "WebTorrent announce and relay rules."},
       {"limits", "Every size, count and time a client can make the tracker spend."},
