@@ -23,18 +23,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto client = proto::find_forwarded_client(lines, trusted);
   if (client.what == proto::forwarded_client::outcome::found) {
     // A trusted client: then no entry may be untrusted.
-    bool trusted_client = false;
-    for (const auto& prefix : trusted) trusted_client = trusted_client || prefix.contains(client.address);
-    if (trusted_client) {
+    if (proto::any_contains(trusted, client.address)) {
       for (const auto line : lines) {
         for (std::string_view rest = line; !rest.empty();) {
           const auto comma = rest.find(',');
           const auto entry = proto::parse_forwarded_address(rest.substr(0, comma));
           rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
           if (!entry) continue;  // empty, or left of the client (never read)
-          bool entry_trusted = false;
-          for (const auto& prefix : trusted) entry_trusted = entry_trusted || prefix.contains(*entry);
-          if (!entry_trusted) std::abort();
+          if (!proto::any_contains(trusted, *entry)) std::abort();
         }
       }
     }

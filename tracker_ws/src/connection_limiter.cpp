@@ -26,10 +26,7 @@ boost::asio::ip::address connection_limiter::limited_as(const boost::asio::ip::a
 std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::address& address,
                                                          ws_counters& owner) {
   const std::lock_guard lock(mutex_);
-  if (open_connections_ >= max_connections_) return std::nullopt;
-  auto& from_address = per_address_[limited_as(address)];
-  if (from_address >= max_connections_per_ip_) return std::nullopt;  // at least 1: never a new entry
-  ++from_address;
+  if (open_connections_ >= max_connections_ || !take_address_place(address)) return std::nullopt;
   ++open_connections_;
   return connection_slot(*this, owner, address, true);
 }
@@ -45,11 +42,16 @@ std::optional<connection_slot> connection_limiter::admit_proxied(const boost::as
 bool connection_limiter::count_client(connection_slot& slot, const boost::asio::ip::address& client) {
   if (slot.counted_per_address_) return false;
   const std::lock_guard lock(mutex_);
-  auto& from_address = per_address_[limited_as(client)];
-  if (from_address >= max_connections_per_ip_) return false;  // at least 1: never a new entry
-  ++from_address;
+  if (!take_address_place(client)) return false;
   slot.address_ = client;
   slot.counted_per_address_ = true;
+  return true;
+}
+
+bool connection_limiter::take_address_place(const boost::asio::ip::address& address) {
+  auto& from_address = per_address_[limited_as(address)];
+  if (from_address >= max_connections_per_ip_) return false;  // at least 1: never a new entry
+  ++from_address;
   return true;
 }
 

@@ -39,6 +39,9 @@ class connection_limiter {
   static boost::asio::ip::address limited_as(const boost::asio::ip::address& address);
 
  private:
+  // Counts one more connection of `address`'s per-IP group, unless it is full. mutex_ held.
+  bool take_address_place(const boost::asio::ip::address& address);
+
   std::mutex mutex_;
   std::uint32_t max_connections_;
   std::uint32_t max_connections_per_ip_;

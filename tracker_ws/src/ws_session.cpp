@@ -225,9 +225,11 @@ void ws_session<Stream>::write_queued() {
       buffers.emplace_back(static_cast<const char*>(data) + skip, size - skip);
       skip = 0;
     };
+    std::size_t total = 0;  // bytes of the write's frames
     for (const auto& frame : writing) {
       add(frame.header.data(), frame.header_bytes);
       add(frame.payload.data(), frame.payload.size());
+      total += frame.header_bytes + frame.payload.size();
     }
     const io_step step = write_available(stream_, buffers);
     if (step.waits_for != io_step::wait::none) {
@@ -244,8 +246,6 @@ void ws_session<Stream>::write_queued() {
       return;
     }
     writing_offset_ += step.bytes;
-    std::size_t total = 0;
-    for (const auto& frame : writing) total += frame.header_bytes + frame.payload.size();
     if (writing_offset_ < total) continue;  // the socket took part: the rest, or a wait for room
     if (!finish_written()) return;
   }

@@ -69,7 +69,6 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
     if (wake_fd < 0) throw std::system_error(errno, std::generic_category(), "dup of the response eventfd");
     response_wake_.emplace(*io_, wake_fd);
   }
-  trusted_proxies_ = proto::parse_prefix_list(config.network.trusted_proxies).prefixes;  // checked at load
   session_limits_.max_message_bytes = config.limits.max_message_bytes;
   session_limits_.max_outbound_messages = config.limits.max_outbound_messages;
   session_limits_.max_outbound_bytes = config.limits.max_outbound_bytes;
@@ -141,9 +140,7 @@ void ws_socket_worker::replace_tls_context(std::shared_ptr<boost::asio::ssl::con
 }
 
 std::optional<connection_slot> ws_socket_worker::admit(const boost::asio::ip::address& address) {
-  const auto peer = to_proto_address(address);
-  const bool from_proxy = std::any_of(trusted_proxies_.begin(), trusted_proxies_.end(),
-                                      [&](const proto::address_prefix& proxy) { return proxy.contains(peer); });
+  const bool from_proxy = proto::any_contains(services_.trusted_proxies, to_proto_address(address));
   auto slot = from_proxy ? services_.limiter.admit_proxied(address, counters_)
                          : services_.limiter.admit(address, counters_);
   counters_.add(slot ? ws_counter::connections_accepted : ws_counter::connections_refused);
@@ -152,7 +149,7 @@ std::optional<connection_slot> ws_socket_worker::admit(const boost::asio::ip::ad
 
 ws_socket_worker::client_verdict ws_socket_worker::admit_client(connection_slot& slot,
                                                                 std::span<const std::string_view> forwarded_for) {
-  const auto client = proto::find_forwarded_client(forwarded_for, trusted_proxies_);
+  const auto client = proto::find_forwarded_client(forwarded_for, services_.trusted_proxies);
   if (client.what == proto::forwarded_client::outcome::malformed) {
     counters_.add(ws_counter::forwarded_refused);
     return client_verdict::malformed_header;

@@ -67,6 +67,7 @@ struct ws_socket_worker_services {
   const runtime::tracker_clock& clock;
   const core::shard_router& router;  // over the request workers (one shard when inline)
   connection_limiter& limiter;
+  std::span<const proto::address_prefix> trusted_proxies;  // network.trusted_proxies
   std::vector<const ws_counters*> all_counters;  // every worker's, for /stats and the statistics line
 };
 
@@ -156,7 +157,6 @@ class ws_socket_worker {
 
   std::uint16_t id_;
   ws_session_limits session_limits_;
-  std::vector<proto::address_prefix> trusted_proxies_;
   std::unique_ptr<char[]> read_buffer_ = std::make_unique_for_overwrite<char[]>(read_buffer_bytes);
   std::chrono::seconds statistics_interval_;  // 0: no statistics line
   proto::webtorrent::decode_limits decode_limits_;

@@ -133,6 +133,16 @@ int run(const ws_tracker_config& config) {
   const core::shard_router router(core::random_siphash_key(),
                                   static_cast<std::uint32_t>(inline_swarms ? 1 : request_worker_count));
   connection_limiter limiter(config.limits.max_connections, config.limits.max_connections_per_ip);
+  // Checked when the configuration was loaded.
+  const auto trusted_proxies = proto::parse_prefix_list(config.network.trusted_proxies).prefixes;
+  // A prefix this wide is more likely a mistake (clients' networks listed) than a fleet of proxies.
+  for (const auto& proxy : trusted_proxies) {
+    if (proxy.length() < (proxy.family() == proto::address_family::ipv4 ? 8u : 32u)) {
+      runtime::log_warning("network.trusted_proxies: ", proxy.to_string(),
+                           " is very wide: any host in it can name any client in X-Forwarded-For"
+                           " (list the proxies' own addresses)");
+    }
+  }
 
   // One channel per (socket worker, request worker) pair in each direction.
   const auto request_inboxes = runtime::make_each<ws_request_inbox>(request_worker_count, socket_worker_count,
@@ -160,20 +170,11 @@ int run(const ws_tracker_config& config) {
       swarms.request_inboxes = runtime::pointers_to(request_inboxes);
       swarms.responses = response_inboxes[i].get();
     }
-    ws_socket_worker_services services{*access_list, clock, router, limiter,
+    ws_socket_worker_services services{*access_list, clock, router, limiter, trusted_proxies,
                                        {counter_pointers.begin(), counter_pointers.end()}};
     socket_workers.push_back(std::make_unique<ws_socket_worker>(static_cast<std::uint16_t>(i), config,
                                                                 std::move(services), std::move(swarms), *counters[i],
                                                                 tls));
-  }
-
-  // A prefix this wide is more likely a mistake (clients' networks listed) than a fleet of proxies.
-  for (const auto& proxy : proto::parse_prefix_list(config.network.trusted_proxies).prefixes) {
-    if (proxy.length() < (proxy.family() == proto::address_family::ipv4 ? 8u : 32u)) {
-      runtime::log_warning("network.trusted_proxies: ", proxy.to_string(),
-                           " is very wide: any host in it can name any client in X-Forwarded-For"
-                           " (list the proxies' own addresses)");
-    }
   }
 
   // Every connection is a descriptor; the tracker's own (listeners, wake-ups, files) are a few dozen.

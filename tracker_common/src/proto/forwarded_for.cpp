@@ -112,6 +112,10 @@ bool address_prefix::contains(const ip_address& address) const {
   return candidate.family == network_.family && masked(candidate, length_) == network_;
 }
 
+bool any_contains(std::span<const address_prefix> prefixes, const ip_address& address) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const address_prefix& p) { return p.contains(address); });
+}
+
 std::string address_prefix::to_string() const { return network_.to_string() + "/" + std::to_string(length_); }
 
 prefix_list_result parse_prefix_list(std::string_view text) {
@@ -158,9 +162,6 @@ std::optional<ip_address> parse_forwarded_address(std::string_view entry) {
 
 forwarded_client find_forwarded_client(std::span<const std::string_view> header_lines,
                                        std::span<const address_prefix> trusted) {
-  const auto is_trusted = [&](const ip_address& address) {
-    return std::any_of(trusted.begin(), trusted.end(), [&](const address_prefix& p) { return p.contains(address); });
-  };
   forwarded_client result;
   for (auto line = header_lines.rbegin(); line != header_lines.rend(); ++line) {
     std::string_view rest = *line;
@@ -172,7 +173,7 @@ forwarded_client find_forwarded_client(std::span<const std::string_view> header_
       const auto address = parse_forwarded_address(entry);
       if (!address) return {forwarded_client::outcome::malformed, {}};
       result = {forwarded_client::outcome::found, *address};
-      if (!is_trusted(*address)) return result;
+      if (!any_contains(trusted, *address)) return result;
     }
   }
   return result;  // absent, or every entry a trusted proxy: the left-most one

@@ -49,7 +49,7 @@ TEST_CASE("a message that is not UTF-8 gets no reply: the session is told to clo
   ws_swarm_access swarms;
   swarms.inline_service = std::make_unique<ws_swarm_service>(ws_swarm_settings{}, core::siphash_key{3, 4}, 5,
                                                              clock.now_seconds(), counters);
-  ws_socket_worker worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {&counters}},
+  ws_socket_worker worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {}, {&counters}},
                           std::move(swarms), counters, nullptr);
   connection.attach_to(worker);
   using verdict = ws_socket_worker::message_verdict;
@@ -82,7 +82,7 @@ struct worker_with_full_channel {
       : config(config_with(max_torrents_per_connection)),
         access_list(std::get<std::unique_ptr<runtime::access_list_holder>>(
             runtime::access_list_holder::create(config.access_list))),
-        worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {&counters}},
+        worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {}, {&counters}},
                swarms_of(requests, responses), counters, nullptr) {
     connection.attach_to(worker);
   }

@@ -55,6 +55,9 @@ class address_prefix {
   unsigned length_;
 };
 
+// Whether any of `prefixes` contains `address`.
+bool any_contains(std::span<const address_prefix> prefixes, const ip_address& address);
+
 // A configuration value: prefixes separated by commas (spaces allowed), "" for none.
 struct prefix_list_result {
   std::vector<address_prefix> prefixes;
