@@ -22,6 +22,9 @@ class ws_connection {
   // connection is dropped instead (ws_session). Nothing is queued once the connection is closing.
   virtual bool send(std::string message, message_kind kind) = 0;
   void reply(std::string message) { send(std::move(message), message_kind::reply); }
+  // Writes what is queued, unless a write is under way: the worker calls it for each connection
+  // that asked (ws_socket_worker::flush_later) once the handlers queued before are done.
+  virtual void flush() = 0;
   // The tracker stops: sends a close frame ("going away") after what is queued, and detaches once
   // the client answers it (or the connection fails).
   virtual void say_goodbye() = 0;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/container/static_vector.hpp>
@@ -186,21 +185,17 @@ void ws_session<Stream>::queue_frame(websocket::opcode op, std::string payload) 
   frame.header_bytes = static_cast<std::uint8_t>(websocket::write_frame_header(op, frame.payload.size(), frame.header));
   queued_bytes_ += frame.payload.size() + frame_overhead_bytes;
   outbound_.push_back(std::move(frame));
-  if (writing_frames_ == 0 && !flush_posted_) post_flush();
-}
-
-template <typename Stream>
-void ws_session<Stream>::post_flush() {
-  // Behind every handler already queued, so behind the rest of the reads this wake-up brought:
-  // the answers several peers send one announcer at once leave together, in one write.
-  flush_posted_ = true;
-  asio::post(beast::get_lowest_layer(stream_).get_executor(),
-             beast::bind_front_handler(&ws_session::flush, this->shared_from_this()));
+  if (writing_frames_ == 0 && !flush_due_) {
+    // Behind every handler already queued, so behind the rest of the reads this wake-up brought:
+    // the answers several peers send one announcer at once leave together, in one write.
+    flush_due_ = true;
+    worker_.flush_later(this->shared_from_this());
+  }
 }
 
 template <typename Stream>
 void ws_session<Stream>::flush() {
-  flush_posted_ = false;
+  flush_due_ = false;
   if (socket_closed_ || writing_frames_ != 0) return;
   write_queued();
 }

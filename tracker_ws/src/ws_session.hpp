@@ -1,14 +1,16 @@
 #pragma once
 // One WebSocket connection over `Stream` (plain_stream or tls_stream), after the handshake:
-// run -> do_read -> on_ready -> (post) flush -> write_queued [-> on_writable]. The framing is proto::websocket's. A read
+// run -> do_read -> on_ready -> (the worker's flush_later) flush -> write_queued [-> on_writable].
+// The framing is proto::websocket's. A read
 // waits until the socket has bytes, then takes them into the worker's read buffer, which the
 // connection's frame_reader borrows: each message in it is handed to the worker in place, and
 // only a message not whole yet is moved to a buffer of the connection's own. So a connection
 // between messages holds no read buffer (an announce with offers would otherwise leave 8 KiB
 // behind in every connection). What the worker sends waits in a queue and leaves in gathered
 // writes (up to max_frames_per_write frames per system call). The first frame queued while no
-// write is under way posts the write instead of starting it, so it runs once the handlers already
-// queued (the other reads this wake-up brought) are done: what they queue for the same
+// write is under way defers the write instead of starting it (the worker's flush_later, one
+// posted handler for all the connections that ask in the meantime), so it runs once the handlers
+// already queued (the other reads this wake-up brought) are done: what they queue for the same
 // connection goes in the same write, one TCP segment instead of several.
 //
 // The queue is bounded by limits.max_outbound_messages and limits.max_outbound_bytes. At either
@@ -68,6 +70,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   // The 101 response is written; `already_read` is what the client sent after its request.
   void run(std::string_view already_read);
   bool send(std::string message, message_kind kind) override;
+  void flush() override;  // starts a write unless one is under way or nothing is queued
   void say_goodbye() override;
   void ping() override;
   void time_out() override;
@@ -108,8 +111,6 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   void on_ready(const boost::system::error_code& error);
   frames_outcome handle_frames();
   void queue_frame(proto::websocket::opcode op, std::string payload);
-  void post_flush();
-  void flush();  // the posted write: starts one unless one is under way or nothing is queued
   // Writes queued frames while the socket takes them, up to max_frames_per_write at a time, in
   // the calling handler (no operation object, no completion handler); waits for room when the
   // socket has none. Then resumes a paused connection's reading.
@@ -160,7 +161,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool socket_closed_ = false;
   bool reading_paused_ = false;  // the queue reached its bounds: frames wait until it drains
   bool shutting_down_ = false;   // TLS: close_notify under way
-  bool flush_posted_ = false;    // a flush() is queued on the worker's io_context
+  bool flush_due_ = false;       // the worker will call flush() (flush_later)
 };
 
 extern template class ws_session<plain_stream>;

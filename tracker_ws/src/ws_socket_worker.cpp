@@ -86,6 +86,7 @@ ws_socket_worker::~ws_socket_worker() {
   // Objects bound to the io_context go before it; destroying it then destroys the handlers that
   // still hold sessions, whose destructors detach: with `destroying_` set, they route nothing.
   destroying_ = true;
+  flushes_due_.clear();
   listeners_.clear();
   response_wake_.reset();
   housekeeping_timer_.reset();
@@ -413,6 +414,18 @@ void ws_socket_worker::handle_response(ws_response& response) {
   const std::uint64_t connection_id = complete->route;
   pending_scrapes_.close(part.pending_id);
   send_to(connection_id, wt::encode_scrape_response(reply), message_kind::reply);
+}
+
+void ws_socket_worker::flush_later(std::shared_ptr<ws_connection> connection) {
+  flushes_due_.push_back(std::move(connection));
+  if (flushes_due_.size() == 1) boost::asio::post(*io_, [this] { flush_connections(); });
+}
+
+void ws_socket_worker::flush_connections() {
+  // What these writes cause to be queued (a paused connection reads again) asks for the next post.
+  flushing_.swap(flushes_due_);
+  for (const auto& connection : flushing_) connection->flush();
+  flushing_.clear();  // may end connections: their destructors detach, and nothing refers to this
 }
 
 void ws_socket_worker::send_to(std::uint64_t connection_id, std::string text, message_kind kind) {

@@ -125,6 +125,10 @@ class ws_socket_worker {
   // must close with invalid_payload (RFC 6455 8.1).
   enum class message_verdict : std::uint8_t { served, not_utf8 };
   message_verdict handle_message(ws_connection& session, std::string_view text);
+  // `connection` has frames queued and no write under way: its flush() runs after the handlers
+  // queued so far (the rest of the reads this wake-up brought), so what they queue for it leaves
+  // in the same write. One posted handler flushes every connection that asked meanwhile.
+  void flush_later(std::shared_ptr<ws_connection> connection);
 
   std::string stats_json() const;
   std::string stats_prometheus() const;  // the same, for GET /metrics
@@ -138,6 +142,7 @@ class ws_socket_worker {
   void route(std::uint32_t shard, ws_request request);
   void apply_inline();
   void flush_to_request_workers();
+  void flush_connections();  // the posted handler of flush_later()
   // Requests a full channel could not take: counted, and their clients told the tracker is busy.
   void refuse_unsent(std::vector<ws_request>& unsent);
   void wait_for_responses();
@@ -178,6 +183,8 @@ class ws_socket_worker {
   // Scratch of check_idle_connections(): each connection to close, and what it is counted as.
   std::vector<std::pair<ws_connection*, ws_counter>> timed_out_;
   scrape_table pending_scrapes_;
+  std::vector<std::shared_ptr<ws_connection>> flushes_due_;  // flush_later() since the last post ran
+  std::vector<std::shared_ptr<ws_connection>> flushing_;     // scratch of flush_connections()
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running
   bool saying_goodbye_ = false;  // stop(): closing every session

@@ -20,6 +20,7 @@ class recording_connection final : public ws_connection {
   void say_goodbye() override {}
   void ping() override {}
   void time_out() override {}
+  void flush() override {}
   bool write_in_flight() const override { return writing; }
   bool writing = false;
   std::vector<std::string> sent;
