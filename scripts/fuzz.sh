@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"
 RIPTIDE_FUZZ_DEPS=1 "$root/scripts/install-deps.sh"
 
-fuzzers=(udp_request_fuzzer udp_response_fuzzer webtorrent_message_fuzzer json_document_fuzzer websocket_frame_fuzzer access_list_fuzzer udp_config_fuzzer forwarded_for_fuzzer)
+fuzzers=(udp_request_fuzzer udp_response_fuzzer webtorrent_message_fuzzer json_document_fuzzer websocket_frame_fuzzer access_list_fuzzer udp_config_fuzzer forwarded_for_fuzzer proxy_protocol_fuzzer)
 cd "$root"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)" --target "${fuzzers[@]}"

@@ -33,7 +33,8 @@ std::string format_stats_json(const ws_counters& t) {
       << t.get(c::messages_to_closed) << ",\"slow_readers\":" << t.get(c::slow_readers_dropped)
       << ",\"relays_to_full_queues\":" << t.get(c::relays_to_full_queues)
       << ",\"connections_refused\":" << t.get(c::connections_refused)
-      << ",\"forwarded_refused\":" << t.get(c::forwarded_refused) << ",\"request_queue_full\":"
+      << ",\"forwarded_refused\":" << t.get(c::forwarded_refused)
+      << ",\"proxy_headers_refused\":" << t.get(c::proxy_headers_refused) << ",\"request_queue_full\":"
       << t.get(c::dropped_request_queue_full) << ",\"response_queue_full\":" << t.get(c::dropped_response_queue_full)
       << ",\"pending_scrapes_full\":" << t.get(c::dropped_pending_scrapes_full)
       << ",\"expired_scrapes\":" << t.get(c::expired_pending_scrapes) << "}"
@@ -54,7 +55,8 @@ namespace {
 
 // The enums' names, in their order.
 constexpr std::array<std::string_view, static_cast<std::size_t>(ws_counter::count_)> counter_names = {
-    "connections_accepted", "connections_refused", "forwarded_refused", "websocket_sessions", "http_requests",
+    "connections_accepted", "connections_refused", "forwarded_refused", "proxy_headers_refused",
+    "websocket_sessions", "http_requests",
     "announces", "answers", "scrapes", "invalid_messages", "refused_announces", "offers_relayed", "answers_relayed",
     "answers_dropped", "messages_to_closed", "slow_readers_dropped", "relays_to_full_queues",
     "peers_removed_by_cleaning", "peers_removed_by_disconnect", "dropped_request_queue_full",
@@ -93,7 +95,8 @@ std::string format_stats_line(const ws_counters& t) {
       << " answers=" << t.get(c::answers_relayed) << " | dropped answers=" << t.get(c::answers_dropped)
       << " slow_readers=" << t.get(c::slow_readers_dropped) << " relays_to_full_queues="
       << t.get(c::relays_to_full_queues) << " connections_refused="
-      << t.get(c::connections_refused) << " forwarded_refused=" << t.get(c::forwarded_refused) << " queue_full=" << t.get(c::dropped_request_queue_full) << "/"
+      << t.get(c::connections_refused) << " forwarded_refused=" << t.get(c::forwarded_refused)
+      << " proxy_headers_refused=" << t.get(c::proxy_headers_refused) << " queue_full=" << t.get(c::dropped_request_queue_full) << "/"
       << t.get(c::dropped_response_queue_full) << " | limits oversized=" << t.get(c::oversized_messages)
       << " timeouts=" << t.get(c::handshake_timeouts) << "/" << t.get(c::idle_timeouts)
       << " offers_skipped=" << t.get(c::offers_over_limit) + t.get(c::oversized_offers) + t.get(c::invalid_offers)

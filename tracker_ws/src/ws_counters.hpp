@@ -15,7 +15,9 @@ enum class ws_counter : std::size_t {
   connections_accepted,          // TCP connections admitted
   connections_refused,           // over max_connections or max_connections_per_ip, at accept
   forwarded_refused,             // upgrades through a trusted proxy: the client over max_connections_per_ip
-                                 // (429), or X-Forwarded-For without its address (400)
+                                 // (429), or X-Forwarded-For without its address (400); or a
+                                 // PROXY header's client over that limit (closed)
+  proxy_headers_refused,         // network.proxy_protocol: a trusted connection without a valid header
   websocket_sessions,            // successful WebSocket handshakes
   http_requests,                 // plain HTTP requests (health, stats, 404)
   announces,                     // announce messages without an answer

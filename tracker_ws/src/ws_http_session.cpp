@@ -57,13 +57,14 @@ http::response<http::string_body> plain_response(unsigned version, http::status 
 }  // namespace
 
 void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker& worker,
-                      std::shared_ptr<boost::asio::ssl::context> tls) {
+                      std::shared_ptr<boost::asio::ssl::context> tls, std::chrono::steady_clock::time_point deadline) {
   if (tls) {
     tls_stream stream(std::move(socket), *tls);
-    std::make_shared<ws_http_session<tls_stream>>(std::move(stream), std::move(slot), worker, std::move(tls))->run();
+    std::make_shared<ws_http_session<tls_stream>>(std::move(stream), std::move(slot), worker, std::move(tls))
+        ->run(deadline);
   } else {
     std::make_shared<ws_http_session<plain_stream>>(std::move(socket), std::move(slot), worker, nullptr)
-        ->run();
+        ->run(deadline);
   }
 }
 
@@ -80,10 +81,10 @@ ws_http_session<Stream>::ws_http_session(Stream stream, connection_slot slot, ws
 }
 
 template <typename Stream>
-void ws_http_session<Stream>::run() {
+void ws_http_session<Stream>::run(std::chrono::steady_clock::time_point deadline) {
   // One deadline for the TLS handshake, the request and the response. It holds no reference:
   // a session that is done goes, and its timer with it.
-  deadline_.expires_after(worker_.session_limits().handshake_timeout);
+  deadline_.expires_at(deadline);
   deadline_.async_wait([weak = this->weak_from_this()](const boost::system::error_code& error) {
     if (error) return;
     if (const auto self = weak.lock()) self->deadline_passed();

@@ -5,7 +5,8 @@
 // GET /metrics (Prometheus) are answered in HTTP; anything else gets 404. One request per connection (Connection: close).
 // An upgrade through a trusted reverse proxy is the client's its X-Forwarded-For names: 400 when
 // the header names none, 429 when that client has max_connections_per_ip connections already.
-// The whole of it, TLS handshake included, must finish within limits.handshake_timeout_seconds.
+// The whole of it, TLS handshake included, must finish within limits.handshake_timeout_seconds of
+// the accept.
 // Worker thread only.
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +16,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <memory>
 
 #include "connection_slot.hpp"
@@ -25,9 +27,10 @@ namespace riptide::ws {
 
 class ws_socket_worker;
 
-// Starts serving an accepted connection: TLS when `tls` is set, plain otherwise.
+// Starts serving an accepted connection: TLS when `tls` is set, plain otherwise. Its handshakes
+// must be done by `deadline` (accept + limits.handshake_timeout_seconds).
 void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker& worker,
-                      std::shared_ptr<boost::asio::ssl::context> tls);
+                      std::shared_ptr<boost::asio::ssl::context> tls, std::chrono::steady_clock::time_point deadline);
 
 template <typename Stream>
 class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stream>> {
@@ -35,7 +38,7 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stre
   ws_http_session(Stream stream, connection_slot slot, ws_socket_worker& worker,
                   std::shared_ptr<boost::asio::ssl::context> tls);
 
-  void run();
+  void run(std::chrono::steady_clock::time_point deadline);
 
  private:
   // limits.handshake_timeout_seconds passed: counted, and the connection closed.

@@ -6,6 +6,7 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "proxy_header_reader.hpp"
 #include "tracker/runtime/log.hpp"
 #include "ws_http_session.hpp"
 #include "ws_socket_worker.hpp"
@@ -99,7 +100,12 @@ void ws_listener::on_accept(const boost::system::error_code& error, tcp_socket s
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (auto slot = worker_.admit(remote.address())) {
-      start_connection(std::move(socket), std::move(*slot), worker_, worker_.tls_context());
+      const auto deadline = std::chrono::steady_clock::now() + worker_.session_limits().handshake_timeout;
+      if (worker_.reads_proxy_header(*slot)) {
+        read_proxy_header(std::move(socket), std::move(*slot), worker_, deadline);
+      } else {
+        start_connection(std::move(socket), std::move(*slot), worker_, worker_.tls_context(), deadline);
+      }
     }
   }
   do_accept();

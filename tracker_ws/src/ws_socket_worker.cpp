@@ -60,6 +60,7 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
       inline_responses_(swarms_.inline_service ? 1 : 0),
       response_batch_(response_batch_size),
       pending_scrapes_(max_pending_scrapes),
+      proxy_protocol_(config.network.proxy_protocol),
       // Every socket, acceptor and descriptor of this io_context is used by its thread alone (the
       // other threads only post): the per-descriptor locks of the reactor are not needed.
       io_(std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)) {
@@ -161,6 +162,13 @@ ws_socket_worker::client_verdict ws_socket_worker::admit_client(connection_slot&
   if (services_.limiter.count_client(slot, address)) return client_verdict::admitted;
   counters_.add(ws_counter::forwarded_refused);
   return client_verdict::over_limit;
+}
+
+bool ws_socket_worker::admit_proxy_client(connection_slot& slot, const proto::proxy_header& header) {
+  if (!header.source || proto::any_contains(services_.trusted_proxies, *header.source)) return true;
+  if (services_.limiter.count_client(slot, to_asio_address(*header.source))) return true;
+  counters_.add(ws_counter::forwarded_refused);
+  return false;
 }
 
 std::uint64_t ws_socket_worker::attach(ws_connection& session) {

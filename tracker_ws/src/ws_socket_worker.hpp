@@ -36,6 +36,7 @@
 #include "connection_slot.hpp"
 #include "tracker/core/shard_router.hpp"
 #include "tracker/proto/forwarded_for.hpp"
+#include "tracker/proto/proxy_protocol.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
 #include "tracker/runtime/access_list_holder.hpp"
 #include "tracker/runtime/pending_scrapes.hpp"
@@ -115,6 +116,13 @@ class ws_socket_worker {
   // A proxy's upgrade request: its X-Forwarded-For lines name the client the connection is for.
   enum class client_verdict : std::uint8_t { admitted, malformed_header, over_limit };
   client_verdict admit_client(connection_slot& slot, std::span<const std::string_view> forwarded_for);
+  // network.proxy_protocol: whether the connection starts with a PROXY header (it comes from a
+  // trusted proxy), read by read_proxy_header() before anything else.
+  bool reads_proxy_header(const connection_slot& slot) const { return proxy_protocol_ && slot.awaits_client(); }
+  // The client a PROXY header names, counted as admit_client() counts the one X-Forwarded-For
+  // names; false (counted) when it is at max_connections_per_ip, and the connection is to close.
+  // No client named (the balancer's health check), or a trusted proxy named: as without a header.
+  bool admit_proxy_client(connection_slot& slot, const proto::proxy_header& header);
 
   // A WebSocket handshake succeeded: the session gets its connection id.
   std::uint64_t attach(ws_connection& session);
@@ -185,6 +193,7 @@ class ws_socket_worker {
   scrape_table pending_scrapes_;
   std::vector<std::shared_ptr<ws_connection>> flushes_due_;  // flush_later() since the last post ran
   std::vector<std::shared_ptr<ws_connection>> flushing_;     // scratch of flush_connections()
+  bool proxy_protocol_;           // network.proxy_protocol
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running
   bool saying_goodbye_ = false;  // stop(): closing every session

@@ -13,6 +13,7 @@ struct network_config {
   std::string ipv6_address = "::";       // empty: no IPv6 acceptor (bound IPV6_V6ONLY)
   std::uint16_t port = 8000;             // 0: any free port (tests)
   std::string trusted_proxies;           // addresses and prefixes, comma-separated; empty: none
+  bool proxy_protocol = false;           // connections from trusted_proxies start with a PROXY header
 };
 
 struct protocol_config {

@@ -65,6 +65,14 @@ config::option_table<ws_tracker_config> make_table() {
                      "a listed address can name any client, so list the proxies' own addresses, not their\n"
                      "clients' networks. Empty: the header is ignored, as it must be when clients connect\n"
                      "directly."),
+      option::boolean("network", "proxy_protocol", [](auto& c) -> auto& { return c.network.proxy_protocol; },
+                      "Connections from trusted_proxies start with a PROXY protocol header (version 1 or\n"
+                      "2), as TCP-mode load balancers send it (HAProxy's send-proxy, nginx's\n"
+                      "proxy_protocol, AWS NLB): it names the client, for limits.max_connections_per_ip\n"
+                      "and the swarms of its address family, and works with TLS passed through\n"
+                      "(X-Forwarded-For is then read only if that client is a trusted proxy too). Such a\n"
+                      "connection without a valid header is closed; connections from other addresses are\n"
+                      "served as they come. Needs trusted_proxies."),
 
       // [tls]
       option::boolean("tls", "enabled", [](auto& c) -> auto& { return c.tls.enabled; },
@@ -192,6 +200,9 @@ std::optional<std::string> validate_ws_tracker_config(const ws_tracker_config& c
   }
   if (const auto proxies = proto::parse_prefix_list(config.network.trusted_proxies); !proxies.bad_entry.empty()) {
     return "network.trusted_proxies: \"" + proxies.bad_entry + "\" is not an IP address or prefix (such as 10.0.0.0/8)";
+  }
+  if (config.network.proxy_protocol && config.network.trusted_proxies.find_first_not_of(" \t,") == std::string::npos) {
+    return "network.proxy_protocol is true: network.trusted_proxies must list the load balancers that send the header";
   }
   if (config.tls.enabled && (config.tls.certificate_chain_path.empty() || config.tls.private_key_path.empty())) {
     return "tls.enabled is true: tls.certificate_chain_path and tls.private_key_path must be set";

@@ -24,6 +24,11 @@ case "$mode" in
       "config error: $work/proxies.toml: network.trusted_proxies: \"nginx\" is not an IP address or prefix (such as 10.0.0.0/8)" \
       -c "$work/proxies.toml"
 
+    printf '[network]\nproxy_protocol = true\n' >"$work/proxy_protocol.toml"
+    expect_one_line "the PROXY protocol without trusted proxies" \
+      "config error: $work/proxy_protocol.toml: network.proxy_protocol is true: network.trusted_proxies must list the load balancers that send the header" \
+      -c "$work/proxy_protocol.toml"
+
     printf '[limits]\nmax_message_bytes = 100\n' >"$work/small.toml"
     expect_one_line "message limit below 16 KiB" "limits.max_message_bytes" -c "$work/small.toml"
 

@@ -13,6 +13,9 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "process_inspection.hpp"
 #include "ws_integration_support.hpp"
@@ -105,6 +108,110 @@ TEST_CASE("behind a trusted proxy, a client joins the swarms of its own address 
   CHECK(expect_message<wt::announce_response>(second_v6.receive()).incomplete == 2);
 }
 
+// Connects to host:port, writes `parts` with `pause` between them, and returns every byte the
+// tracker sent until it closed (or 5 s passed).
+std::string raw_exchange(const std::string& host, std::uint16_t port, const std::vector<std::string>& parts,
+                         std::chrono::milliseconds pause = std::chrono::milliseconds(0)) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address(host), port});
+  const timeval timeout{5, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i != 0) std::this_thread::sleep_for(pause);
+    boost::asio::write(socket, boost::asio::buffer(parts[i]));
+  }
+  std::string received;
+  char chunk[4096];
+  while (true) {
+    const ssize_t got = ::recv(socket.native_handle(), chunk, sizeof chunk, 0);
+    if (got <= 0) break;
+    received.append(chunk, static_cast<std::size_t>(got));
+  }
+  return received;
+}
+
+// A PROXY protocol version 2 header for an IPv4 client at `a.b.c.d`:5555 (to 127.0.0.1:8000).
+std::string proxy_v2_ipv4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+  std::string header("\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c", 16);
+  for (const std::uint8_t byte : {a, b, c, d, std::uint8_t{127}, std::uint8_t{0}, std::uint8_t{0}, std::uint8_t{1},
+                                  std::uint8_t{0x15}, std::uint8_t{0xb3}, std::uint8_t{0x1f}, std::uint8_t{0x40}}) {
+    header.push_back(static_cast<char>(byte));
+  }
+  return header;
+}
+
+std::string proxy_v1(const std::string& client) {
+  const bool v6 = client.find(':') != std::string::npos;
+  return std::string("PROXY ") + (v6 ? "TCP6 " : "TCP4 ") + client + (v6 ? " ::1" : " 127.0.0.1") + " 40000 8000\r\n";
+}
+
+const std::string health_request = "GET /health HTTP/1.1\r\nHost: tracker\r\n\r\n";
+
+TEST_CASE("behind a load balancer, the PROXY protocol header names the client", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_connections_per_ip = 2\n", "",
+                                                       "trusted_proxies = \"127.0.0.1\"\nproxy_protocol = true\n"));
+  const auto port = tracker.port();
+  // 127.0.0.1 plays the balancer; each client it names has a budget of 2, in either version, and
+  // the balancer none of its own.
+  ws_test_client first("127.0.0.1", port, 0, "", proxy_v1("203.0.113.9"));
+  ws_test_client second("127.0.0.1", port, 0, "", proxy_v2_ipv4(203, 0, 113, 9));
+  ws_test_client other("127.0.0.1", port, 0, "", proxy_v1("198.51.100.4"));
+  // A client over its budget is closed before anything is read, as at accept.
+  CHECK(raw_exchange("127.0.0.1", port, {proxy_v1("203.0.113.9") + health_request}).empty());
+  // Once the header named the client, X-Forwarded-For (the client's own words here) counts for
+  // nothing: this is 198.51.100.4's second connection, not 203.0.113.9's third.
+  ws_test_client named("127.0.0.1", port, 0, "203.0.113.9", proxy_v1("198.51.100.4"));
+  CHECK_THROWS_AS(ws_test_client("127.0.0.1", port, 0, "", proxy_v2_ipv4(198, 51, 100, 4)),
+                  boost::system::system_error);
+
+  // A header that comes in parts, with the request right behind it: the request is the client's.
+  const std::string split = raw_exchange("127.0.0.1", port, {"PROXY TCP4 198.51.", "100.5 127.0.0.1 1 2\r\n" + health_request},
+                                         std::chrono::milliseconds(100));
+  CHECK(split.starts_with("HTTP/1.1 200"));
+  CHECK(split.ends_with("ok"));
+  // The balancer's own health check (v2 LOCAL) is served as the balancer's.
+  const std::string local = raw_exchange("127.0.0.1", port, {std::string("\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00", 16) + health_request});
+  CHECK(local.starts_with("HTTP/1.1 200"));
+
+  // From the balancer, a connection without a header, or with a malformed one, is closed unread.
+  CHECK(raw_exchange("127.0.0.1", port, {health_request}).empty());
+  CHECK(raw_exchange("127.0.0.1", port, {"PROXY TCP4 203.0.113.300 127.0.0.1 1 2\r\n" + health_request}).empty());
+  // ::1 is no balancer: a header from it is no header, and the HTTP parser refuses the line.
+  CHECK(raw_exchange("::1", port, {proxy_v1("203.0.113.10") + health_request}).starts_with("HTTP/1.1 400"));
+  CHECK(stats_show("::1", port, R"("forwarded_refused":2,"proxy_headers_refused":2)"));
+  // A client's place comes back when its connection closes.
+  first.close();
+  REQUIRE(stats_show("::1", port, R"({"connections":4,)"));  // second, other, named, this request
+  CHECK_NOTHROW(ws_test_client("127.0.0.1", port, 0, "", proxy_v1("203.0.113.9")));
+}
+
+TEST_CASE("behind a load balancer, a client named by its PROXY header joins its family's swarms", "[connection]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("", "", "trusted_proxies = \"127.0.0.1\"\nproxy_protocol = true\n"));
+  const auto hash = make_id<proto::info_hash>(70);
+  ws_test_client v6_client("127.0.0.1", tracker.port(), 0, "", proxy_v1("2001:db8::5"));
+  v6_client.send(announce(hash, make_id<proto::peer_id>(71), 100));
+  CHECK(expect_message<wt::announce_response>(v6_client.receive()).incomplete == 1);
+  ws_test_client v4_client("127.0.0.1", tracker.port(), 0, "", proxy_v2_ipv4(203, 0, 113, 9));
+  v4_client.send(announce(hash, make_id<proto::peer_id>(72), 100));
+  CHECK(expect_message<wt::announce_response>(v4_client.receive()).incomplete == 1);
+  ws_test_client direct_v6("::1", tracker.port());
+  direct_v6.send(announce(hash, make_id<proto::peer_id>(73), 100));
+  CHECK(expect_message<wt::announce_response>(direct_v6.receive()).incomplete == 2);
+}
+
+TEST_CASE("a PROXY header that never finishes is closed after handshake_timeout", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("handshake_timeout_seconds = 1\n", "",
+                                                       "trusted_proxies = \"127.0.0.1\"\nproxy_protocol = true\n"));
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(raw_exchange("127.0.0.1", tracker.port(), {"PROXY TCP4 203.0.113.7 127"}).empty());
+  const auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(waited >= std::chrono::milliseconds(500));
+  CHECK(waited < std::chrono::seconds(4));
+  CHECK(stats_show("::1", tracker.port(), R"("handshake_timeouts":1)"));
+}
+
 TEST_CASE("GET /health, /stats and /metrics over plain HTTP, 404 otherwise", "[http]") {
   const std::string host = GENERATE(as<std::string>{}, "127.0.0.1", "::1");
   INFO("host " << host);
@@ -149,29 +256,10 @@ TEST_CASE("GET /health, /stats and /metrics over plain HTTP, 404 otherwise", "[h
     CHECK(line.find_first_not_of("0123456789", space + 1) == std::string::npos);
     ++samples;
   }
-  CHECK(samples == 6 + 30);  // every gauge and counter of ws_counters.hpp
+  CHECK(samples == 6 + 31);  // every gauge and counter of ws_counters.hpp
 
   CHECK(http_get(host, tracker.port(), "/announce").status == 404);
   CHECK(http_get(host, tracker.port(), "/").status == 404);
-}
-
-// Sends `request` as raw bytes and reads until the tracker closes (or 5 s pass).
-std::string raw_http_exchange(std::uint16_t port, const std::string& request) {
-  namespace asio = boost::asio;
-  asio::io_context io;
-  asio::ip::tcp::socket socket(io);
-  socket.connect({asio::ip::make_address("127.0.0.1"), port});
-  timeval timeout{5, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  asio::write(socket, asio::buffer(request));
-  std::string response;
-  boost::system::error_code error;
-  char chunk[4096];
-  while (!error) {
-    const std::size_t got = socket.read_some(asio::buffer(chunk), error);
-    response.append(chunk, got);
-  }
-  return response;
 }
 
 TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, then the close", "[http]") {
@@ -196,7 +284,7 @@ TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, th
   };
   for (const auto& [what, request, status_line] : cases) {
     INFO(what);
-    const std::string response = raw_http_exchange(tracker.port(), request);
+    const std::string response = raw_exchange("127.0.0.1", tracker.port(), {request});
     INFO("response: " << response);
     CHECK(response.rfind(status_line, 0) == 0);
     CHECK(response.find("Connection: close") != std::string::npos);
@@ -216,14 +304,14 @@ TEST_CASE("a WebSocket upgrade that is not one gets 400 saying what an upgrade n
   };
   for (const auto& [what, request] : cases) {
     INFO(what);
-    const std::string response = raw_http_exchange(tracker.port(), request);
+    const std::string response = raw_exchange("127.0.0.1", tracker.port(), {request});
     INFO("response: " << response);
     CHECK(response.rfind("HTTP/1.", 0) == 0);
     CHECK(response.find(" 400 ") != std::string::npos);
     CHECK(response.find("Upgrade: websocket\n") != std::string::npos);
   }
   // A plain request elsewhere is still 404.
-  CHECK(raw_http_exchange(tracker.port(), "GET /announce HTTP/1.1\r\nHost: x\r\n\r\n").find(" 404 ") !=
+  CHECK(raw_exchange("127.0.0.1", tracker.port(), {"GET /announce HTTP/1.1\r\nHost: x\r\n\r\n"}).find(" 404 ") !=
         std::string::npos);
 }
 

@@ -1,6 +1,7 @@
 #include "ws_test_client.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
 
@@ -25,7 +26,7 @@ void forward_for(beast::websocket::stream<beast::tcp_stream>& ws, const std::str
 }  // namespace
 
 ws_test_client::ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes,
-                               const std::string& forwarded_for)
+                               const std::string& forwarded_for, const std::string& proxy_header)
     : ws_(io_) {
   forward_for(ws_, forwarded_for);
   const auto endpoint = endpoint_of(host, port);
@@ -36,6 +37,7 @@ ws_test_client::ws_test_client(const std::string& host, std::uint16_t port, int 
   }
   beast::get_lowest_layer(ws_).connect(endpoint);
   beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
+  if (!proxy_header.empty()) asio::write(beast::get_lowest_layer(ws_).socket(), asio::buffer(proxy_header));
   ws_.handshake(host, "/announce");
   ws_.text(true);
   start_read();

@@ -21,8 +21,9 @@ class ws_test_client {
   // Connects to host:port and completes the handshake; throws boost::system::system_error.
   // receive_buffer_bytes > 0 sets SO_RCVBUF before connecting (to play a slow reader).
   // forwarded_for: sent as X-Forwarded-For with the upgrade (to play a reverse proxy).
+  // proxy_header: written first, before the upgrade (to play a load balancer's PROXY protocol).
   ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes = 0,
-                 const std::string& forwarded_for = "");
+                 const std::string& forwarded_for = "", const std::string& proxy_header = "");
   ws_test_client(const ws_test_client&) = delete;
   ws_test_client& operator=(const ws_test_client&) = delete;
 

@@ -59,13 +59,16 @@ std::string peer_subject(SSL* connection) {
 }
 
 // wss://: TLS handshake (no verification: the test checks the certificate itself), WebSocket
-// handshake, one message sent and one received.
-tls_exchange wss_exchange(const std::string& host, std::uint16_t port, const std::string& message) {
+// handshake, one message sent and one received. `proxy_header` is written first, in the clear (to
+// play a TCP-mode load balancer that passes TLS through).
+tls_exchange wss_exchange(const std::string& host, std::uint16_t port, const std::string& message,
+                          const std::string& proxy_header = "") {
   asio::io_context io;
   ssl::context context(ssl::context::tls_client);
   context.set_verify_mode(ssl::verify_none);
   beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(io, context);
   beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address(host), port));
+  if (!proxy_header.empty()) asio::write(beast::get_lowest_layer(ws).socket(), asio::buffer(proxy_header));
   ws.next_layer().handshake(ssl::stream_base::client);
   tls_exchange result;
   result.subject = peer_subject(ws.next_layer().native_handle());
@@ -98,9 +101,13 @@ tls_exchange https_get(const std::string& host, std::uint16_t port, const std::s
   return result;
 }
 
-std::string tls_config(const std::string& certificate_path, const std::string& key_path) {
-  return ws_config("", "[tls]\nenabled = true\ncertificate_chain_path = \"" + certificate_path +
-                           "\"\nprivate_key_path = \"" + key_path + "\"\n");
+// ws_config with TLS on; `limits` and `network` as there.
+std::string tls_config(const std::string& certificate_path, const std::string& key_path,
+                       const std::string& limits = "", const std::string& network = "") {
+  return ws_config(limits,
+                   "[tls]\nenabled = true\ncertificate_chain_path = \"" + certificate_path +
+                       "\"\nprivate_key_path = \"" + key_path + "\"\n",
+                   network);
 }
 
 TEST_CASE("wss:// serves announces and https:// serves /health, over IPv4 and IPv6", "[tls]") {
@@ -122,6 +129,27 @@ TEST_CASE("wss:// serves announces and https:// serves /health, over IPv4 and IP
   // The port speaks TLS only: a plain WebSocket handshake fails.
   CHECK_THROWS_AS(ws_test_client("127.0.0.1", tracker.port()), boost::system::system_error);
   CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("wss:// behind a load balancer that passes TLS through: the PROXY header comes first", "[tls]") {
+  temporary_file certificate("");
+  temporary_file key("");
+  make_certificate("balanced", certificate.path(), key.path());
+  tracker_process tracker(tracker_ws_path(), tls_config(certificate.path(), key.path(), "",
+                                                        "trusted_proxies = \"127.0.0.1\"\nproxy_protocol = true\n"));
+  const auto hash = make_id<proto::info_hash>(5);
+  const auto exchange = wss_exchange("127.0.0.1", tracker.port(), announce(hash, make_id<proto::peer_id>(6), 0),
+                                     "PROXY TCP6 2001:db8::9 ::1 40000 443\r\n");
+  CHECK(exchange.subject == "/CN=balanced");
+  CHECK(expect_message<wt::announce_response>(exchange.reply).complete == 1);
+  // An IPv4 client through the same balancer: the IPv4 swarm, where it is alone.
+  const auto second = wss_exchange("127.0.0.1", tracker.port(), announce(hash, make_id<proto::peer_id>(7), 0),
+                                   "PROXY TCP4 203.0.113.9 127.0.0.1 40001 443\r\n");
+  CHECK(expect_message<wt::announce_response>(second.reply).complete == 1);  // its own family's swarm
+  // Without the header, the TLS handshake never starts.
+  CHECK_THROWS_AS(wss_exchange("127.0.0.1", tracker.port(), "{}"), boost::system::system_error);
+  // Directly over IPv6, no header is expected.
+  CHECK(https_get("::1", tracker.port(), "/stats").reply.find(R"("proxy_headers_refused":1)") != std::string::npos);
 }
 
 TEST_CASE("keys in both PEM forms load: PKCS#8 and the traditional PKCS#1 RSA form", "[tls]") {
@@ -242,9 +270,7 @@ TEST_CASE("a TLS handshake that never comes is closed after handshake_timeout", 
   temporary_file key("");
   make_certificate("slow", certificate.path(), key.path());
   tracker_process tracker(tracker_ws_path(),
-                          ws_config("handshake_timeout_seconds = 1\n", "[tls]\nenabled = true\ncertificate_chain_path = \"" +
-                                                                        certificate.path() + "\"\nprivate_key_path = \"" +
-                                                                        key.path() + "\"\n"));
+                          tls_config(certificate.path(), key.path(), "handshake_timeout_seconds = 1\n"));
   asio::io_context io;
   tcp::socket socket(io);
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), tracker.port()));
@@ -268,10 +294,8 @@ TEST_CASE("wss:// carries messages of many TLS records to a reader that fell beh
   temporary_file key("");
   make_certificate("bulk", certificate.path(), key.path());
   // Room for every relay in the queue: what is tested is TLS writing through a full socket.
-  tracker_process tracker(tracker_ws_path(),
-                          ws_config("max_sdp_bytes = 40000\nmax_outbound_bytes = 67108864\n",
-                                    "[tls]\nenabled = true\ncertificate_chain_path = \"" + certificate.path() +
-                                        "\"\nprivate_key_path = \"" + key.path() + "\"\n"));
+  tracker_process tracker(tracker_ws_path(), tls_config(certificate.path(), key.path(),
+                                                        "max_sdp_bytes = 40000\nmax_outbound_bytes = 67108864\n"));
   asio::io_context io;
   ssl::context context(ssl::context::tls_client);
   context.set_verify_mode(ssl::verify_none);
