@@ -165,8 +165,11 @@ ws_socket_worker::client_verdict ws_socket_worker::admit_client(connection_slot&
 }
 
 bool ws_socket_worker::admit_proxy_client(connection_slot& slot, const proto::proxy_header& header) {
-  if (!header.source || proto::any_contains(services_.trusted_proxies, *header.source)) return true;
-  if (services_.limiter.count_client(slot, to_asio_address(*header.source))) return true;
+  // No client named: the connection's own endpoint stands, the balancer's (as the specification
+  // says). Either way the slot is counted now, so X-Forwarded-For, which behind a TCP-mode
+  // balancer the client itself writes, is never read on this connection.
+  const auto client = header.source ? to_asio_address(*header.source) : slot.address();
+  if (services_.limiter.count_client(slot, client)) return true;
   counters_.add(ws_counter::forwarded_refused);
   return false;
 }

@@ -121,7 +121,8 @@ class ws_socket_worker {
   bool reads_proxy_header(const connection_slot& slot) const { return proxy_protocol_ && slot.awaits_client(); }
   // The client a PROXY header names, counted as admit_client() counts the one X-Forwarded-For
   // names; false (counted) when it is at max_connections_per_ip, and the connection is to close.
-  // No client named (the balancer's health check), or a trusted proxy named: as without a header.
+  // A header that names no client (v1 UNKNOWN, v2 LOCAL, a unix socket) leaves the connection
+  // the balancer's, counted as such. X-Forwarded-For is not read after a header.
   bool admit_proxy_client(connection_slot& slot, const proto::proxy_header& header);
 
   // A WebSocket handshake succeeded: the session gets its connection id.

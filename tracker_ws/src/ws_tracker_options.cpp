@@ -70,9 +70,10 @@ config::option_table<ws_tracker_config> make_table() {
                       "2), as TCP-mode load balancers send it (HAProxy's send-proxy, nginx's\n"
                       "proxy_protocol, AWS NLB): it names the client, for limits.max_connections_per_ip\n"
                       "and the swarms of its address family, and works with TLS passed through\n"
-                      "(X-Forwarded-For is then read only if that client is a trusted proxy too). Such a\n"
-                      "connection without a valid header is closed; connections from other addresses are\n"
-                      "served as they come. Needs trusted_proxies."),
+                      "(X-Forwarded-For is then not read). A header that names no client (v1 UNKNOWN, v2\n"
+                      "LOCAL: health checks, unix sockets) leaves the connection the balancer's own. A\n"
+                      "connection from trusted_proxies without a valid header is closed; connections from\n"
+                      "other addresses are served as they come. Needs trusted_proxies."),
 
       // [tls]
       option::boolean("tls", "enabled", [](auto& c) -> auto& { return c.tls.enabled; },

@@ -186,6 +186,22 @@ TEST_CASE("behind a load balancer, the PROXY protocol header names the client", 
   CHECK_NOTHROW(ws_test_client("127.0.0.1", port, 0, "", proxy_v1("203.0.113.9")));
 }
 
+TEST_CASE("a PROXY header that names no client leaves the connection the balancer's", "[connection]") {
+  tracker_process tracker(tracker_ws_path(), ws_config("max_connections_per_ip = 2\n", "",
+                                                       "trusted_proxies = \"127.0.0.1\"\nproxy_protocol = true\n"));
+  const auto port = tracker.port();
+  // v1 UNKNOWN and v2 LOCAL (health checks, clients of a unix socket): the balancer's own
+  // connections, under its budget of 2, whatever X-Forwarded-For (written by the client) says.
+  ws_test_client unknown("127.0.0.1", port, 0, "203.0.113.1", "PROXY UNKNOWN\r\n");
+  ws_test_client local("127.0.0.1", port, 0, "203.0.113.2", std::string("\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00", 16));
+  CHECK_THROWS_AS(ws_test_client("127.0.0.1", port, 0, "203.0.113.3", "PROXY UNKNOWN 1 2 3 4\r\n"),
+                  boost::system::system_error);
+  // A header naming the balancer's own (trusted) address names that client too.
+  CHECK_THROWS_AS(ws_test_client("127.0.0.1", port, 0, "203.0.113.4", proxy_v1("127.0.0.1")),
+                  boost::system::system_error);
+  CHECK(stats_show("::1", port, R"("forwarded_refused":2,"proxy_headers_refused":0)"));
+}
+
 TEST_CASE("behind a load balancer, a client named by its PROXY header joins its family's swarms", "[connection]") {
   tracker_process tracker(tracker_ws_path(),
                           ws_config("", "", "trusted_proxies = \"127.0.0.1\"\nproxy_protocol = true\n"));

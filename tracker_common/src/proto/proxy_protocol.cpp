@@ -96,7 +96,11 @@ proxy_parse_result parse_v2(std::string_view bytes) {
   const auto family_transport = static_cast<std::uint8_t>(bytes[13]);
   const unsigned family = family_transport >> 4;  // 0 unspecified, 1 IPv4, 2 IPv6, 3 unix
   const unsigned transport = family_transport & 0x0f;  // 0 unspecified, 1 stream, 2 datagram
-  if (family > 3 || transport > 2) return invalid();
+  // The defined values only: both unspecified, or a known family over a stream or datagrams.
+  const bool defined = family_transport == 0x00 || (family >= 1 && family <= 3 && (transport == 1 || transport == 2));
+  if (!defined) return invalid();
+  // A datagram client cannot be the client of a TCP connection.
+  if (command == 1 && transport == 2) return invalid();
   const std::size_t length = v2_fixed_bytes + read_u16(bytes.data() + 14);
   if (length > proxy_v2_max_bytes) return invalid();
   // What the family's addresses take; the rest of the length is TLVs.

@@ -177,9 +177,6 @@ TEST_CASE("proxy v2: PROXY over IPv4 and IPv6 names the client; TLVs are read pa
   CHECK(complete(tlv_header).length == tlv_header.size());
   CHECK(complete(tlv_header).source->to_string() == "198.51.100.7");
   check_prefixes(tlv_header);
-
-  // A datagram transport still names the client.
-  CHECK(complete(v2(0x21, 0x12, v4_addresses)).source->to_string() == "198.51.100.7");
 }
 
 TEST_CASE("proxy v2: LOCAL, unspecified and unix families keep the connection's own address") {
@@ -202,6 +199,18 @@ TEST_CASE("proxy v2: malformed or oversized headers are refused") {
   CHECK(what(v2(0x22, 0x11, v4_addresses)) == outcome::invalid);  // command 2
   CHECK(what(v2(0x21, 0x41, v4_addresses)) == outcome::invalid);  // family 4
   CHECK(what(v2(0x21, 0x13, v4_addresses)) == outcome::invalid);  // transport 3
+  // Family and transport bytes the specification leaves undefined: refused, LOCAL or not.
+  for (const int undefined : {0x01, 0x02, 0x10, 0x20, 0x30}) {
+    INFO("family byte " << undefined);
+    CHECK(what(v2(0x21, static_cast<std::uint8_t>(undefined), v6_addresses({}))) == outcome::invalid);
+    CHECK(what(v2(0x20, static_cast<std::uint8_t>(undefined), {})) == outcome::invalid);
+  }
+  // A client over datagrams is no client of a TCP connection; a LOCAL header may say anything.
+  for (const int datagrams : {0x12, 0x22, 0x32}) {
+    INFO("family byte " << datagrams);
+    CHECK(what(v2(0x21, static_cast<std::uint8_t>(datagrams), std::vector<std::uint8_t>(216, 0))) == outcome::invalid);
+    CHECK(what(v2(0x20, static_cast<std::uint8_t>(datagrams), {})) == outcome::complete);
+  }
   // Fewer bytes than the family's addresses.
   CHECK(what(v2(0x21, 0x11, {198, 51, 100, 7, 127, 0, 0, 1, 0x15, 0xb3, 0x1f})) == outcome::invalid);
   CHECK(what(v2(0x21, 0x21, v4_addresses)) == outcome::invalid);

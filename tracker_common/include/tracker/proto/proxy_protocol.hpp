@@ -10,7 +10,8 @@
 // a 12-byte signature, version and command, family and transport, the length of what follows,
 // then the addresses and optional TLVs (read past, not checked). Each is read strictly, as the
 // specification asks of a receiver: a connection that should carry a header and does not is
-// refused, never guessed at.
+// refused, never guessed at; so is a version 2 family byte the specification does not define,
+// and a PROXY over datagrams (a UDP client is no client of a TCP connection).
 
 #include <cstddef>
 #include <cstdint>
