@@ -2,7 +2,13 @@
 // request worker that nobody drains, and what it sends back to the connection.
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -155,6 +161,82 @@ TEST_CASE("an announce a full channel refuses gives back the torrent place it to
   CHECK(counters.get(ws_counter::too_many_torrents) == 0);
   worker.handle_message(connection, announce_of_torrent(25));
   CHECK(counters.get(ws_counter::too_many_torrents) == 1);
+}
+
+// A connection that notes each flush in `log`, and when flushed asks the worker for what
+// `on_flush` says; `gone` is set when it is destroyed.
+class flushing_connection final : public ws_connection {
+ public:
+  flushing_connection(std::string name, std::vector<std::string>& log, bool& gone)
+      : name_(std::move(name)), log_(log), gone_(gone) {}
+  ~flushing_connection() override { gone_ = true; }
+  bool send(std::string, message_kind) override { return true; }
+  void say_goodbye() override {}
+  void ping() override {}
+  void time_out() override {}
+  bool write_in_flight() const override { return false; }
+  void flush() override {
+    log_.push_back(name_);
+    if (on_flush) on_flush();
+  }
+  std::function<void()> on_flush;
+
+ private:
+  std::string name_;
+  std::vector<std::string>& log_;
+  bool& gone_;
+};
+
+TEST_CASE("flush_later: one posted round flushes each connection that asked, in order, and asks made during it get "
+          "the next round", "[socket_worker]") {
+  worker_with_full_channel f;
+  std::vector<std::string> log;
+  bool a_gone = false, b_gone = false, c_gone = false, d_gone = false;
+  auto a = std::make_shared<flushing_connection>("a", log, a_gone);
+  auto b = std::make_shared<flushing_connection>("b", log, b_gone);
+  auto c = std::make_shared<flushing_connection>("c", log, c_gone);
+  auto d = std::make_shared<flushing_connection>("d", log, d_gone);
+  // a's flush asks for c's (a write that lets a paused connection read, which queues for another);
+  // c's ends the run, behind everything posted so far.
+  a->on_flush = [&] { f.worker.flush_later(c); };
+  c->on_flush = [&] { f.worker.stop(); };
+  f.worker.flush_later(a);
+  f.worker.flush_later(b);
+  f.worker.flush_later(d);
+  d.reset();  // only the worker holds it now: it goes once flushed
+  CHECK_FALSE(d_gone);
+  // Should c never be flushed, the run still ends (and the check below fails).
+  std::mutex mutex;
+  std::condition_variable ran;
+  bool finished = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mutex);
+    if (!ran.wait_for(lock, std::chrono::seconds(5), [&] { return finished; })) f.worker.stop();
+  });
+  f.worker.run();
+  {
+    const std::lock_guard lock(mutex);
+    finished = true;
+  }
+  ran.notify_one();
+  watchdog.join();
+  CHECK(log == std::vector<std::string>{"a", "b", "d", "c"});
+  CHECK(d_gone);
+  // The worker holds no connection after its rounds.
+  CHECK(a.use_count() == 1);
+  CHECK(c.use_count() == 1);
+}
+
+TEST_CASE("flush_later: a worker destroyed with flushes due lets their connections go unflushed", "[socket_worker]") {
+  std::vector<std::string> log;
+  bool gone = false;
+  {
+    worker_with_full_channel f;
+    f.worker.flush_later(std::make_shared<flushing_connection>("e", log, gone));
+    CHECK_FALSE(gone);
+  }
+  CHECK(gone);
+  CHECK(log.empty());
 }
 
 }  // namespace
