@@ -159,16 +159,17 @@ ws_socket_worker::client_verdict ws_socket_worker::admit_client(connection_slot&
   // No header: the proxy itself is the client, and its connections count as its own.
   const auto address =
       client.what == proto::forwarded_client::outcome::found ? to_asio_address(client.address) : slot.address();
-  if (services_.limiter.count_client(slot, address)) return client_verdict::admitted;
-  counters_.add(ws_counter::forwarded_refused);
-  return client_verdict::over_limit;
+  return count_client(slot, address) ? client_verdict::admitted : client_verdict::over_limit;
 }
 
 bool ws_socket_worker::admit_proxy_client(connection_slot& slot, const proto::proxy_header& header) {
   // No client named: the connection's own endpoint stands, the balancer's (as the specification
   // says). Either way the slot is counted now, so X-Forwarded-For, which behind a TCP-mode
   // balancer the client itself writes, is never read on this connection.
-  const auto client = header.source ? to_asio_address(*header.source) : slot.address();
+  return count_client(slot, header.source ? to_asio_address(*header.source) : slot.address());
+}
+
+bool ws_socket_worker::count_client(connection_slot& slot, const boost::asio::ip::address& client) {
   if (services_.limiter.count_client(slot, client)) return true;
   counters_.add(ws_counter::forwarded_refused);
   return false;

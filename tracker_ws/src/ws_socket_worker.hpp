@@ -152,6 +152,9 @@ class ws_socket_worker {
   void apply_inline();
   void flush_to_request_workers();
   void flush_connections();  // the posted handler of flush_later()
+  // The client a proxy's connection serves, counted per IP; false (counted in forwarded_refused)
+  // at max_connections_per_ip.
+  bool count_client(connection_slot& slot, const boost::asio::ip::address& client);
   // Requests a full channel could not take: counted, and their clients told the tracker is busy.
   void refuse_unsent(std::vector<ws_request>& unsent);
   void wait_for_responses();

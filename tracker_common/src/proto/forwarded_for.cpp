@@ -38,13 +38,6 @@ std::optional<ip_address> strict_address(std::string_view text) {
   return address;
 }
 
-bool is_port(std::string_view text) {
-  unsigned port = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), port);
-  return !text.empty() && text.size() <= 5 && error == std::errc{} && end == text.data() + text.size() &&
-         port <= 65535;
-}
-
 // The first `length` bits of the address, the rest zero.
 ip_address masked(ip_address address, unsigned length) {
   for (std::size_t i = 0; i < address.bytes.size(); ++i) {
@@ -74,6 +67,14 @@ ip_address unmapped(const ip_address& address) {
   ip_address v4;
   std::copy_n(address.bytes.begin() + 12, 4, v4.bytes.begin());
   return v4;
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
 }
 
 std::optional<ip_address> parse_ip_address(std::string_view text) {
@@ -143,7 +144,7 @@ std::optional<ip_address> parse_forwarded_address(std::string_view entry) {
     const auto close = entry.find(']');
     if (close == std::string_view::npos) return std::nullopt;
     const auto rest = entry.substr(close + 1);
-    if (!rest.empty() && (rest.front() != ':' || !is_port(rest.substr(1)))) return std::nullopt;
+    if (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1)))) return std::nullopt;
     // Brackets hold an IPv6 address (an IPv4-mapped one is read as IPv4 all the same).
     const auto inside = entry.substr(1, close - 1);
     if (inside.find(':') == std::string_view::npos) return std::nullopt;
@@ -152,7 +153,7 @@ std::optional<ip_address> parse_forwarded_address(std::string_view entry) {
   const auto colon = entry.find(':');
   if (colon != std::string_view::npos && entry.find(':', colon + 1) == std::string_view::npos) {
     // One colon: IPv4 with a port.
-    if (!is_port(entry.substr(colon + 1))) return std::nullopt;
+    if (!parse_port(entry.substr(colon + 1))) return std::nullopt;
     auto address = parse_ip_address(entry.substr(0, colon));
     if (!address || address->family != address_family::ipv4) return std::nullopt;
     return address;

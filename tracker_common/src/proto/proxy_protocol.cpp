@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstring>
 
 namespace riptide::proto {
@@ -22,14 +21,6 @@ proxy_parse_result need_more() { return {outcome::need_more, {}}; }
 bool agrees_with(std::string_view bytes, std::string_view expected) {
   const std::size_t n = std::min(bytes.size(), expected.size());
   return bytes.substr(0, n) == expected.substr(0, n);
-}
-
-std::optional<std::uint16_t> parse_port(std::string_view text) {
-  if (text.empty() || text.size() > 5) return std::nullopt;
-  unsigned value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size() || value > 65535) return std::nullopt;
-  return static_cast<std::uint16_t>(value);
 }
 
 // Splits off the text up to the next single space; nullopt when there is none.
@@ -78,7 +69,7 @@ proxy_parse_result parse_v1(std::string_view bytes) {
   if (line_end + 1 == window.size()) {
     return window.size() < proxy_v1_max_bytes ? need_more() : invalid();
   }
-  if (window[line_end + 1] != '\n' || line_end < v1_prefix.size()) return invalid();
+  if (window[line_end + 1] != '\n') return invalid();
   return parse_v1_line(window.substr(v1_prefix.size(), line_end - v1_prefix.size()), line_end + 2);
 }
 

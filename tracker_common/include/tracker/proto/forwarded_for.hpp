@@ -36,6 +36,8 @@ struct ip_address {
 std::optional<ip_address> parse_ip_address(std::string_view text);
 // An IPv4-mapped IPv6 address as the IPv4 address; any other address as it is.
 ip_address unmapped(const ip_address& address);
+// A TCP or UDP port in decimal: 1 to 5 digits, at most 65535; nullopt for anything else.
+std::optional<std::uint16_t> parse_port(std::string_view text);
 
 // An address, or a network of them: "192.0.2.7", "10.0.0.0/8", "2001:db8::/32", "::1". Bits past
 // the prefix length are ignored ("192.168.1.1/24" is 192.168.1.0/24). An IPv6 prefix holds IPv6
