@@ -14,20 +14,10 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/quietly.sh"
+source "$root/scripts/bench-build.sh"
 "$root/scripts/install-deps.sh"
 
-if [[ -n "${RIPTIDE_BENCH_BUILD_DIR:-}" ]]; then
-  build="$RIPTIDE_BENCH_BUILD_DIR"
-  if [[ ! -f "$build/build.ninja" ]]; then
-    quietly cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIPTIDE_BUILD_TESTS=OFF
-  fi
-  echo "building tracker_ws load_test (Release) in $build..." >&2
-  quietly cmake --build "$build" --target tracker_ws load_test
-else
-  "$root/scripts/build-release.sh" tracker_ws load_test
-  build="$root/build/release"
-fi
-export RIPTIDE_BENCH_BUILD_DIR="$build"
+bench_build tracker_ws load_test
 
 # The reference server. `npm install bittorrent-tracker` runs install scripts that download a
 # native dependency; the server needs none of them (see docs: --ignore-scripts).

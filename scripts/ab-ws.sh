@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Compares the CPU per message of two tracker_ws builds, run at the same time on the same core
+# under the same `load_test ws` workload, so that the machine's noise hits both alike (see
+# scripts/ab_ws.py). Installs what is missing, builds load_test (Release), then runs
+# scripts/ab_ws.py, passing every argument on.
+#   cp build/release/tracker_ws/tracker_ws /tmp/tracker_ws.before   # then make the change, rebuild
+#   scripts/ab-ws.sh --a /tmp/tracker_ws.before --b build/release/tracker_ws/tracker_ws
+#   scripts/ab-ws.sh --a X --b X                 # the spread of two copies of one build
+#   scripts/ab-ws.sh --a X --b Y --connections 1000 --offers 0 --pairs 8
+#   scripts/ab-ws.sh --help                      # every option
+# RIPTIDE_BENCH_BUILD_DIR=DIR builds load_test in (and runs it from) DIR instead of build/release.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/quietly.sh"
+source "$root/scripts/bench-build.sh"
+"$root/scripts/install-deps.sh"
+
+bench_build load_test
+
+exec /usr/bin/python3 "$root/scripts/ab_ws.py" "$@"
