@@ -142,6 +142,15 @@ config::option_table<udp_tracker_config> make_table() {
       option::integer("swarm", "max_peers", "peers", 1, 4294967295U, [](auto& c) -> auto& { return c.swarm.max_peers; },
                       "Most peers per address family; an announce that would add one more gets the error\n"
                       "\"tracker is full\" (peers already in a swarm keep announcing)."),
+      // A kept count is a map slot (32 to 64 bytes with the map's load), no allocation of its own,
+      // and there are at most max_torrents of them per family: at most about 300 MiB per family
+      // more at the defaults. opentracker keeps such a torrent for a day.
+      option::integer("swarm", "completed_retention_seconds", "seconds", 0, 30 * one_day_seconds,
+                      [](auto& c) -> auto& { return c.swarm.completed_retention_seconds; },
+                      "How long a torrent left without peers keeps its completed count (the downloads\n"
+                      "scrapes report): scrapes still show it, and the torrent counts on from it when a\n"
+                      "peer comes back. At most max_torrents counts per address family; 0: the count goes\n"
+                      "with the last peer."),
 
       // [channels]
       option::integer("channels", "request_queue_capacity", "requests", min_queue_capacity, max_queue_capacity,

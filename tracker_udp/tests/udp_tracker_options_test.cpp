@@ -87,6 +87,7 @@ udp_tracker_config modified_config() {
   c.swarm.max_peers_ipv6 = 40;
   c.swarm.max_torrents = 123456;
   c.swarm.max_peers = 654321;
+  c.swarm.completed_retention_seconds = 0;
   c.channels.request_queue_capacity = 1024;
   c.channels.response_queue_capacity = 2048;
   c.cleaning.interval_seconds = 30;
@@ -119,6 +120,7 @@ void check_fields_equal(const udp_tracker_config& a, const udp_tracker_config& b
   CHECK(a.swarm.max_peers_ipv6 == b.swarm.max_peers_ipv6);
   CHECK(a.swarm.max_torrents == b.swarm.max_torrents);
   CHECK(a.swarm.max_peers == b.swarm.max_peers);
+  CHECK(a.swarm.completed_retention_seconds == b.swarm.completed_retention_seconds);
   CHECK(a.channels.request_queue_capacity == b.channels.request_queue_capacity);
   CHECK(a.channels.response_queue_capacity == b.channels.response_queue_capacity);
   CHECK(a.cleaning.interval_seconds == b.cleaning.interval_seconds);
@@ -427,7 +429,7 @@ TEST_CASE("the rendered config shows every option with its meaning, in table ord
   REQUIRE(table.sections().size() == expected_sections.size());
 
   // Every option: a comment with its meaning and one with what it accepts, then the value.
-  CHECK(table.options().size() == 28);
+  CHECK(table.options().size() == 29);
   for (const auto& spec : table.options()) {
     INFO(spec.full_name());
     CHECK(rendered_value(text, spec.section, spec.key) != "<missing>");

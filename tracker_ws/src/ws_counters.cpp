@@ -64,8 +64,8 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(ws_counter::coun
     "handshake_timeouts", "idle_timeouts", "offers_over_limit", "oversized_offers", "invalid_offers",
     "too_many_torrents", "tracker_full"};
 constexpr std::array<std::string_view, static_cast<std::size_t>(ws_gauge::count_)> gauge_names = {
-    "open_connections", "torrents", "peers", "seeders", "leechers", "pending_offers"};
-static_assert(counter_names.back() == "tracker_full" && gauge_names.back() == "pending_offers",
+    "open_connections", "torrents", "peers", "seeders", "leechers", "pending_offers", "completed_counts_kept"};
+static_assert(counter_names.back() == "tracker_full" && gauge_names.back() == "completed_counts_kept",
               "a name for every counter and gauge, in enum order");
 
 }  // namespace

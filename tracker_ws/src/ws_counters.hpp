@@ -56,6 +56,7 @@ enum class ws_gauge : std::size_t {
   seeders,
   leechers,
   pending_offers,
+  completed_counts_kept,  // downloaded counts of torrents without peers (protocol.completed_retention_seconds)
   count_
 };
 

@@ -27,7 +27,7 @@ void ws_swarm_service::handle(ws_request& request, std::uint32_t now, ws_respons
         } else if constexpr (std::is_same_v<message_type, ws_scrape_request>) {
           scrape(message, out);
         } else {
-          const auto removed = shard_.disconnect(message.connection);
+          const auto removed = shard_.disconnect(message.connection, now);
           counters_.add(ws_counter::peers_removed_by_disconnect, removed.peers);
         }
       },
@@ -110,6 +110,7 @@ void ws_swarm_service::publish_gauges() {
   counters_.set(ws_gauge::seeders, totals.seeders);
   counters_.set(ws_gauge::leechers, totals.leechers);
   counters_.set(ws_gauge::pending_offers, totals.pending_offers);
+  counters_.set(ws_gauge::completed_counts_kept, shard_.kept_completed_counts());
 }
 
 }  // namespace riptide::ws

@@ -41,6 +41,7 @@ ws_swarm_settings swarm_settings_of(const ws_tracker_config& config, std::uint64
   settings.rules.max_torrents = core::share_of_total(config.limits.max_torrents, shard_count, shard_index);
   settings.rules.max_peers = core::share_of_total(config.limits.max_peers, shard_count, shard_index);
   settings.rules.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
+  settings.rules.completed_retention_seconds = config.protocol.completed_retention_seconds;
   settings.rules.offer_lifetime_seconds = config.protocol.offer_lifetime_seconds;
   settings.rules.max_offers_relayed = config.protocol.max_offers_relayed;
   // Three announces' worth of offers pending per peer (webtorrent_rules).

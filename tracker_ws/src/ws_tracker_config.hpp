@@ -19,6 +19,7 @@ struct network_config {
 struct protocol_config {
   std::uint32_t announce_interval_seconds = 120;  // told to clients (the reference tracker's 2 minutes)
   std::uint32_t peer_timeout_seconds = 240;       // about two intervals (docs/protocols.md)
+  std::uint32_t completed_retention_seconds = 86'400;  // a torrent without peers keeps its downloaded count
   std::uint32_t offer_lifetime_seconds = 50;      // the WebTorrent client abandons an offer after 50 s
   std::uint32_t max_offers_relayed = 10;          // offers relayed per announce
 };

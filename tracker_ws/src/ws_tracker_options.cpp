@@ -92,6 +92,13 @@ config::option_table<ws_tracker_config> make_table() {
                       [](auto& c) -> auto& { return c.protocol.peer_timeout_seconds; },
                       "A peer not heard from for this long is dropped (a closed connection drops its\n"
                       "peers at once). Must be greater than protocol.announce_interval_seconds."),
+      // A kept count is a map slot (32 to 64 bytes with the map's load), no allocation of its own,
+      // and there are at most limits.max_torrents of them.
+      option::integer("protocol", "completed_retention_seconds", "seconds", 0, 30 * one_day_seconds,
+                      [](auto& c) -> auto& { return c.protocol.completed_retention_seconds; },
+                      "How long a torrent left without peers keeps its downloaded count: scrapes still\n"
+                      "show it, and the torrent counts on from it when a peer comes back. At most\n"
+                      "limits.max_torrents counts; 0: the count goes with the last peer."),
       option::integer("protocol", "offer_lifetime_seconds", "seconds", 1, 3600,
                       [](auto& c) -> auto& { return c.protocol.offer_lifetime_seconds; },
                       "An answer to an offer older than this is not relayed."),

@@ -116,6 +116,52 @@ TEST_CASE("a stopped announce removes the peer", "[scrape][lifecycle]") {
   CHECK(expect_message<wt::scrape_response>(a.receive()).files.at(0).stats.incomplete == 0);
 }
 
+TEST_CASE("a torrent keeps its downloaded count when its last peer leaves, for completed_retention_seconds",
+          "[scrape][lifecycle]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("", "[protocol]\ncompleted_retention_seconds = 2\n[cleaning]\ninterval_seconds = 1\n"));
+  const auto hash = make_id<proto::info_hash>(33);
+  ws_test_client observer("127.0.0.1", tracker.port());
+  const auto scrape_stats = [&] {
+    observer.send(scrape({hash}));
+    return expect_message<wt::scrape_response>(observer.receive()).files.at(0).stats;
+  };
+  const auto download = [&](ws_test_client& client, std::uint8_t peer) {
+    client.send(announce(hash, make_id<proto::peer_id>(peer), 9, wt::announce_event::started));
+    expect_message<wt::announce_response>(client.receive());
+    client.send(announce(hash, make_id<proto::peer_id>(peer), 0, wt::announce_event::completed));
+    expect_message<wt::announce_response>(client.receive());
+  };
+
+  // The only peer downloads, then stops: the torrent has no peer, and still one download.
+  ws_test_client a("127.0.0.1", tracker.port());
+  download(a, 1);
+  a.send(announce(hash, make_id<proto::peer_id>(1), 0, wt::announce_event::stopped));
+  a.receive();  // the response to stopped
+  CHECK(scrape_stats() == wt::scrape_stats{0, 0, 1});
+
+  // A new peer counts on from it; then its connection closes.
+  {
+    ws_test_client b("127.0.0.1", tracker.port());
+    download(b, 2);
+    CHECK(scrape_stats() == wt::scrape_stats{1, 0, 2});
+    b.close();
+  }
+  // Scrapes until `wanted`, for at most 10 s (the close and the scrapes travel on different
+  // connections; the retention runs on the tracker's clock).
+  const auto scrapes_until = [&](const wt::scrape_stats& wanted) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (scrape_stats() == wanted) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  CHECK(scrapes_until(wt::scrape_stats{0, 0, 2}));
+  // Two seconds later (by the next cleaning), the count is gone too.
+  CHECK(scrapes_until(wt::scrape_stats{}));
+}
+
 TEST_CASE("a silent peer expires after peer_timeout_seconds, by the cleaning timer", "[scrape][lifecycle]") {
   tracker_process tracker(tracker_ws_path(),
                           ws_config("", "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n"

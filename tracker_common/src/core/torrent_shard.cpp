@@ -15,11 +15,14 @@ void apply(shard_totals& totals, const peer_count_change& change) {
 }  // namespace
 
 torrent_shard::torrent_shard(swarm_rules rules, siphash_key hash_key, std::uint64_t random_seed)
-    : rules_(rules), coarse_clock_(rules.peer_timeout_seconds), endpoint_hasher_{hash_key}, random_(random_seed) {
-  // The two maps hash under the same key: they never share a bucket array, so nothing is gained
-  // by separate keys, and the endpoint index inside big swarms gets its own derivative.
-  ipv4_.torrents = decltype(ipv4_.torrents)(0, keyed_info_hash_hasher{hash_key});
-  ipv6_.torrents = decltype(ipv6_.torrents)(0, keyed_info_hash_hasher{hash_key});
+    : rules_(rules),
+      coarse_clock_(rules.peer_timeout_seconds),
+      endpoint_hasher_{hash_key},
+      random_(random_seed),
+      ipv4_(rules, hash_key),
+      ipv6_(rules, hash_key) {
+  // The maps hash under the same key: they never share a bucket array, so nothing is gained by
+  // separate keys, and the endpoint index inside big swarms gets its own derivative.
   endpoint_hasher_.key.k0 ^= 0x9e3779b97f4a7c15ULL;
 }
 
@@ -29,7 +32,8 @@ announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const
                                             std::vector<Endpoint>& peers_out) {
   const bool stopped = input.event == peer_event::stopped;
   auto it = state.torrents.find(input.hash);
-  if (it == state.torrents.end()) {
+  const bool created = it == state.torrents.end();
+  if (created) {
     if (stopped) return {};  // nothing to remove, and a stop must not create a torrent
     if (state.totals.torrents >= rules_.max_torrents) return announce_outcome{0, 0, true};
     it = state.torrents.try_emplace(input.hash).first;
@@ -48,9 +52,11 @@ announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const
 
   const peer_count_change change = peers.announce(request, endpoint_hasher_, random_, peers_out);
   apply(state.totals, change);
+  if (created && !peers.empty()) peers.add_completed(state.emptied.take(input.hash));
   const announce_outcome outcome{static_cast<std::uint32_t>(peers.seeders()),
                                  static_cast<std::uint32_t>(peers.leechers()), change.refused};
   if (peers.empty()) {
+    state.emptied.keep(input.hash, peers.completed(), now);
     state.torrents.erase(it);
     --state.totals.torrents;
   }
@@ -70,7 +76,7 @@ announce_outcome torrent_shard::announce(const announce_input<proto::ipv6_endpoi
 scrape_counts torrent_shard::scrape(proto::address_family family, const proto::info_hash& hash) const {
   const auto count = [&hash](const auto& state) -> scrape_counts {
     const auto it = state.torrents.find(hash);
-    if (it == state.torrents.end()) return {};
+    if (it == state.torrents.end()) return {0, state.emptied.find(hash), 0};
     return {static_cast<std::uint32_t>(it->second.seeders()), it->second.completed(),
             static_cast<std::uint32_t>(it->second.leechers())};
   };
@@ -82,8 +88,11 @@ void torrent_shard::clean_family(family_state<Endpoint>& state, std::uint32_t no
   const std::uint64_t peers_before = state.totals.seeders + state.totals.leechers;
   const auto removed = boost::unordered::erase_if(state.torrents, [&](auto& entry) {
     apply(state.totals, entry.second.remove_expired(coarse_clock_.at(now), endpoint_hasher_));
-    return entry.second.empty();
+    if (!entry.second.empty()) return false;
+    state.emptied.keep(entry.first, entry.second.completed(), now);
+    return true;
   });
+  state.emptied.expire(now);
   state.totals.torrents -= removed;
   report.torrents_removed += removed;
   report.peers_removed += peers_before - (state.totals.seeders + state.totals.leechers);
@@ -98,8 +107,12 @@ cleaning_report torrent_shard::clean(std::uint32_t now) {
 }
 
 std::size_t torrent_shard::torrent_capacity() const {
-  return ipv4_.torrents.bucket_count() + ipv6_.torrents.bucket_count();
+  // A kept count's slot (20-byte hash, two 32-bit numbers) is as large as a torrent's.
+  return ipv4_.torrents.bucket_count() + ipv6_.torrents.bucket_count() + ipv4_.emptied.capacity() +
+         ipv6_.emptied.capacity();
 }
+
+std::size_t torrent_shard::kept_completed_counts() const { return ipv4_.emptied.size() + ipv6_.emptied.size(); }
 
 shard_totals torrent_shard::totals(proto::address_family family) const {
   return family == proto::address_family::ipv4 ? ipv4_.totals : ipv6_.totals;

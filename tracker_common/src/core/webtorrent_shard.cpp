@@ -59,7 +59,8 @@ webtorrent_shard::webtorrent_shard(webtorrent_rules rules, siphash_key hash_key)
     : rules_(rules),
       inner_key_{hash_key.k0 ^ 0x9e3779b97f4a7c15ULL, hash_key.k1},
       torrents_(0, keyed_info_hash_hasher{hash_key}),
-      connections_(0, connection_hasher{siphash_key{hash_key.k0, hash_key.k1 ^ 0x6a09e667f3bcc909ULL}}) {}
+      connections_(0, connection_hasher{siphash_key{hash_key.k0, hash_key.k1 ^ 0x6a09e667f3bcc909ULL}}),
+      emptied_(rules.completed_retention_seconds, rules.max_torrents, hash_key) {}
 
 webtorrent_announce_result webtorrent_shard::announce(webtorrent_announce input, std::uint32_t now,
                                                       std::mt19937_64& random) {
@@ -81,6 +82,7 @@ webtorrent_announce_result webtorrent_shard::announce(webtorrent_announce input,
       remove_peer(swarm_torrent, input.hash, peer_it, true, removal);
     }
     if (swarm_torrent.peers.empty()) {
+      emptied_.keep(input.hash, swarm_torrent.downloaded, now);
       torrents_.erase(torrent_it);
       return result;
     }
@@ -139,7 +141,11 @@ webtorrent_announce_result webtorrent_shard::announce(webtorrent_announce input,
     webtorrent_removal removal;
     remove_peer(torrent_it->second, input.hash, torrent_it->second.peers.find(input.peer), true, removal);
   }
-  if (torrent_it == torrents_.end()) torrent_it = torrents_.try_emplace(input.hash, inner_key_).first;
+  if (torrent_it == torrents_.end()) {
+    // Back within the retention time: it counts on from the downloads it had.
+    torrent_it = torrents_.try_emplace(input.hash, inner_key_).first;
+    torrent_it->second.downloaded = emptied_.take(input.hash);
+  }
   torrent& swarm_torrent = torrent_it->second;
 
   // Seeder iff left == 0 or a `completed` event; unknown `left` (null, absent) is a leecher.
@@ -429,7 +435,7 @@ bool webtorrent_shard::holds(const connection_ref& connection, const proto::info
 webtorrent_scrape_counts webtorrent_shard::scrape(const proto::info_hash& hash,
                                                   std::optional<proto::address_family> family) const {
   const auto torrent_it = torrents_.find(hash);
-  if (torrent_it == torrents_.end()) return {};
+  if (torrent_it == torrents_.end()) return webtorrent_scrape_counts{0, 0, emptied_.find(hash)};
   const torrent& swarm_torrent = torrent_it->second;
   webtorrent_scrape_counts counts;
   counts.downloaded = swarm_torrent.downloaded;
@@ -442,7 +448,7 @@ webtorrent_scrape_counts webtorrent_shard::scrape(const proto::info_hash& hash,
   return counts;
 }
 
-webtorrent_removal webtorrent_shard::disconnect(const connection_ref& connection) {
+webtorrent_removal webtorrent_shard::disconnect(const connection_ref& connection, std::uint32_t now) {
   webtorrent_removal removal;
   const auto connection_it = connections_.find(connection);
   if (connection_it == connections_.end()) return removal;
@@ -456,6 +462,7 @@ webtorrent_removal webtorrent_shard::disconnect(const connection_ref& connection
     if (peer_it == swarm_torrent.peers.end() || peer_it->second.owner != connection) continue;
     remove_peer(swarm_torrent, entry.hash, peer_it, false, removal);
     if (swarm_torrent.peers.empty()) {
+      emptied_.keep(entry.hash, swarm_torrent.downloaded, now);
       torrents_.erase(torrent_it);
       ++removal.torrents;
     }
@@ -481,7 +488,10 @@ webtorrent_removal webtorrent_shard::clean(std::uint32_t now) {
     for (const proto::peer_id& id : expired_peers_) {
       remove_peer(swarm_torrent, torrent_entry.first, swarm_torrent.peers.find(id), true, removal);
     }
-    if (swarm_torrent.peers.empty()) return true;
+    if (swarm_torrent.peers.empty()) {
+      emptied_.keep(torrent_entry.first, swarm_torrent.downloaded, now);
+      return true;
+    }
     // A swarm that was large once must not keep its memory forever.
     swarm_torrent.peers.shrink_if_sparse();
     for (family_swarm& swarm : swarm_torrent.families) {
@@ -494,6 +504,7 @@ webtorrent_removal webtorrent_shard::clean(std::uint32_t now) {
     return false;
   });
   removal.torrents += removed;
+  emptied_.expire(now);
   shrink_map_if_sparse(torrents_);
   shrink_map_if_sparse(connections_);
   return removal;

@@ -53,6 +53,7 @@ void shard_service::publish_gauges() {
   counters_.set(gauge::torrents_ipv6, ipv6.torrents);
   counters_.set(gauge::seeders_ipv6, ipv6.seeders);
   counters_.set(gauge::leechers_ipv6, ipv6.leechers);
+  counters_.set(gauge::completed_counts_kept, shard_.kept_completed_counts());
 }
 
 }  // namespace riptide::runtime

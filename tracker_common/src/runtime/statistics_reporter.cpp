@@ -54,7 +54,8 @@ std::string format_statistics_line(const statistics_snapshot& previous, const st
                      " ipv6=" + std::to_string(current.get(gauge::leechers_ipv6));
   const std::uint64_t peers = current.get(gauge::seeders_ipv4) + current.get(gauge::leechers_ipv4) +
                               current.get(gauge::seeders_ipv6) + current.get(gauge::leechers_ipv6);
-  line += " | peers=" + std::to_string(peers);
+  line += " | peers=" + std::to_string(peers) +
+          " | completed_counts_kept=" + std::to_string(current.get(gauge::completed_counts_kept));
   return line;
 }
 

@@ -38,6 +38,7 @@ std::string_view gauge_name(gauge which) {
     case gauge::leechers_ipv4: return "leechers_ipv4";
     case gauge::seeders_ipv6: return "seeders_ipv6";
     case gauge::leechers_ipv6: return "leechers_ipv6";
+    case gauge::completed_counts_kept: return "completed_counts_kept";
     case gauge::count_: break;
   }
   return "?";

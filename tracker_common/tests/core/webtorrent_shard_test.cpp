@@ -218,6 +218,54 @@ TEST_CASE("webtorrent: completed counts a download once per peer, never for a ne
   CHECK(same(f.shard.scrape(hash_of(1)), {3, 0, 2}));
 }
 
+TEST_CASE("webtorrent: a torrent's downloaded count outlives its last peer for the retention time",
+          "[core][webtorrent]") {
+  webtorrent_rules rules = test_rules();  // peer timeout 100 s
+  rules.completed_retention_seconds = 1000;
+  fixture f(rules);
+  // Peer n downloads torrent n at 0 (on connection n); it would expire at 100.
+  const auto one_download = [&f](std::uint8_t n) {
+    f.announce(announce_builder(n, n), 0);
+    f.announce(announce_builder(n, n).left(0).event(peer_event::completed), 0);
+  };
+  for (std::uint8_t n = 1; n <= 3; ++n) one_download(n);
+  // Torrent 1's peer stops, torrent 2's connection closes, torrent 3's peer expires.
+  f.announce(announce_builder(1, 1).event(peer_event::stopped), 10);
+  CHECK(same(f.shard.disconnect(connection_of(2), 30), {1, 0, 1}));
+  CHECK(same(f.shard.clean(100), {1, 0, 1}));
+  CHECK(f.shard.totals().torrents == 0);
+  for (std::uint8_t n = 1; n <= 3; ++n) CHECK(same(f.shard.scrape(hash_of(n)), {0, 0, 1}));
+  CHECK(f.shard.kept_completed_counts() == 3);
+
+  // Torrent 1 back within the retention: it counts on from 1.
+  f.announce(announce_builder(1, 4), 200);
+  f.announce(announce_builder(1, 4).left(0).event(peer_event::completed), 201);
+  CHECK(same(f.shard.scrape(hash_of(1)), {1, 0, 2}));
+  CHECK(f.shard.kept_completed_counts() == 2);
+  // Each count goes at its own time: torrent 2's at 30 + 1000, torrent 3's at 100 + 1000.
+  f.shard.clean(1029);  // torrent 1's peer (last heard at 201) expires: its 2 are kept until 2029
+  CHECK(same(f.shard.scrape(hash_of(1)), {0, 0, 2}));
+  CHECK(same(f.shard.scrape(hash_of(2)), {0, 0, 1}));
+  f.shard.clean(1030);
+  CHECK(same(f.shard.scrape(hash_of(2)), {0, 0, 0}));
+  CHECK(same(f.shard.scrape(hash_of(3)), {0, 0, 1}));
+  f.shard.clean(1100);
+  CHECK(same(f.shard.scrape(hash_of(3)), {0, 0, 0}));
+  f.shard.clean(2028);
+  CHECK(same(f.shard.scrape(hash_of(1)), {0, 0, 2}));
+  f.shard.clean(2029);
+  CHECK(same(f.shard.scrape(hash_of(1)), {0, 0, 0}));
+  CHECK(f.shard.kept_completed_counts() == 0);
+
+  rules.completed_retention_seconds = 0;
+  fixture off(rules);
+  off.announce(announce_builder(1, 1), 0);
+  off.announce(announce_builder(1, 1).left(0).event(peer_event::completed), 0);
+  off.announce(announce_builder(1, 1).event(peer_event::stopped), 0);
+  CHECK(same(off.shard.scrape(hash_of(1)), {0, 0, 0}));
+  CHECK(off.shard.kept_completed_counts() == 0);
+}
+
 TEST_CASE("webtorrent: stopped removes at once, relays nothing, and never creates", "[core][webtorrent]") {
   fixture f;
   f.announce(announce_builder(1, 1), 0);
@@ -461,7 +509,7 @@ TEST_CASE("webtorrent: another connection cannot take a live peer id over", "[co
   CHECK(f.shard.totals().pending_offers == 0);
   CHECK(f.shard.totals().peers == 3);
   // The old connection holds nothing in torrent 1 any more: its disconnect leaves peer 1 alone.
-  const webtorrent_removal removal = f.shard.disconnect(connection_of(1));
+  const webtorrent_removal removal = f.shard.disconnect(connection_of(1), 0);
   CHECK(same(removal, {1, 0, 1}));  // only its peer in torrent 2, now empty
   CHECK(same(f.shard.scrape(hash_of(1)), {0, 2, 0}));
 }
@@ -483,7 +531,7 @@ TEST_CASE("webtorrent: disconnect removes every peer and pending offer of a conn
   CHECK(f.shard.totals().pending_offers == 5);
   CHECK(f.shard.totals().connections == 3);
 
-  const webtorrent_removal removal = f.shard.disconnect(connection_of(1));
+  const webtorrent_removal removal = f.shard.disconnect(connection_of(1), 0);
   // Peer 1 in three torrents; offers 10, 11 (made), the one of 20/21 it received, and 30 if it
   // went to peer 1; torrent 3 had no one else.
   CHECK(removal.peers == 3);
@@ -501,10 +549,10 @@ TEST_CASE("webtorrent: disconnect removes every peer and pending offer of a conn
   result = f.announce(announce_builder(1, 3).answer(1, 11), 2);
   CHECK(result.deliveries.empty());
   // A second disconnect, or one of a stranger, removes nothing.
-  CHECK(same(f.shard.disconnect(connection_of(1)), {0, 0, 0}));
-  CHECK(same(f.shard.disconnect(connection_of(42)), {0, 0, 0}));
+  CHECK(same(f.shard.disconnect(connection_of(1), 0), {0, 0, 0}));
+  CHECK(same(f.shard.disconnect(connection_of(42), 0), {0, 0, 0}));
   // Connection ids are per socket worker: the same id on another worker is another connection.
-  CHECK(same(f.shard.disconnect(connection_ref{7, connection_of(2).connection_id}), {0, 0, 0}));
+  CHECK(same(f.shard.disconnect(connection_ref{7, connection_of(2).connection_id}, 0), {0, 0, 0}));
   CHECK(f.shard.totals().peers == 4);
 }
 
@@ -706,9 +754,21 @@ struct model_torrent {
   std::vector<model_offer> pending;  // oldest first
 };
 
+struct model_kept_count {
+  std::uint32_t downloaded = 0;
+  std::uint32_t until = 0;
+};
+
 struct model {
   webtorrent_rules rules;
   std::map<std::uint8_t, model_torrent> torrents;
+  std::map<std::uint8_t, model_kept_count> kept;  // downloaded counts of torrents without peers
+
+  // The torrent `key` lost its last peer at `now`.
+  void keep(std::uint8_t key, std::uint32_t downloaded, std::uint32_t now) {
+    if (downloaded == 0 || (kept.size() >= rules.max_torrents && kept.count(key) == 0)) return;
+    kept[key] = model_kept_count{downloaded, now + rules.completed_retention_seconds};
+  }
 
   std::uint64_t offers_involving(model_torrent& t, std::uint32_t peer) const {
     return static_cast<std::uint64_t>(std::count_if(t.pending.begin(), t.pending.end(), [&](const model_offer& o) {
@@ -765,8 +825,9 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   rules.max_pending_offers_per_peer = 4;  // both bounds are reached: 3 offers per announce
   rules.max_torrents_per_connection = 2;
   rules.max_peers_per_torrent = 5;
-  rules.max_torrents = 2;  // of the 3 torrents used
+  rules.max_torrents = 2;  // of the 3 torrents used, and of their kept downloaded counts
   rules.max_peers = 8;
+  rules.completed_retention_seconds = 3;
 
   webtorrent_shard shard(rules, siphash_key{seed, ~seed});
   std::mt19937_64 shard_random(seed);
@@ -775,7 +836,7 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
     return std::uniform_int_distribution<std::uint32_t>(0, below - 1)(driver);
   };
 
-  model m{rules, {}};
+  model m{rules, {}, {}};
   constexpr std::uint32_t connections = 9;
   constexpr std::uint32_t peer_ids = 10;
   constexpr std::uint8_t torrent_count = 3;
@@ -787,6 +848,7 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   std::uint64_t answers_delivered = 0;
   std::uint64_t refusals = 0;
   std::uint64_t tracker_full_refusals = 0;
+  std::uint64_t counts_taken_back = 0;
 
   for (int step = 0; step < 6000; ++step) {
     now += pick(4) == 0 ? pick(8) : 0;
@@ -802,13 +864,14 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
           ++expected.peers;
         }
         if (it->second.peers.empty()) {
+          m.keep(it->first, it->second.downloaded, now);
           it = m.torrents.erase(it);
           ++expected.torrents;
         } else {
           ++it;
         }
       }
-      REQUIRE(same(shard.disconnect(connection_of(connection)), expected));
+      REQUIRE(same(shard.disconnect(connection_of(connection), now), expected));
     } else if (action < 9) {
       webtorrent_removal expected;
       for (auto it = m.torrents.begin(); it != m.torrents.end();) {
@@ -825,12 +888,14 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
           ++expected.peers;
         }
         if (t.peers.empty()) {
+          m.keep(it->first, t.downloaded, now);
           it = m.torrents.erase(it);
           ++expected.torrents;
         } else {
           ++it;
         }
       }
+      std::erase_if(m.kept, [&](const auto& k) { return k.second.until <= now; });
       REQUIRE(same(shard.clean(now), expected));
     } else {
       // An announce: mostly from the connection that owns the peer id, sometimes a stranger.
@@ -931,7 +996,10 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
           const auto counts = family_counts(t);
           REQUIRE(result.complete == counts.first);
           REQUIRE(result.incomplete == counts.second);
-          if (t->peers.empty()) m.torrents.erase(key);
+          if (t->peers.empty()) {
+            m.keep(key, t->downloaded, now);
+            m.torrents.erase(key);
+          }
           return;
         }
 
@@ -963,7 +1031,14 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
         REQUIRE(result.accepted());
 
         if (existing != nullptr && !own) m.remove_peer(*t, peer);  // an expired holder's id taken over
-        if (t == nullptr) t = &m.torrents[key];
+        if (t == nullptr) {
+          t = &m.torrents[key];
+          if (const auto k = m.kept.find(key); k != m.kept.end()) {
+            t->downloaded = k->second.downloaded;  // back within the retention: counts on from it
+            m.kept.erase(k);
+            ++counts_taken_back;
+          }
+        }
         bool seeder = copy.event == peer_event::completed || copy.left == std::uint64_t{0};
         model_peer updated;
         if (own) {
@@ -1083,6 +1158,12 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
       }
       REQUIRE(same(shard.scrape(hash_of(hash)), counts));
     }
+    for (std::uint8_t hash = 1; hash <= torrent_count; ++hash) {
+      if (m.torrents.count(hash) != 0) continue;
+      const auto k = m.kept.find(hash);
+      REQUIRE(same(shard.scrape(hash_of(hash)), {0, 0, k != m.kept.end() ? k->second.downloaded : 0}));
+    }
+    REQUIRE(shard.kept_completed_counts() == m.kept.size());
     expected.peers = expected.seeders + expected.leechers;
     const webtorrent_totals totals = shard.totals();
     REQUIRE(totals.torrents == expected.torrents);
@@ -1097,6 +1178,7 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   CHECK(answers_delivered > 50);
   CHECK(refusals > 50);
   CHECK(tracker_full_refusals > 10);
+  CHECK(counts_taken_back > 2);
 }
 
 TEST_CASE("webtorrent: once a flood of connections has gone, the maps give their room back", "[core][webtorrent]") {
@@ -1116,7 +1198,7 @@ TEST_CASE("webtorrent: once a flood of connections has gone, the maps give their
   const std::size_t connections_flooded = f.shard.connection_capacity();
   REQUIRE(torrents_flooded >= 20000);
   REQUIRE(connections_flooded >= 20000);
-  for (std::uint32_t n = 100; n < 20000; ++n) f.shard.disconnect(connection_of(n));
+  for (std::uint32_t n = 100; n < 20000; ++n) f.shard.disconnect(connection_of(n), 0);
   f.shard.clean(1);
   CHECK(f.shard.torrent_capacity() < torrents_flooded / 16);
   CHECK(f.shard.connection_capacity() < connections_flooded / 16);

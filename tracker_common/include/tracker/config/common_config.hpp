@@ -22,6 +22,7 @@ struct swarm_config {
   std::uint32_t max_peers_ipv6 = 66;               // cap per reply (fits one datagram)
   std::uint32_t max_torrents = 5'000'000;          // per address family; beyond: "tracker is full"
   std::uint32_t max_peers = 20'000'000;            // per address family; beyond: "tracker is full"
+  std::uint32_t completed_retention_seconds = 86'400;  // a torrent without peers keeps its completed count
 };
 
 // Every (socket worker, request worker) pair has its own channel each way.

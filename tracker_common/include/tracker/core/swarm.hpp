@@ -118,6 +118,13 @@ class swarm {
   std::size_t peers() const { return block_ptr() != nullptr ? block_ptr()->size : 0; }
   std::uint32_t completed() const { return block_ptr() != nullptr ? block_ptr()->completed : 0; }
   bool empty() const { return peers() == 0; }
+  // Adds downloads counted before this swarm (kept while the torrent had no peers); nothing for
+  // a swarm without peers, which has no block to count in.
+  void add_completed(std::uint32_t count) {
+    block* const block_ = block_ptr();
+    if (block_ == nullptr) return;
+    block_->completed = count > UINT32_MAX - block_->completed ? UINT32_MAX : block_->completed + count;
+  }
 
   // Applies an announce and appends up to `peers_wanted` other peers to `peers_out`: distinct,
   // never the announcer, and only leechers for a seeder (a seeder has no use for seeders).

@@ -3,9 +3,10 @@
 // (IPv4 and IPv6 peers never mix), the announce and scrape rules, and cleaning.
 // Pure: no I/O; time (seconds on the tracker's monotonic clock) and randomness come in.
 //
-// A torrent left without peers (its last peer stopped or expired) is dropped at once, its completed
-// count with it: memory follows live peers only, and the count starts again from 0 if the torrent
-// comes back.
+// A torrent left without peers (its last peer stopped or expired) is dropped at once: memory
+// follows live peers. Its completed count stays behind for `completed_retention_seconds`
+// (emptied_torrent_counts): scrapes report it, and the torrent counts on from it if a peer
+// comes back in that time.
 //
 // Thread safety: none. Exactly one request worker owns a shard and is the only thread to touch it.
 
@@ -16,6 +17,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "tracker/core/emptied_torrent_counts.hpp"
 #include "tracker/core/endpoint_hash.hpp"
 #include "tracker/core/swarm.hpp"
 #include "tracker/proto/types.hpp"
@@ -32,6 +34,9 @@ struct swarm_rules {
   // without limit.
   std::uint64_t max_torrents = 5'000'000;
   std::uint64_t max_peers = 20'000'000;
+  // How long the completed count of a torrent left without peers is kept; 0: dropped with it.
+  // At most max_torrents counts are kept, beyond which they are dropped.
+  std::uint32_t completed_retention_seconds = 86'400;
 };
 
 // An announce as every front end (UDP, later HTTP) hands it over, already decoded.
@@ -80,17 +85,24 @@ class torrent_shard {
   // Counts of one torrent; an unknown torrent is all zeros. A scrape never creates state.
   scrape_counts scrape(proto::address_family family, const proto::info_hash& hash) const;
 
-  // Drops expired peers and torrents left without peers.
+  // Drops expired peers, torrents left without peers, and completed counts kept past their time.
   cleaning_report clean(std::uint32_t now);
 
   shard_totals totals(proto::address_family family) const;
-  // Slots of the shard's torrent maps (both families): what their arrays take.
+  // Slots of the shard's torrent maps and kept counts (both families): what their arrays take.
   std::size_t torrent_capacity() const;
+  // Completed counts kept for torrents without peers (both families).
+  std::size_t kept_completed_counts() const;
 
  private:
   template <typename Endpoint>
   struct family_state {
+    family_state(const swarm_rules& rules, siphash_key hash_key)
+        : torrents(0, keyed_info_hash_hasher{hash_key}),
+          emptied(rules.completed_retention_seconds, rules.max_torrents, hash_key) {}
+
     boost::unordered_flat_map<proto::info_hash, swarm<Endpoint>, keyed_info_hash_hasher> torrents;
+    emptied_torrent_counts emptied;
     shard_totals totals;
   };
 

@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tracker/core/emptied_torrent_counts.hpp"
 #include "tracker/core/endpoint_hash.hpp"
 #include "tracker/core/peer_event.hpp"
 #include "tracker/core/peer_table.hpp"
@@ -79,6 +80,10 @@ struct webtorrent_rules {
   // refused ("tracker is full"); peers already in a swarm keep announcing.
   std::uint64_t max_torrents = 1'000'000;
   std::uint64_t max_peers = 2'000'000;
+  // How long the downloaded count of a torrent left without peers is kept (scrapes report it, and
+  // the torrent counts on from it if a peer comes back); 0: dropped with the torrent. At most
+  // max_torrents counts are kept (emptied_torrent_counts).
+  std::uint32_t completed_retention_seconds = 86'400;
 };
 
 // An offer as the announce carried it; the payload (the offer's JSON object) is opaque here and
@@ -187,15 +192,18 @@ class webtorrent_shard {
   bool holds(const connection_ref& connection, const proto::info_hash& hash) const;
 
   // A connection closed: removes its peers in every torrent and their pending offers, at once.
-  webtorrent_removal disconnect(const connection_ref& connection);
+  webtorrent_removal disconnect(const connection_ref& connection, std::uint32_t now);
 
-  // Drops expired peers, expired pending offers and torrents left without peers.
+  // Drops expired peers, expired pending offers, torrents left without peers, and downloaded
+  // counts kept past their time.
   webtorrent_removal clean(std::uint32_t now);
 
   webtorrent_totals totals() const;
   // Slots of the shard's torrent and connection maps: what their arrays take.
   std::size_t torrent_capacity() const { return torrents_.bucket_count(); }
   std::size_t connection_capacity() const { return connections_.bucket_count(); }
+  // Downloaded counts kept for torrents without peers.
+  std::size_t kept_completed_counts() const { return emptied_.size(); }
   const webtorrent_rules& rules() const { return rules_; }
 
   // For tests: checks every internal invariant (indexes, lists, counts); O(size).
@@ -301,6 +309,7 @@ class webtorrent_shard {
   siphash_key inner_key_;  // for the maps inside torrents
   torrent_map torrents_;
   boost::unordered_flat_map<connection_ref, std::vector<connection_entry>, connection_hasher> connections_;
+  emptied_torrent_counts emptied_;
   std::uint64_t seeders_ = 0;
   std::uint64_t leechers_ = 0;
   std::uint64_t pending_offers_ = 0;

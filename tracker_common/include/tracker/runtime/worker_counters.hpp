@@ -41,6 +41,7 @@ enum class gauge : std::size_t {
   leechers_ipv4,
   seeders_ipv6,
   leechers_ipv6,
+  completed_counts_kept,  // of torrents without peers, both families (swarm.completed_retention_seconds)
   count_
 };
 
