@@ -149,8 +149,8 @@ config::option_table<udp_tracker_config> make_table() {
                       [](auto& c) -> auto& { return c.swarm.completed_retention_seconds; },
                       "How long a torrent left without peers keeps its completed count (the downloads\n"
                       "scrapes report): scrapes still show it, and the torrent counts on from it when a\n"
-                      "peer comes back. At most max_torrents counts per address family; 0: the count goes\n"
-                      "with the last peer."),
+                      "peer comes back. At most max_torrents counts per address family, 32 to 64 bytes\n"
+                      "each; 0: the count goes with the last peer."),
 
       // [channels]
       option::integer("channels", "request_queue_capacity", "requests", min_queue_capacity, max_queue_capacity,

@@ -89,7 +89,8 @@ std::string format_stats_line(const ws_counters& t) {
   std::ostringstream out;
   out << "connections=" << t.get(g::open_connections) << " torrents=" << t.get(g::torrents)
       << " seeders=" << t.get(g::seeders) << " leechers=" << t.get(g::leechers)
-      << " pending_offers=" << t.get(g::pending_offers) << " | messages announce=" << t.get(c::announces)
+      << " pending_offers=" << t.get(g::pending_offers) << " completed_counts_kept=" << t.get(g::completed_counts_kept)
+      << " | messages announce=" << t.get(c::announces)
       << " answer=" << t.get(c::answers) << " scrape=" << t.get(c::scrapes) << " invalid=" << t.get(c::invalid_messages)
       << " refused=" << t.get(c::refused_announces) << " | relayed offers=" << t.get(c::offers_relayed)
       << " answers=" << t.get(c::answers_relayed) << " | dropped answers=" << t.get(c::answers_dropped)

@@ -98,7 +98,8 @@ config::option_table<ws_tracker_config> make_table() {
                       [](auto& c) -> auto& { return c.protocol.completed_retention_seconds; },
                       "How long a torrent left without peers keeps its downloaded count: scrapes still\n"
                       "show it, and the torrent counts on from it when a peer comes back. At most\n"
-                      "limits.max_torrents counts; 0: the count goes with the last peer."),
+                      "limits.max_torrents counts, 32 to 64 bytes each; 0: the count goes with the last\n"
+                      "peer."),
       option::integer("protocol", "offer_lifetime_seconds", "seconds", 1, 3600,
                       [](auto& c) -> auto& { return c.protocol.offer_lifetime_seconds; },
                       "An answer to an offer older than this is not relayed."),

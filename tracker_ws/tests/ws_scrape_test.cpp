@@ -119,7 +119,7 @@ TEST_CASE("a stopped announce removes the peer", "[scrape][lifecycle]") {
 TEST_CASE("a torrent keeps its downloaded count when its last peer leaves, for completed_retention_seconds",
           "[scrape][lifecycle]") {
   tracker_process tracker(tracker_ws_path(),
-                          ws_config("", "[protocol]\ncompleted_retention_seconds = 2\n[cleaning]\ninterval_seconds = 1\n"));
+                          ws_config("", "[protocol]\ncompleted_retention_seconds = 3\n[cleaning]\ninterval_seconds = 1\n"));
   const auto hash = make_id<proto::info_hash>(33);
   ws_test_client observer("127.0.0.1", tracker.port());
   const auto scrape_stats = [&] {
@@ -158,7 +158,7 @@ TEST_CASE("a torrent keeps its downloaded count when its last peer leaves, for c
     return false;
   };
   CHECK(scrapes_until(wt::scrape_stats{0, 0, 2}));
-  // Two seconds later (by the next cleaning), the count is gone too.
+  // Three seconds later (by the next cleaning), the count is gone too.
   CHECK(scrapes_until(wt::scrape_stats{}));
 }
 

@@ -107,9 +107,7 @@ cleaning_report torrent_shard::clean(std::uint32_t now) {
 }
 
 std::size_t torrent_shard::torrent_capacity() const {
-  // A kept count's slot (20-byte hash, two 32-bit numbers) is as large as a torrent's.
-  return ipv4_.torrents.bucket_count() + ipv6_.torrents.bucket_count() + ipv4_.emptied.capacity() +
-         ipv6_.emptied.capacity();
+  return ipv4_.torrents.bucket_count() + ipv6_.torrents.bucket_count();
 }
 
 std::size_t torrent_shard::kept_completed_counts() const { return ipv4_.emptied.size() + ipv6_.emptied.size(); }

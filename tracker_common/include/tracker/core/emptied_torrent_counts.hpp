@@ -9,8 +9,13 @@
 //
 // An entry costs a slot of the map (a 20-byte hash and 8 bytes), no allocation of its own.
 // Bounded: at most `max_entries` counts; beyond, an emptied torrent's count is dropped, as it
-// was before counts were kept at all. Hashes are keyed (SipHash) as in the torrent maps: clients
-// choose info hashes.
+// was before counts were kept at all. Nothing is evicted to make room: a flood of torrents that
+// each had a download (two announces apiece) can hold the table for one retention time, which
+// costs the real torrents emptied meanwhile only what they always lost before. Hashes are keyed
+// (SipHash) as in the torrent maps: clients choose info hashes.
+//
+// A count goes at the first expire() at or after its time (the shard's cleaning); until then it
+// is still found and taken back.
 //
 // Pure: time (seconds on the tracker's monotonic clock) comes in.
 // Thread safety: none. It belongs to the shard that owns the torrents.

@@ -89,7 +89,7 @@ class torrent_shard {
   cleaning_report clean(std::uint32_t now);
 
   shard_totals totals(proto::address_family family) const;
-  // Slots of the shard's torrent maps and kept counts (both families): what their arrays take.
+  // Slots of the shard's torrent maps (both families): what their arrays take.
   std::size_t torrent_capacity() const;
   // Completed counts kept for torrents without peers (both families).
   std::size_t kept_completed_counts() const;
