@@ -430,14 +430,14 @@ void ws_socket_worker::handle_response(ws_response& response) {
 
 void ws_socket_worker::flush_later(std::shared_ptr<ws_connection> connection) {
   flushes_due_.push_back(std::move(connection));
-  if (flush_posted_) return;
-  flush_posted_ = true;
+  if (connection_flushes_posted_) return;
+  connection_flushes_posted_ = true;
   boost::asio::post(*io_, [this] { flush_connections(); });
 }
 
 void ws_socket_worker::flush_connections() {
   // What these writes cause to be queued (a paused connection reads again) asks for the next post.
-  flush_posted_ = false;
+  connection_flushes_posted_ = false;
   flushing_.clear();  // empty, unless a flush threw out of the last round
   flushing_.swap(flushes_due_);
   for (const auto& connection : flushing_) connection->flush();

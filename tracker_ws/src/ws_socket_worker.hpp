@@ -199,7 +199,7 @@ class ws_socket_worker {
   std::vector<std::shared_ptr<ws_connection>> flushing_;     // scratch of flush_connections()
   bool proxy_protocol_;           // network.proxy_protocol
   bool flush_scheduled_ = false;  // channels: a flush is posted
-  bool flush_posted_ = false;     // flush_connections() is posted
+  bool connection_flushes_posted_ = false;  // flush_later(): flush_connections() is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running
   bool saying_goodbye_ = false;  // stop(): closing every session
   bool destroying_ = false;      // the destructor: sessions detach without routing anything
