@@ -47,7 +47,8 @@ std::string format_stats_json(const ws_counters& t) {
       << ",\"totals\":{\"connections_accepted\":" << t.get(c::connections_accepted)
       << ",\"websocket_sessions\":" << t.get(c::websocket_sessions) << ",\"http_requests\":" << t.get(c::http_requests)
       << ",\"peers_removed_by_cleaning\":" << t.get(c::peers_removed_by_cleaning)
-      << ",\"peers_removed_by_disconnect\":" << t.get(c::peers_removed_by_disconnect) << "}}";
+      << ",\"peers_removed_by_disconnect\":" << t.get(c::peers_removed_by_disconnect)
+      << ",\"heap_trims\":" << t.get(c::heap_trims) << "}}";
   return out.str();
 }
 
@@ -62,10 +63,10 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(ws_counter::coun
     "peers_removed_by_cleaning", "peers_removed_by_disconnect", "dropped_request_queue_full",
     "dropped_response_queue_full", "dropped_pending_scrapes_full", "expired_pending_scrapes", "oversized_messages",
     "handshake_timeouts", "idle_timeouts", "offers_over_limit", "oversized_offers", "invalid_offers",
-    "too_many_torrents", "tracker_full"};
+    "too_many_torrents", "tracker_full", "heap_trims"};
 constexpr std::array<std::string_view, static_cast<std::size_t>(ws_gauge::count_)> gauge_names = {
     "open_connections", "torrents", "peers", "seeders", "leechers", "pending_offers", "completed_counts_kept"};
-static_assert(counter_names.back() == "tracker_full" && gauge_names.back() == "completed_counts_kept",
+static_assert(counter_names.back() == "heap_trims" && gauge_names.back() == "completed_counts_kept",
               "a name for every counter and gauge, in enum order");
 
 }  // namespace

@@ -46,6 +46,8 @@ enum class ws_counter : std::size_t {
   invalid_offers,                // entries of `offers` that are not an offer: skipped
   too_many_torrents,             // announces refused by limits.max_torrents_per_connection
   tracker_full,                  // announces refused by limits.max_torrents or limits.max_peers
+  // Memory.
+  heap_trims,                    // freed memory given back to the system after a burst (heap_trim_policy)
   count_
 };
 

@@ -10,6 +10,7 @@
 
 #include "ip_address_conversion.hpp"
 #include "tracker/proto/utf8.hpp"
+#include "tracker/runtime/heap_trim.hpp"
 #include "tracker/runtime/log.hpp"
 #include "ws_connection.hpp"
 #include "ws_listener.hpp"
@@ -61,6 +62,7 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
       response_batch_(response_batch_size),
       pending_scrapes_(max_pending_scrapes),
       proxy_protocol_(config.network.proxy_protocol),
+      return_freed_memory_(config.cleaning.return_freed_memory),
       // Every socket, acceptor and descriptor of this io_context is used by its thread alone (the
       // other threads only post): the per-descriptor locks of the reactor are not needed.
       io_(std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)) {
@@ -146,6 +148,7 @@ std::optional<connection_slot> ws_socket_worker::admit(const boost::asio::ip::ad
   auto slot = from_proxy ? services_.limiter.admit_proxied(address, counters_)
                          : services_.limiter.admit(address, counters_);
   counters_.add(slot ? ws_counter::connections_accepted : ws_counter::connections_refused);
+  if (slot) heap_trim_.observe(connections_setting_up(), open_connections());
   return slot;
 }
 
@@ -493,6 +496,21 @@ void ws_socket_worker::check_idle_connections() {
   }
 }
 
+std::uint64_t ws_socket_worker::open_connections() const { return counters_.get(ws_gauge::open_connections); }
+
+std::uint64_t ws_socket_worker::connections_setting_up() const {
+  const std::uint64_t open = open_connections();
+  return open > sessions_.size() ? open - sessions_.size() : 0;  // a session may detach before its slot goes
+}
+
+void ws_socket_worker::trim_heap_if_due(std::uint32_t now) {
+  if (!return_freed_memory_ || !heap_trim_.trim_due(connections_setting_up(), open_connections(), now)) return;
+  const auto took = runtime::trim_heap();
+  counters_.add(ws_counter::heap_trims);
+  runtime::log_info("socket worker ", id_, ": gave freed memory back to the system after a burst of connections (",
+                    took.count() / 1000, " ms)");
+}
+
 void ws_socket_worker::schedule_housekeeping() {
   housekeeping_timer_->expires_after(std::chrono::seconds(1));
   housekeeping_timer_->async_wait([this](const boost::system::error_code& error) {
@@ -501,6 +519,7 @@ void ws_socket_worker::schedule_housekeeping() {
     counters_.add(ws_counter::expired_pending_scrapes, pending_scrapes_.expire(now, pending_scrape_max_age_seconds));
     if (swarms_.inline_service) swarms_.inline_service->clean_if_due(now);
     check_idle_connections();
+    trim_heap_if_due(now);
     // Disconnects still waiting for room in a full channel (never with the inline service).
     const bool disconnects_waiting = std::any_of(waiting_disconnects_.begin(), waiting_disconnects_.end(),
                                                  [](const auto& waiting) { return !waiting.empty(); });

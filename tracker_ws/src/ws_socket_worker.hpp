@@ -39,6 +39,7 @@
 #include "tracker/proto/proxy_protocol.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
 #include "tracker/runtime/access_list_holder.hpp"
+#include "tracker/runtime/heap_trim_policy.hpp"
 #include "tracker/runtime/pending_scrapes.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
 #include "ws_counters.hpp"
@@ -165,6 +166,12 @@ class ws_socket_worker {
   // limits.idle_timeout_seconds and limits.write_timeout_seconds for every connection
   // (ws_connection::check_idle, write_stalled): once a second.
   void check_idle_connections();
+  // After a burst of connections set up or closed (runtime::heap_trim_policy): the memory they
+  // freed goes back to the system.
+  void trim_heap_if_due(std::uint32_t now);
+  // TCP connections of this worker open now, and those of them not yet WebSocket sessions.
+  std::uint64_t open_connections() const;
+  std::uint64_t connections_setting_up() const;
   void schedule_statistics();
   // Every worker's counters and gauges added into `total` (a fresh set); returns it.
   ws_counters& tracker_totals(ws_counters& total) const;
@@ -198,6 +205,7 @@ class ws_socket_worker {
   std::vector<std::shared_ptr<ws_connection>> flushes_due_;  // flush_later() since the last post ran
   std::vector<std::shared_ptr<ws_connection>> flushing_;     // scratch of flush_connections()
   bool proxy_protocol_;           // network.proxy_protocol
+  bool return_freed_memory_;      // cleaning.return_freed_memory
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool connection_flushes_posted_ = false;  // flush_later(): flush_connections() is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running
@@ -209,6 +217,7 @@ class ws_socket_worker {
   std::vector<std::unique_ptr<ws_listener>> listeners_;
   std::optional<boost::asio::posix::stream_descriptor> response_wake_;
   std::optional<boost::asio::steady_timer> housekeeping_timer_;
+  runtime::heap_trim_policy heap_trim_;
   std::optional<boost::asio::steady_timer> statistics_timer_;
   std::optional<boost::asio::steady_timer> stop_timer_;
 };

@@ -59,6 +59,11 @@ struct ws_channels_config {
   std::uint32_t response_queue_capacity = 8192;  // per (request worker, socket worker) pair
 };
 
+// The shared [cleaning] keys, and what only tracker_ws cleans up.
+struct ws_cleaning_config : config::cleaning_config {
+  bool return_freed_memory = true;  // malloc_trim after a burst of connections (runtime::heap_trim_policy)
+};
+
 struct ws_tracker_config {
   network_config network;
   tls_config tls;
@@ -66,7 +71,7 @@ struct ws_tracker_config {
   limits_config limits;
   ws_workers_config workers;
   ws_channels_config channels;
-  config::cleaning_config cleaning;
+  ws_cleaning_config cleaning;
   config::statistics_config statistics;
   config::access_list_config access_list;
   config::privileges_config privileges;

@@ -10,8 +10,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -283,7 +285,7 @@ TEST_CASE("GET /health, /stats and /metrics over plain HTTP, 404 otherwise", "[h
     CHECK(line.find_first_not_of("0123456789", space + 1) == std::string::npos);
     ++samples;
   }
-  CHECK(samples == 7 + 31);  // every gauge and counter of ws_counters.hpp
+  CHECK(samples == 7 + 32);  // every gauge and counter of ws_counters.hpp
 
   CHECK(http_get(host, tracker.port(), "/announce").status == 404);
   CHECK(http_get(host, tracker.port(), "/").status == 404);
@@ -704,6 +706,65 @@ TEST_CASE("an idle connection is pinged, and closed if it never answers", "[conn
   CHECK(expect_message<wt::announce_response>(answering.receive()).complete == 1);
   CHECK(silent.wait_closed(std::chrono::milliseconds(500)));
   CHECK(stats_show("127.0.0.1", tracker.port(), R"("idle_timeouts":1)"));
+}
+
+// The number `"name":N` of a /stats body, or -1 when absent.
+long long stats_number(const std::string& body, const std::string& name) {
+  const std::string key = "\"" + name + "\":";
+  const auto at = body.find(key);
+  return at == std::string::npos ? -1 : std::atoll(body.c_str() + at + key.size());
+}
+
+// TCP connections that never send a request: each is being set up until it closes.
+std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> open_bare_connections(boost::asio::io_context& io,
+                                                                                 std::uint16_t port, int count) {
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> sockets;
+  for (int i = 0; i < count; ++i) {
+    sockets.push_back(std::make_unique<boost::asio::ip::tcp::socket>(io));
+    sockets.back()->connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+  return sockets;
+}
+
+TEST_CASE("after a burst of connections being set up, freed memory goes back to the system once", "[connection]") {
+  // 256 set-ups at once per socket worker trigger it (runtime::heap_trim_policy); with several
+  // socket workers the kernel spreads the connections over them, so the big burst is large
+  // enough for every one of them.
+  tracker_process tracker(tracker_ws_path(), ws_config("max_connections_per_ip = 2000\n"));
+  boost::asio::io_context io;
+
+  // A small burst: no trim.
+  auto small = open_bare_connections(io, tracker.port(), 100);
+  REQUIRE(stats_show("127.0.0.1", tracker.port(), R"("connections":101,)"));
+  small.clear();
+  REQUIRE(stats_show("127.0.0.1", tracker.port(), R"("connections":1,)"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two housekeeping ticks
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("heap_trims":0)"));
+
+  auto burst = open_bare_connections(io, tracker.port(), 1200);
+  REQUIRE(stats_show("127.0.0.1", tracker.port(), R"("connections":1201,)"));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("heap_trims":0)"));  // not while it lasts
+  burst.clear();
+  REQUIRE(stats_show("127.0.0.1", tracker.port(), R"("connections":1,)"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // every worker's tick has come
+  const long long trims = stats_number(http_get("127.0.0.1", tracker.port(), "/stats").body, "heap_trims");
+  CHECK(trims >= 1);
+  CHECK(trims <= 3);  // at most one per socket worker (the test layouts have 1 or 3)
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(stats_show("127.0.0.1", tracker.port(), "\"heap_trims\":" + std::to_string(trims) + "}"));  // once
+}
+
+TEST_CASE("with cleaning.return_freed_memory = false, a burst of connections is never followed by a trim",
+          "[connection]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("max_connections_per_ip = 2000\n", "[cleaning]\nreturn_freed_memory = false\n"));
+  boost::asio::io_context io;
+  auto burst = open_bare_connections(io, tracker.port(), 1200);
+  REQUIRE(stats_show("127.0.0.1", tracker.port(), R"("connections":1201,)"));
+  burst.clear();
+  REQUIRE(stats_show("127.0.0.1", tracker.port(), R"("connections":1,)"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("heap_trims":0)"));
 }
 
 }  // namespace

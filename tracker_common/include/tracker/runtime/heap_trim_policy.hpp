@@ -1,0 +1,68 @@
+#pragma once
+// When to give the memory that a burst of connections freed back to the system (glibc's
+// malloc_trim, runtime/heap_trim.hpp). Pure: the caller reports its connection counts and acts on
+// the answer.
+//
+// glibc hands freed memory back to the system only from the top of a heap; what a burst frees in
+// the middle stays resident, reused by later allocations but never returned. A wss:// connection
+// being set up holds about 35 KB (OpenSSL's handshake buffer, the key exchange) and an open one
+// about 18 KB: 4,000 browsers connecting at once left about 190 MB resident, and as much once
+// they had all gone, where a trim brings it back to what is in use (docs/benchmarks.md, "Over
+// wss://"). A trim walks the heaps, each under its lock: about 20 ms after such a burst, but
+// hundreds of ms on a heap holding millions of small free blocks. So it is done once a burst is
+// over, not on a clock:
+// - set-ups: once at least `setups` connections were being set up at once and no more than an
+//   eighth of that peak still are;
+// - closes: once at least `closes` connections, and a quarter of the peak open, have closed.
+// After a trim both peaks start again from the counts of the moment, and the next trim waits at
+// least `min_interval_seconds`, so that no pattern of connections can make trims a load of their
+// own. Steady churn, where connections open and close at the same pace, never trims.
+
+#include <algorithm>
+#include <cstdint>
+
+namespace riptide::runtime {
+
+class heap_trim_policy {
+ public:
+  struct thresholds {
+    std::uint64_t setups = 256;   // connections being set up at once (TCP accepted, not yet WebSocket)
+    std::uint64_t closes = 1024;  // connections closed since the peak of open connections
+    std::uint32_t min_interval_seconds = 60;
+  };
+
+  heap_trim_policy() = default;
+  explicit heap_trim_policy(thresholds limits) : limits_(limits) {}
+
+  // Whenever the counts may have risen (a connection accepted), so that a peak between two
+  // trim_due() calls is seen. `setting_up` is part of `open`.
+  void observe(std::uint64_t setting_up, std::uint64_t open) {
+    peak_setting_up_ = std::max(peak_setting_up_, setting_up);
+    peak_open_ = std::max(peak_open_, open);
+  }
+
+  // Periodically (once a second), `now` in seconds of a monotonic clock: whether to trim now.
+  // True resets the peaks to these counts.
+  bool trim_due(std::uint64_t setting_up, std::uint64_t open, std::uint32_t now) {
+    observe(setting_up, open);
+    if (trimmed_once_ && now - last_trim_ < limits_.min_interval_seconds) return false;
+    const bool setups_over = peak_setting_up_ >= limits_.setups && setting_up <= peak_setting_up_ / 8;
+    const std::uint64_t closed = peak_open_ - open;
+    const bool closes_over = closed >= limits_.closes && closed >= peak_open_ / 4;
+    if (!setups_over && !closes_over) return false;
+    peak_setting_up_ = setting_up;
+    peak_open_ = open;
+    trimmed_once_ = true;
+    last_trim_ = now;
+    return true;
+  }
+
+ private:
+  thresholds limits_;
+  std::uint64_t peak_setting_up_ = 0;
+  std::uint64_t peak_open_ = 0;
+  bool trimmed_once_ = false;
+  std::uint32_t last_trim_ = 0;
+};
+
+}  // namespace riptide::runtime
