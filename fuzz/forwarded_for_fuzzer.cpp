@@ -1,6 +1,7 @@
-// libFuzzer target: X-Forwarded-For and prefix lists are read totally, and the client found is
-// never a trusted proxy unless every entry is one. The input is split into header lines at '\n';
-// the same text is also read as a list of prefixes.
+// libFuzzer target: X-Forwarded-For, RFC 7239 Forwarded and prefix lists are read totally, and the
+// X-Forwarded-For client found is never a trusted proxy unless every entry is one. The input is
+// split into header lines at '\n'; the same lines are also read as Forwarded, and the same text as
+// a list of prefixes.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -35,6 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
     if (!(proto::unmapped(client.address) == client.address)) std::abort();  // always unmapped
+  }
+  const auto rfc7239 = proto::find_rfc7239_client(lines, trusted);
+  if (rfc7239.what == proto::forwarded_client::outcome::found &&
+      !(proto::unmapped(rfc7239.address) == rfc7239.address)) {
+    std::abort();
   }
   return 0;
 }

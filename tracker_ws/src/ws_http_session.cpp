@@ -137,8 +137,9 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
       // Through a trusted reverse proxy: the connection is the client's its header names, which
       // counts against max_connections_per_ip and picks the swarms of its address family.
       // As many lines as max_header_bytes holds, at most.
+      const std::string_view header = worker_.forwarded_header_name();
       std::vector<std::string_view> forwarded;
-      for (const auto& line : boost::make_iterator_range(request.equal_range("X-Forwarded-For"))) {
+      for (const auto& line : boost::make_iterator_range(request.equal_range(header))) {
         forwarded.push_back(line.value());
       }
       switch (worker_.admit_client(slot_, forwarded)) {
@@ -146,7 +147,7 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
           break;
         case ws_socket_worker::client_verdict::malformed_header:
           return do_write(plain_response(request.version(), http::status::bad_request, "text/plain",
-                                         "X-Forwarded-For does not name the client's IP address\n"));
+                                         std::string(header) + " does not name the client's IP address\n"));
         case ws_socket_worker::client_verdict::over_limit:
           return do_write(plain_response(request.version(), http::status::too_many_requests, "text/plain",
                                          "too many connections from this address\n"));

@@ -62,6 +62,7 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
       response_batch_(response_batch_size),
       pending_scrapes_(max_pending_scrapes),
       proxy_protocol_(config.network.proxy_protocol),
+      forwarded_header_(config.network.forwarded_header),
       return_freed_memory_(config.cleaning.return_freed_memory),
       // Every socket, acceptor and descriptor of this io_context is used by its thread alone (the
       // other threads only post): the per-descriptor locks of the reactor are not needed.
@@ -152,14 +153,21 @@ std::optional<connection_slot> ws_socket_worker::admit(const boost::asio::ip::ad
   return slot;
 }
 
+std::string_view ws_socket_worker::forwarded_header_name() const {
+  return forwarded_header_ == forwarded_header_config::forwarded ? "Forwarded" : "X-Forwarded-For";
+}
+
 ws_socket_worker::client_verdict ws_socket_worker::admit_client(connection_slot& slot,
-                                                                std::span<const std::string_view> forwarded_for) {
-  const auto client = proto::find_forwarded_client(forwarded_for, services_.trusted_proxies);
+                                                                std::span<const std::string_view> header_lines) {
+  const auto client = forwarded_header_ == forwarded_header_config::forwarded
+                          ? proto::find_rfc7239_client(header_lines, services_.trusted_proxies)
+                          : proto::find_forwarded_client(header_lines, services_.trusted_proxies);
   if (client.what == proto::forwarded_client::outcome::malformed) {
     counters_.add(ws_counter::forwarded_refused);
     return client_verdict::malformed_header;
   }
-  // No header: the proxy itself is the client, and its connections count as its own.
+  // No header, or a client the proxies hide: the proxy itself is the client, and its connections
+  // count as its own.
   const auto address =
       client.what == proto::forwarded_client::outcome::found ? to_asio_address(client.address) : slot.address();
   return count_client(slot, address) ? client_verdict::admitted : client_verdict::over_limit;

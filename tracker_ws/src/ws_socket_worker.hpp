@@ -114,9 +114,12 @@ class ws_socket_worker {
   // connection from a trusted proxy (network.trusted_proxies) counts per address once its request
   // names the client: admit_client().
   std::optional<connection_slot> admit(const boost::asio::ip::address& address);
-  // A proxy's upgrade request: its X-Forwarded-For lines name the client the connection is for.
+  // A proxy's upgrade request: the lines of its forwarded_header_name() header name the client the
+  // connection is for (none, or one the proxy does not disclose: the proxy itself).
   enum class client_verdict : std::uint8_t { admitted, malformed_header, over_limit };
-  client_verdict admit_client(connection_slot& slot, std::span<const std::string_view> forwarded_for);
+  client_verdict admit_client(connection_slot& slot, std::span<const std::string_view> header_lines);
+  // network.forwarded_header: "X-Forwarded-For" or "Forwarded".
+  std::string_view forwarded_header_name() const;
   // network.proxy_protocol: whether the connection starts with a PROXY header (it comes from a
   // trusted proxy), read by read_proxy_header() before anything else.
   bool reads_proxy_header(const connection_slot& slot) const { return proxy_protocol_ && slot.awaits_client(); }
@@ -205,6 +208,7 @@ class ws_socket_worker {
   std::vector<std::shared_ptr<ws_connection>> flushes_due_;  // flush_later() since the last post ran
   std::vector<std::shared_ptr<ws_connection>> flushing_;     // scratch of flush_connections()
   bool proxy_protocol_;           // network.proxy_protocol
+  forwarded_header_config forwarded_header_;  // network.forwarded_header
   bool return_freed_memory_;      // cleaning.return_freed_memory
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool connection_flushes_posted_ = false;  // flush_later(): flush_connections() is posted

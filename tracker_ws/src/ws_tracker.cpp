@@ -140,7 +140,7 @@ int run(const ws_tracker_config& config) {
   for (const auto& proxy : trusted_proxies) {
     if (proxy.length() < (proxy.family() == proto::address_family::ipv4 ? 8u : 32u)) {
       runtime::log_warning("network.trusted_proxies: ", proxy.to_string(),
-                           " is very wide: any host in it can name any client in X-Forwarded-For"
+                           " is very wide: any host in it can name any client in network.forwarded_header"
                            " (list the proxies' own addresses)");
     }
   }

@@ -8,11 +8,15 @@
 
 namespace riptide::ws {
 
+// The header in which trusted proxies name the client.
+enum class forwarded_header_config : std::uint8_t { x_forwarded_for, forwarded };
+
 struct network_config {
   std::string ipv4_address = "0.0.0.0";  // empty: no IPv4 acceptor
   std::string ipv6_address = "::";       // empty: no IPv6 acceptor (bound IPV6_V6ONLY)
   std::uint16_t port = 8000;             // 0: any free port (tests)
   std::string trusted_proxies;           // addresses and prefixes, comma-separated; empty: none
+  forwarded_header_config forwarded_header = forwarded_header_config::x_forwarded_for;
   bool proxy_protocol = false;           // connections from trusted_proxies start with a PROXY header
 };
 

@@ -60,11 +60,21 @@ config::option_table<ws_tracker_config> make_table() {
                      "Reverse proxies in front of the tracker (TLS terminated by nginx, Caddy, a load\n"
                      "balancer), as addresses or prefixes separated by commas: \"127.0.0.1, ::1\".\n"
                      "A WebSocket upgrade from one of them counts as coming from the client its\n"
-                     "X-Forwarded-For header names (the right-most entry that is not a trusted proxy): for\n"
+                     "forwarded_header names (the right-most entry that is not a trusted proxy): for\n"
                      "limits.max_connections_per_ip, and for the swarms of its address family. Anything at\n"
                      "a listed address can name any client, so list the proxies' own addresses, not their\n"
                      "clients' networks. Empty: the header is ignored, as it must be when clients connect\n"
                      "directly."),
+      option::template enumeration<forwarded_header_config>(
+          "network", "forwarded_header",
+          {{"x-forwarded-for", forwarded_header_config::x_forwarded_for},
+           {"forwarded", forwarded_header_config::forwarded}},
+          [](auto& c) -> auto& { return c.network.forwarded_header; },
+          "The header in which trusted_proxies name the client: x-forwarded-for (nginx's\n"
+          "$proxy_add_x_forwarded_for, Caddy, most balancers) or forwarded (RFC 7239's\n"
+          "Forwarded: for=...;proto=..., e.g. HAProxy's option forwarded). Only this one is read:\n"
+          "a proxy passes the other on as the client wrote it. A Forwarded for=unknown or an\n"
+          "obfuscated for=_name leaves the connection the proxy's own, as no header does."),
       option::boolean("network", "proxy_protocol", [](auto& c) -> auto& { return c.network.proxy_protocol; },
                       "Connections from trusted_proxies start with a PROXY protocol header (version 1 or\n"
                       "2), as TCP-mode load balancers send it (HAProxy's send-proxy, nginx's\n"

@@ -92,6 +92,46 @@ TEST_CASE("behind a trusted proxy, connections count per client, as X-Forwarded-
   CHECK(upgrade_response("127.0.0.1", port, "203.0.113.9").status == 101);
 }
 
+TEST_CASE("behind a trusted proxy that writes RFC 7239 Forwarded, that header names the client", "[connection]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("max_connections_per_ip = 2\n", "",
+                                    "trusted_proxies = \"127.0.0.1\"\nforwarded_header = \"forwarded\"\n"));
+  const auto port = tracker.port();
+  ws_test_client first("127.0.0.1", port, 0, client_header::forwarded("for=203.0.113.9;proto=https"));
+  // What the client wrote left of what the proxy appended is not believed.
+  ws_test_client second("127.0.0.1", port, 0, client_header::forwarded(R"(for=192.0.2.1, for="203.0.113.9:5555")"));
+  CHECK(upgrade_response("127.0.0.1", port, client_header::forwarded("for=203.0.113.9")).status == 429);
+  // X-Forwarded-For is not read: a proxy that maintains Forwarded passes it on as the client wrote
+  // it. These two count as the proxy's own, as does a client the proxy hides.
+  ws_test_client not_read("127.0.0.1", port, 0, "198.51.100.4");
+  ws_test_client not_read_either("127.0.0.1", port, 0, "198.51.100.5");
+  CHECK(upgrade_response("127.0.0.1", port, client_header::forwarded("for=unknown;proto=https")).status == 429);
+  const auto garbage = upgrade_response("127.0.0.1", port, client_header::forwarded("for=tracker.example"));
+  CHECK(garbage.status == 400);
+  CHECK(garbage.body == "Forwarded does not name the client's IP address\n");
+  CHECK(stats_show("127.0.0.1", port, R"("connections_refused":0,"forwarded_refused":3)"));
+
+  // The client's family picks its swarms.
+  const auto hash = make_id<proto::info_hash>(64);
+  ws_test_client v6_client("127.0.0.1", port, 0, client_header::forwarded(R"(for="[2001:db8::5]:4711")"));
+  v6_client.send(announce(hash, make_id<proto::peer_id>(65), 100));
+  CHECK(expect_message<wt::announce_response>(v6_client.receive()).incomplete == 1);
+  first.send(announce(hash, make_id<proto::peer_id>(66), 100));
+  CHECK(expect_message<wt::announce_response>(first.receive()).incomplete == 1);
+  ws_test_client second_v6("127.0.0.1", port, 0, client_header::forwarded(R"(for="[2001:db8::6]")"));
+  second_v6.send(announce(hash, make_id<proto::peer_id>(67), 100));
+  CHECK(expect_message<wt::announce_response>(second_v6.receive()).incomplete == 2);
+}
+
+TEST_CASE("with the default forwarded_header, a Forwarded header is not read", "[connection]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("max_connections_per_ip = 1\n", "", "trusted_proxies = \"127.0.0.1\"\n"));
+  ws_test_client first("127.0.0.1", tracker.port(), 0, client_header::forwarded("for=203.0.113.9"));
+  // The proxy's own budget of 1 is taken: a Forwarded header naming another client changes nothing.
+  CHECK(upgrade_response("127.0.0.1", tracker.port(), client_header::forwarded("for=203.0.113.10")).status == 429);
+  CHECK(upgrade_response("127.0.0.1", tracker.port(), "203.0.113.10").status == 101);
+}
+
 TEST_CASE("behind a trusted proxy, a client joins the swarms of its own address family", "[connection]") {
   // The wide prefix is warned about at start-up, and trusted all the same.
   tracker_process tracker(tracker_ws_path(), ws_config("", "", "trusted_proxies = \"127.0.0.1, ::/0\"\n"));

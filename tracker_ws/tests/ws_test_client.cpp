@@ -17,16 +17,17 @@ tcp::endpoint endpoint_of(const std::string& host, std::uint16_t port) {
   return tcp::endpoint(asio::ip::make_address(host), port);
 }
 
-void forward_for(beast::websocket::stream<beast::tcp_stream>& ws, const std::string& forwarded_for) {
-  if (forwarded_for.empty()) return;
-  ws.set_option(beast::websocket::stream_base::decorator(
-      [forwarded_for](beast::websocket::request_type& request) { request.set("X-Forwarded-For", forwarded_for); }));
+void forward_for(beast::websocket::stream<beast::tcp_stream>& ws, const client_header& forwarded_for) {
+  if (forwarded_for.name.empty()) return;
+  ws.set_option(beast::websocket::stream_base::decorator([forwarded_for](beast::websocket::request_type& request) {
+    request.set(forwarded_for.name, forwarded_for.value);
+  }));
 }
 
 }  // namespace
 
 ws_test_client::ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes,
-                               const std::string& forwarded_for, const std::string& proxy_header)
+                               const client_header& forwarded_for, const std::string& proxy_header)
     : ws_(io_) {
   forward_for(ws_, forwarded_for);
   const auto endpoint = endpoint_of(host, port);
@@ -102,7 +103,7 @@ http_result http_request(const std::string& host, std::uint16_t port, beast::htt
           std::string(response[beast::http::field::allow])};
 }
 
-http_result upgrade_response(const std::string& host, std::uint16_t port, const std::string& forwarded_for) {
+http_result upgrade_response(const std::string& host, std::uint16_t port, const client_header& forwarded_for) {
   asio::io_context io;
   beast::websocket::stream<beast::tcp_stream> ws(io);
   forward_for(ws, forwarded_for);

@@ -13,17 +13,37 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace riptide::test {
+
+// The header with which a reverse proxy names the client, added to a WebSocket upgrade (to play
+// the proxy). From a string: X-Forwarded-For with that value, none when it is empty.
+struct client_header {
+  std::string name;  // empty: no header
+  std::string value;
+
+  client_header() = default;
+  client_header(std::string x_forwarded_for)  // NOLINT: implicit, as the tests write addresses
+      : name(x_forwarded_for.empty() ? "" : "X-Forwarded-For"), value(std::move(x_forwarded_for)) {}
+  client_header(const char* x_forwarded_for) : client_header(std::string(x_forwarded_for)) {}  // NOLINT
+  // RFC 7239: `Forwarded: value`.
+  static client_header forwarded(std::string value) {
+    client_header header;
+    header.name = "Forwarded";
+    header.value = std::move(value);
+    return header;
+  }
+};
 
 class ws_test_client {
  public:
   // Connects to host:port and completes the handshake; throws boost::system::system_error.
   // receive_buffer_bytes > 0 sets SO_RCVBUF before connecting (to play a slow reader).
-  // forwarded_for: sent as X-Forwarded-For with the upgrade (to play a reverse proxy).
+  // forwarded_for: sent with the upgrade (to play a reverse proxy).
   // proxy_header: written first, before the upgrade (to play a load balancer's PROXY protocol).
   ws_test_client(const std::string& host, std::uint16_t port, int receive_buffer_bytes = 0,
-                 const std::string& forwarded_for = "", const std::string& proxy_header = "");
+                 const client_header& forwarded_for = {}, const std::string& proxy_header = "");
   ws_test_client(const ws_test_client&) = delete;
   ws_test_client& operator=(const ws_test_client&) = delete;
 
@@ -61,9 +81,9 @@ struct http_result {
 // transport error.
 http_result http_request(const std::string& host, std::uint16_t port, boost::beast::http::verb method,
                          const std::string& target);
-// A WebSocket upgrade with `forwarded_for` as X-Forwarded-For (none when empty): the tracker's
-// response, 101 or a refusal. Throws on a transport error before the response.
-http_result upgrade_response(const std::string& host, std::uint16_t port, const std::string& forwarded_for);
+// A WebSocket upgrade with `forwarded_for`: the tracker's response, 101 or a refusal. Throws on
+// a transport error before the response.
+http_result upgrade_response(const std::string& host, std::uint16_t port, const client_header& forwarded_for);
 inline http_result http_get(const std::string& host, std::uint16_t port, const std::string& target) {
   return http_request(host, port, boost::beast::http::verb::get, target);
 }

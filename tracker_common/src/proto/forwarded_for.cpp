@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <string>
 
 namespace riptide::proto {
 
@@ -36,6 +37,125 @@ std::optional<ip_address> strict_address(std::string_view text) {
     address.family = address_family::ipv6;
   }
   return address;
+}
+
+// RFC 9110's tchar: what a token (a parameter name, an unquoted value) is made of.
+bool is_token_char(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+// The elements of one Forwarded line: split at the commas outside quoted strings. nullopt when a
+// quoted string does not end.
+std::optional<std::vector<std::string_view>> forwarded_elements(std::string_view line) {
+  std::vector<std::string_view> elements;
+  std::size_t begin = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;  // the escaped character, whatever it is
+      } else if (c == '"') {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      elements.push_back(line.substr(begin, i - begin));
+      begin = i + 1;
+    }
+  }
+  if (quoted) return std::nullopt;
+  elements.push_back(line.substr(begin));
+  return elements;
+}
+
+// What an element's `for` says.
+struct forwarded_node {
+  enum class kind : std::uint8_t { none, hidden, address } what = kind::none;
+  ip_address address;
+};
+
+// An obfuscated identifier (RFC 7239, 6.3): "_" and letters, digits, '.', '_' or '-'.
+bool is_obfuscated(std::string_view text) {
+  return text.size() >= 2 && text.front() == '_' &&
+         std::all_of(text.begin() + 1, text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+                  c == '_' || c == '-';
+         });
+}
+
+// A `for` value, unquoted: "unknown", an obfuscated name, or an address with an optional port
+// (which may be obfuscated too).
+std::optional<forwarded_node> parse_forwarded_node(std::string_view value) {
+  if (equals_ignoring_case(value, "unknown") || is_obfuscated(value)) return forwarded_node{forwarded_node::kind::hidden, {}};
+  // An obfuscated port is no port to check: drop it.
+  const auto port_colon = value.rfind(':');
+  const auto bracket = value.rfind(']');
+  if (port_colon != std::string_view::npos && (bracket == std::string_view::npos || port_colon > bracket) &&
+      is_obfuscated(value.substr(port_colon + 1))) {
+    value = value.substr(0, port_colon);
+  }
+  const auto address = parse_forwarded_address(value);
+  if (!address) return std::nullopt;
+  return forwarded_node{forwarded_node::kind::address, *address};
+}
+
+// One element: `pair *( OWS ";" OWS pair )`, pair = token "=" ( token / quoted-string ). nullopt
+// when malformed. Values other than `for`'s are not read, only stepped over.
+std::optional<forwarded_node> parse_forwarded_element(std::string_view element) {
+  forwarded_node node;
+  bool seen_for = false;
+  std::size_t at = 0;
+  const auto skip_spaces = [&] {
+    while (at < element.size() && (element[at] == ' ' || element[at] == '\t')) ++at;
+  };
+  skip_spaces();
+  while (true) {
+    const std::size_t name_begin = at;
+    while (at < element.size() && is_token_char(element[at])) ++at;
+    const std::string_view name = element.substr(name_begin, at - name_begin);
+    if (name.empty() || at >= element.size() || element[at] != '=') return std::nullopt;
+    ++at;
+    std::string value;
+    if (at < element.size() && element[at] == '"') {
+      for (++at; at < element.size() && element[at] != '"'; ++at) {
+        if (element[at] == '\\') ++at;  // forwarded_elements() checked that the string ends
+        value += element[at];
+      }
+      ++at;  // the closing quote
+    } else {
+      // A token, leniently: some proxies write an address with a port, or an IPv6 address in
+      // brackets, without the quotes RFC 7239 asks for.
+      const std::size_t value_begin = at;
+      while (at < element.size() && element[at] != ';' && element[at] != ' ' && element[at] != '\t' &&
+             element[at] != '"') {
+        ++at;
+      }
+      value = element.substr(value_begin, at - value_begin);
+      if (value.empty()) return std::nullopt;
+    }
+    if (equals_ignoring_case(name, "for")) {
+      if (seen_for) return std::nullopt;  // a parameter occurs once per element
+      seen_for = true;
+      const auto parsed = parse_forwarded_node(value);
+      if (!parsed) return std::nullopt;
+      node = *parsed;
+    }
+    skip_spaces();
+    if (at >= element.size()) return node;
+    if (element[at] != ';') return std::nullopt;
+    ++at;
+    skip_spaces();
+  }
 }
 
 // The first `length` bits of the address, the rest zero.
@@ -178,6 +298,24 @@ forwarded_client find_forwarded_client(std::span<const std::string_view> header_
     }
   }
   return result;  // absent, or every entry a trusted proxy: the left-most one
+}
+
+forwarded_client find_rfc7239_client(std::span<const std::string_view> header_lines,
+                                     std::span<const address_prefix> trusted) {
+  forwarded_client result;
+  for (auto line = header_lines.rbegin(); line != header_lines.rend(); ++line) {
+    const auto elements = forwarded_elements(*line);
+    if (!elements) return {forwarded_client::outcome::malformed, {}};
+    for (auto element = elements->rbegin(); element != elements->rend(); ++element) {
+      if (trimmed(*element).empty()) continue;
+      const auto node = parse_forwarded_element(*element);
+      if (!node) return {forwarded_client::outcome::malformed, {}};
+      if (node->what != forwarded_node::kind::address) return {forwarded_client::outcome::undisclosed, {}};
+      result = {forwarded_client::outcome::found, node->address};
+      if (!any_contains(trusted, node->address)) return result;
+    }
+  }
+  return result;  // absent, or every element a trusted proxy: the left-most one
 }
 
 }  // namespace riptide::proto

@@ -1,9 +1,10 @@
-// X-Forwarded-For read behind trusted proxies: the right-most entry that is not one of them, every
-// entry form proxies write, and what is refused.
+// X-Forwarded-For and RFC 7239's Forwarded read behind trusted proxies: the right-most entry that
+// is not one of them, every entry form proxies write, and what is refused.
 
 #include "tracker/proto/forwarded_for.hpp"
 
 #include <catch2/catch.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,16 +23,24 @@ std::vector<address_prefix> prefixes(std::string_view text) {
   return parsed.prefixes;
 }
 
-forwarded_client client_of(std::vector<std::string_view> lines, std::string_view trusted = "127.0.0.1, ::1") {
-  const auto trusted_prefixes = prefixes(trusted);
-  return find_forwarded_client(lines, trusted_prefixes);
-}
+// One of the two readers, with the trusted proxies of most cases.
+struct header_reader {
+  forwarded_client (*find)(std::span<const std::string_view>, std::span<const address_prefix>);
 
-std::string found(std::vector<std::string_view> lines, std::string_view trusted = "127.0.0.1, ::1") {
-  const auto client = client_of(std::move(lines), trusted);
-  REQUIRE(client.what == forwarded_client::outcome::found);
-  return client.address.to_string();
-}
+  forwarded_client client_of(std::vector<std::string_view> lines, std::string_view trusted = "127.0.0.1, ::1") const {
+    const auto trusted_prefixes = prefixes(trusted);
+    return find(lines, trusted_prefixes);
+  }
+  std::string found(std::vector<std::string_view> lines, std::string_view trusted = "127.0.0.1, ::1") const {
+    const auto client = client_of(std::move(lines), trusted);
+    REQUIRE(client.what == forwarded_client::outcome::found);
+    return client.address.to_string();
+  }
+  forwarded_client::outcome outcome_of(std::string_view line) const { return client_of({line}).what; }
+};
+
+const header_reader x_forwarded_for{find_forwarded_client};
+const header_reader rfc7239{find_rfc7239_client};
 
 TEST_CASE("ip_address: strict text forms; an IPv4-mapped address is the IPv4 address") {
   CHECK(address("192.0.2.7").family == address_family::ipv4);
@@ -133,28 +142,86 @@ TEST_CASE("parse_forwarded_address: the forms proxies write") {
 
 TEST_CASE("find_forwarded_client: the right-most entry that is not a trusted proxy") {
   // One proxy: it appended the client's address.
-  CHECK(found({"203.0.113.9"}) == "203.0.113.9");
+  CHECK(x_forwarded_for.found({"203.0.113.9"}) == "203.0.113.9");
   // A client that writes its own header cannot choose: the proxy appends what it saw.
-  CHECK(found({"1.1.1.1, 203.0.113.9"}) == "203.0.113.9");
+  CHECK(x_forwarded_for.found({"1.1.1.1, 203.0.113.9"}) == "203.0.113.9");
   // A chain of trusted proxies is passed over, across lines too.
-  CHECK(found({"198.51.100.4, 10.0.0.5", "127.0.0.1"}, "127.0.0.1, 10.0.0.0/8") == "198.51.100.4");
-  CHECK(found({"198.51.100.4", "10.0.0.5, 10.0.0.6"}, "127.0.0.1, 10.0.0.0/8") == "198.51.100.4");
+  CHECK(x_forwarded_for.found({"198.51.100.4, 10.0.0.5", "127.0.0.1"}, "127.0.0.1, 10.0.0.0/8") == "198.51.100.4");
+  CHECK(x_forwarded_for.found({"198.51.100.4", "10.0.0.5, 10.0.0.6"}, "127.0.0.1, 10.0.0.0/8") == "198.51.100.4");
   // IPv6 clients, with brackets and ports.
-  CHECK(found({"[2001:db8::7]:5555"}) == "2001:db8::7");
+  CHECK(x_forwarded_for.found({"[2001:db8::7]:5555"}) == "2001:db8::7");
   // Empty entries and spaces do not count.
-  CHECK(found({" , 203.0.113.9 ,, "}) == "203.0.113.9");
+  CHECK(x_forwarded_for.found({" , 203.0.113.9 ,, "}) == "203.0.113.9");
   // Every entry a trusted proxy: the left-most (the furthest hop known).
-  CHECK(found({"10.0.0.9, 127.0.0.1"}, "127.0.0.1, 10.0.0.0/8") == "10.0.0.9");
+  CHECK(x_forwarded_for.found({"10.0.0.9, 127.0.0.1"}, "127.0.0.1, 10.0.0.0/8") == "10.0.0.9");
 }
 
 TEST_CASE("find_forwarded_client: absent, and entries that cannot be read") {
-  CHECK(client_of({}).what == forwarded_client::outcome::absent);
-  CHECK(client_of({"", " , "}).what == forwarded_client::outcome::absent);
-  CHECK(client_of({"unknown"}).what == forwarded_client::outcome::malformed);
+  CHECK(x_forwarded_for.client_of({}).what == forwarded_client::outcome::absent);
+  CHECK(x_forwarded_for.client_of({"", " , "}).what == forwarded_client::outcome::absent);
+  CHECK(x_forwarded_for.client_of({"unknown"}).what == forwarded_client::outcome::malformed);
   // Garbage left of the client is never read: only what the trusted proxies vouch for matters.
-  CHECK(found({"garbage, 203.0.113.9"}) == "203.0.113.9");
+  CHECK(x_forwarded_for.found({"garbage, 203.0.113.9"}) == "203.0.113.9");
   // Garbage where the client should be is.
-  CHECK(client_of({"203.0.113.9, garbage"}).what == forwarded_client::outcome::malformed);
+  CHECK(x_forwarded_for.client_of({"203.0.113.9, garbage"}).what == forwarded_client::outcome::malformed);
+}
+
+TEST_CASE("find_rfc7239_client: the for of the right-most element that is not a trusted proxy") {
+  // RFC 7239's own examples.
+  CHECK(rfc7239.found({"for=192.0.2.60;proto=http;by=203.0.113.43"}) == "192.0.2.60");
+  CHECK(rfc7239.found({R"(For="[2001:db8:cafe::17]:4711")"}) == "2001:db8:cafe::17");
+  CHECK(rfc7239.found({"for=192.0.2.43, for=198.51.100.17"}) == "198.51.100.17");
+  // A chain of trusted proxies is passed over, across lines and elements.
+  CHECK(rfc7239.found({"for=198.51.100.4;proto=https, for=10.0.0.5", "for=127.0.0.1"}, "127.0.0.1, 10.0.0.0/8") ==
+        "198.51.100.4");
+  // What a client wrote left of what the proxy appended is not believed.
+  CHECK(rfc7239.found({"for=1.1.1.1, for=203.0.113.9"}) == "203.0.113.9");
+  // Parameters in any order and case, spaces around ';' and ',', quoted or not, ports of both kinds.
+  CHECK(rfc7239.found({R"(proto=https ; FOR="203.0.113.9:8080" ; host="tracker.example, with a comma")"}) ==
+        "203.0.113.9");
+  CHECK(rfc7239.found({"for=203.0.113.9:_port7"}) == "203.0.113.9");
+  CHECK(rfc7239.found({R"(for="[2001:db8::7]:_p")"}) == "2001:db8::7");
+  CHECK(rfc7239.found({R"(for="[::ffff:198.51.100.4]")"}) == "198.51.100.4");
+  // Without the quotes RFC 7239 asks for, as some proxies write it.
+  CHECK(rfc7239.found({"for=[2001:db8::7]:443"}) == "2001:db8::7");
+  // Escapes in a quoted string.
+  CHECK(rfc7239.found({R"(for="203.0.113.\9")"}) == "203.0.113.9");
+  // Empty elements do not count.
+  CHECK(rfc7239.found({" , for=203.0.113.9 ,, "}) == "203.0.113.9");
+  // Every element a trusted proxy: the left-most.
+  CHECK(rfc7239.found({"for=10.0.0.9, for=127.0.0.1"}, "127.0.0.1, 10.0.0.0/8") == "10.0.0.9");
+}
+
+TEST_CASE("find_rfc7239_client: a client the proxies do not disclose") {
+  using outcome = forwarded_client::outcome;
+  CHECK(rfc7239.client_of({}).what == outcome::absent);
+  CHECK(rfc7239.outcome_of(" , ") == outcome::absent);
+  CHECK(rfc7239.outcome_of("for=unknown") == outcome::undisclosed);
+  CHECK(rfc7239.outcome_of("for=UNKNOWN;proto=https") == outcome::undisclosed);
+  CHECK(rfc7239.outcome_of("for=_hidden") == outcome::undisclosed);
+  CHECK(rfc7239.outcome_of(R"(for="_x.y-z")") == outcome::undisclosed);
+  CHECK(rfc7239.outcome_of("proto=https;host=tracker.example") == outcome::undisclosed);  // no for
+  // Behind a trusted proxy that did disclose, one that did not: the chain stops there.
+  CHECK(rfc7239.outcome_of("for=203.0.113.9, for=unknown") == outcome::undisclosed);
+  // Left of the client, nothing is read.
+  CHECK(rfc7239.found({"for=unknown, for=203.0.113.9"}) == "203.0.113.9");
+}
+
+TEST_CASE("find_rfc7239_client: elements that cannot be read") {
+  using outcome = forwarded_client::outcome;
+  for (const std::string_view line :
+       {"for", "for=", "for=;proto=http", "=203.0.113.9", "for=203.0.113.9;", "for=203.0.113.9 proto=http",
+        "for = 203.0.113.9", R"(for="203.0.113.9)", R"(for="203.0.113.9\")", R"(for=203.0.113.9"x")",
+        "for=203.0.113.9;for=198.51.100.4", "for=tracker.example", "for=203.0.113.9:99999", "for=_",
+        "for=[2001:db8::7", "for=[203.0.113.9]", "for=203.0.113.9:_bad!port", R"(for="[2001:db8::7]:x")"}) {
+    INFO(line);
+    CHECK(rfc7239.outcome_of(line) == outcome::malformed);
+  }
+  // Garbage left of the client is never read; where the client should be, it is.
+  CHECK(rfc7239.found({"for=garbage, for=203.0.113.9"}) == "203.0.113.9");
+  CHECK(rfc7239.outcome_of("for=203.0.113.9, garbage") == outcome::malformed);
+  // A quoted string that does not end spoils the whole line.
+  CHECK(rfc7239.outcome_of(R"(for=203.0.113.9, for="x)") == outcome::malformed);
 }
 
 }  // namespace

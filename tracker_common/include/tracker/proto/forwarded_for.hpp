@@ -10,7 +10,13 @@
 // An entry is an IPv4 address, optionally with ":port", or an IPv6 address, bare or in brackets
 // and then optionally with ":port"; an IPv4-mapped IPv6 address is read as the IPv4 address.
 // Spaces around entries and empty entries are ignored, as in any HTTP list (RFC 9110, 5.6.1).
-// RFC 7239's Forwarded header is not read.
+//
+// RFC 7239's Forwarded header says the same in its own syntax, read the same way from the right:
+// `Forwarded: for=192.0.2.60;proto=https, for="[2001:db8::17]:4711"`. A proxy appends one element
+// (pairs separated by ';') per hop, and the element's `for` names the address the request came
+// from. A proxy may hide it (`for=unknown`, or an obfuscated `for=_hidden`); the client is then
+// not known. Which header the proxies maintain is the operator's to say: a proxy passes the other
+// one on as the client wrote it.
 
 #include <array>
 #include <cstdint>
@@ -72,9 +78,10 @@ std::optional<ip_address> parse_forwarded_address(std::string_view entry);
 
 struct forwarded_client {
   enum class outcome : std::uint8_t {
-    absent,     // no entry at all: the proxy said nothing
-    found,      // `address` is the client
-    malformed,  // an entry that had to be read is not an address ("unknown", a name, garbage)
+    absent,       // no entry at all: the proxy said nothing
+    found,        // `address` is the client
+    malformed,    // an entry that had to be read is not an address ("unknown", a name, garbage)
+    undisclosed,  // Forwarded: the proxy hid the client (for=unknown, an obfuscated name, no for)
   };
   outcome what = outcome::absent;
   ip_address address;
@@ -85,5 +92,12 @@ struct forwarded_client {
 // first other entry is the client; when every entry is a trusted proxy, the left-most one is.
 forwarded_client find_forwarded_client(std::span<const std::string_view> header_lines,
                                        std::span<const address_prefix> trusted);
+
+// The same for the values of every Forwarded line (RFC 7239), read from the right element by
+// element. malformed: an element that is not `pair *( ";" pair )` with pair = token "="
+// ( token / quoted-string ), a parameter twice in one element, or a `for` that is neither an
+// address (IPv4, or IPv6 in brackets, either with an optional port) nor a hidden one.
+forwarded_client find_rfc7239_client(std::span<const std::string_view> header_lines,
+                                     std::span<const address_prefix> trusted);
 
 }  // namespace riptide::proto
