@@ -10,7 +10,6 @@
 
 #include "ip_address_conversion.hpp"
 #include "tracker/proto/utf8.hpp"
-#include "tracker/runtime/heap_trim.hpp"
 #include "tracker/runtime/log.hpp"
 #include "ws_connection.hpp"
 #include "ws_listener.hpp"
@@ -63,7 +62,6 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
       pending_scrapes_(max_pending_scrapes),
       proxy_protocol_(config.network.proxy_protocol),
       forwarded_header_(config.network.forwarded_header),
-      return_freed_memory_(config.cleaning.return_freed_memory),
       // Every socket, acceptor and descriptor of this io_context is used by its thread alone (the
       // other threads only post): the per-descriptor locks of the reactor are not needed.
       io_(std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)) {
@@ -149,7 +147,7 @@ std::optional<connection_slot> ws_socket_worker::admit(const boost::asio::ip::ad
   auto slot = from_proxy ? services_.limiter.admit_proxied(address, counters_)
                          : services_.limiter.admit(address, counters_);
   counters_.add(slot ? ws_counter::connections_accepted : ws_counter::connections_refused);
-  if (slot) heap_trim_.observe(connections_setting_up(), open_connections());
+  if (slot) services_.heap_trim.observe(id_, connections_setting_up(), open_connections());
   return slot;
 }
 
@@ -512,11 +510,11 @@ std::uint64_t ws_socket_worker::connections_setting_up() const {
 }
 
 void ws_socket_worker::trim_heap_if_due(std::uint32_t now) {
-  if (!return_freed_memory_ || !heap_trim_.trim_due(connections_setting_up(), open_connections(), now)) return;
-  const auto took = runtime::trim_heap();
+  const auto took = services_.heap_trim.trim_if_due(id_, connections_setting_up(), open_connections(), now);
+  if (!took) return;
   counters_.add(ws_counter::heap_trims);
-  runtime::log_info("socket worker ", id_, ": gave freed memory back to the system after a burst of connections (",
-                    took.count() / 1000, " ms)");
+  runtime::log_info("gave the memory freed by a burst of connections back to the system (",
+                    static_cast<double>(took->count()) / 1000.0, " ms)");
 }
 
 void ws_socket_worker::schedule_housekeeping() {

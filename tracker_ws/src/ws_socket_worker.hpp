@@ -34,12 +34,12 @@
 
 #include "connection_limiter.hpp"
 #include "connection_slot.hpp"
+#include "process_heap_trim.hpp"
 #include "tracker/core/shard_router.hpp"
 #include "tracker/proto/forwarded_for.hpp"
 #include "tracker/proto/proxy_protocol.hpp"
 #include "tracker/proto/webtorrent_codec.hpp"
 #include "tracker/runtime/access_list_holder.hpp"
-#include "tracker/runtime/heap_trim_policy.hpp"
 #include "tracker/runtime/pending_scrapes.hpp"
 #include "tracker/runtime/tracker_clock.hpp"
 #include "ws_counters.hpp"
@@ -69,6 +69,7 @@ struct ws_socket_worker_services {
   const runtime::tracker_clock& clock;
   const core::shard_router& router;  // over the request workers (one shard when inline)
   connection_limiter& limiter;
+  process_heap_trim& heap_trim;  // cleaning.return_freed_memory
   std::span<const proto::address_prefix> trusted_proxies;  // network.trusted_proxies
   std::vector<const ws_counters*> all_counters;  // every worker's, for /stats and the statistics line
 };
@@ -169,10 +170,11 @@ class ws_socket_worker {
   // limits.idle_timeout_seconds and limits.write_timeout_seconds for every connection
   // (ws_connection::check_idle, write_stalled): once a second.
   void check_idle_connections();
-  // After a burst of connections set up or closed (runtime::heap_trim_policy): the memory they
-  // freed goes back to the system.
+  // After a burst of connections set up or closed, in this worker or others (process_heap_trim):
+  // the memory they freed goes back to the system.
   void trim_heap_if_due(std::uint32_t now);
-  // TCP connections of this worker open now, and those of them not yet WebSocket sessions.
+  // TCP connections of this worker open now, and those of them that are not WebSocket sessions
+  // (being set up, answering a plain HTTP request, or closing).
   std::uint64_t open_connections() const;
   std::uint64_t connections_setting_up() const;
   void schedule_statistics();
@@ -209,7 +211,6 @@ class ws_socket_worker {
   std::vector<std::shared_ptr<ws_connection>> flushing_;     // scratch of flush_connections()
   bool proxy_protocol_;           // network.proxy_protocol
   forwarded_header_config forwarded_header_;  // network.forwarded_header
-  bool return_freed_memory_;      // cleaning.return_freed_memory
   bool flush_scheduled_ = false;  // channels: a flush is posted
   bool connection_flushes_posted_ = false;  // flush_later(): flush_connections() is posted
   bool applying_inline_ = false;  // inline: apply_inline() is running
@@ -221,7 +222,6 @@ class ws_socket_worker {
   std::vector<std::unique_ptr<ws_listener>> listeners_;
   std::optional<boost::asio::posix::stream_descriptor> response_wake_;
   std::optional<boost::asio::steady_timer> housekeeping_timer_;
-  runtime::heap_trim_policy heap_trim_;
   std::optional<boost::asio::steady_timer> statistics_timer_;
   std::optional<boost::asio::steady_timer> stop_timer_;
 };

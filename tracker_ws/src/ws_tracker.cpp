@@ -134,6 +134,7 @@ int run(const ws_tracker_config& config) {
   const core::shard_router router(core::random_siphash_key(),
                                   static_cast<std::uint32_t>(inline_swarms ? 1 : request_worker_count));
   connection_limiter limiter(config.limits.max_connections, config.limits.max_connections_per_ip);
+  process_heap_trim heap_trim(socket_worker_count, config.cleaning.return_freed_memory);
   // Checked when the configuration was loaded.
   const auto trusted_proxies = proto::parse_prefix_list(config.network.trusted_proxies).prefixes;
   // A prefix this wide is more likely a mistake (clients' networks listed) than a fleet of proxies.
@@ -171,7 +172,7 @@ int run(const ws_tracker_config& config) {
       swarms.request_inboxes = runtime::pointers_to(request_inboxes);
       swarms.responses = response_inboxes[i].get();
     }
-    ws_socket_worker_services services{*access_list, clock, router, limiter, trusted_proxies,
+    ws_socket_worker_services services{*access_list, clock, router, limiter, heap_trim, trusted_proxies,
                                        {counter_pointers.begin(), counter_pointers.end()}};
     socket_workers.push_back(std::make_unique<ws_socket_worker>(static_cast<std::uint16_t>(i), config,
                                                                 std::move(services), std::move(swarms), *counters[i],

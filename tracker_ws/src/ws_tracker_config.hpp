@@ -65,7 +65,7 @@ struct ws_channels_config {
 
 // The shared [cleaning] keys, and what only tracker_ws cleans up.
 struct ws_cleaning_config : config::cleaning_config {
-  bool return_freed_memory = true;  // malloc_trim after a burst of connections (runtime::heap_trim_policy)
+  bool return_freed_memory = true;  // malloc_trim after a burst of connections (process_heap_trim)
 };
 
 struct ws_tracker_config {

@@ -207,14 +207,16 @@ config::option_table<ws_tracker_config> make_table() {
                       "How often expired peers, expired offers and empty torrents are dropped."),
       option::boolean("cleaning", "return_freed_memory", [](auto& c) -> auto& { return c.cleaning.return_freed_memory; },
                       "After a burst of connections, give the memory they freed back to the system\n"
-                      "(glibc's malloc_trim): once 256 connections were being set up at once in a socket\n"
-                      "worker and the burst is over, or once 1024 of its connections, and a quarter of\n"
-                      "those it had open, have closed; at most once a minute. A wss:// connection being\n"
-                      "set up holds about 35 KB, so without it 4000 browsers reconnecting at once leave\n"
+                      "(glibc's malloc_trim): once the connections that are not WebSocket sessions (TLS and\n"
+                      "HTTP handshakes, plain HTTP requests, closing ones) rose by 256 and fell back to\n"
+                      "within an eighth of that rise, or once 1024 connections, and a quarter of those\n"
+                      "open, have closed; counted over all socket workers, at most once a minute. A wss://\n"
+                      "handshake holds about 35 KB, so without it 4000 browsers reconnecting at once leave\n"
                       "about 190 MB resident for good (reused by later connections). A trim pauses the\n"
-                      "socket worker while it walks the heaps: about 20 ms after 4000 wss:// handshakes,\n"
-                      "up to several hundred ms on a heap of millions of small free blocks; each trim\n"
-                      "is logged with its duration and counted (heap_trims in /stats). false: never."),
+                      "worker that runs it, and threads allocating meanwhile: about 20 ms after 4000 wss://\n"
+                      "handshakes, up to several hundred ms on a heap of millions of small free blocks.\n"
+                      "Clients can cause one (256 connections opened and dropped), once a minute at most.\n"
+                      "Each trim is logged with its duration and counted (heap_trims in /stats). false: never."),
   };
   for (auto& shared : config::shared_tracker_options<ws_tracker_config>()) options.push_back(std::move(shared));
 

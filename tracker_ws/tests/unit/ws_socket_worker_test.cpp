@@ -51,12 +51,14 @@ TEST_CASE("a message that is not UTF-8 gets no reply: the session is told to clo
   const runtime::tracker_clock clock;
   const core::shard_router router(core::siphash_key{1, 2}, 1);
   connection_limiter limiter(100, 100);
+  process_heap_trim heap_trim(1, false);
   ws_counters counters;
   recording_connection connection;
   ws_swarm_access swarms;
   swarms.inline_service = std::make_unique<ws_swarm_service>(ws_swarm_settings{}, core::siphash_key{3, 4}, 5,
                                                              clock.now_seconds(), counters);
-  ws_socket_worker worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {}, {&counters}},
+  ws_socket_worker worker(0, config,
+                          ws_socket_worker_services{*access_list, clock, router, limiter, heap_trim, {}, {&counters}},
                           std::move(swarms), counters, nullptr);
   connection.attach_to(worker);
   using verdict = ws_socket_worker::message_verdict;
@@ -89,7 +91,7 @@ struct worker_with_full_channel {
       : config(config_with(max_torrents_per_connection)),
         access_list(std::get<std::unique_ptr<runtime::access_list_holder>>(
             runtime::access_list_holder::create(config.access_list))),
-        worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, {}, {&counters}},
+        worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, heap_trim, {}, {&counters}},
                swarms_of(requests, responses), counters, nullptr) {
     connection.attach_to(worker);
   }
@@ -99,6 +101,7 @@ struct worker_with_full_channel {
   const runtime::tracker_clock clock;
   const core::shard_router router{core::siphash_key{1, 2}, 1};
   connection_limiter limiter{100, 100};
+  process_heap_trim heap_trim{1, false};
   ws_request_inbox requests{1, 16};
   ws_response_inbox responses{1, 64};
   ws_counters counters;

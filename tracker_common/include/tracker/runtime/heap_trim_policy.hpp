@@ -11,10 +11,11 @@
 // wss://"). A trim walks the heaps, each under its lock: about 20 ms after such a burst, but
 // hundreds of ms on a heap holding millions of small free blocks. So it is done once a burst is
 // over, not on a clock:
-// - set-ups: once at least `setups` connections were being set up at once and no more than an
-//   eighth of that peak still are;
+// - set-ups: once the connections being set up rose by at least `setups` above the fewest seen
+//   before (a steady number of slow handshakes is no burst), and have come back down to within
+//   an eighth of that rise;
 // - closes: once at least `closes` connections, and a quarter of the peak open, have closed.
-// After a trim both peaks start again from the counts of the moment, and the next trim waits at
+// After a trim every mark starts again from the counts of the moment, and the next trim waits at
 // least `min_interval_seconds`, so that no pattern of connections can make trims a load of their
 // own. Steady churn, where connections open and close at the same pace, never trims.
 
@@ -26,7 +27,7 @@ namespace riptide::runtime {
 class heap_trim_policy {
  public:
   struct thresholds {
-    std::uint64_t setups = 256;   // connections being set up at once (TCP accepted, not yet WebSocket)
+    std::uint64_t setups = 256;   // rise of the connections being set up (TCP accepted, not yet WebSocket)
     std::uint64_t closes = 1024;  // connections closed since the peak of open connections
     std::uint32_t min_interval_seconds = 60;
   };
@@ -37,19 +38,22 @@ class heap_trim_policy {
   // Whenever the counts may have risen (a connection accepted), so that a peak between two
   // trim_due() calls is seen. `setting_up` is part of `open`.
   void observe(std::uint64_t setting_up, std::uint64_t open) {
+    low_setting_up_ = std::min(low_setting_up_, setting_up);
     peak_setting_up_ = std::max(peak_setting_up_, setting_up);
     peak_open_ = std::max(peak_open_, open);
   }
 
   // Periodically (once a second), `now` in seconds of a monotonic clock: whether to trim now.
-  // True resets the peaks to these counts.
+  // True starts every mark again from these counts.
   bool trim_due(std::uint64_t setting_up, std::uint64_t open, std::uint32_t now) {
     observe(setting_up, open);
     if (trimmed_once_ && now - last_trim_ < limits_.min_interval_seconds) return false;
-    const bool setups_over = peak_setting_up_ >= limits_.setups && setting_up <= peak_setting_up_ / 8;
+    const std::uint64_t rise = peak_setting_up_ - low_setting_up_;
+    const bool setups_over = rise >= limits_.setups && setting_up - low_setting_up_ <= rise / 8;
     const std::uint64_t closed = peak_open_ - open;
     const bool closes_over = closed >= limits_.closes && closed >= peak_open_ / 4;
     if (!setups_over && !closes_over) return false;
+    low_setting_up_ = setting_up;
     peak_setting_up_ = setting_up;
     peak_open_ = open;
     trimmed_once_ = true;
@@ -59,6 +63,7 @@ class heap_trim_policy {
 
  private:
   thresholds limits_;
+  std::uint64_t low_setting_up_ = UINT64_MAX;  // the fewest being set up since the last trim
   std::uint64_t peak_setting_up_ = 0;
   std::uint64_t peak_open_ = 0;
   bool trimmed_once_ = false;
