@@ -9,6 +9,11 @@ same core, each under its own `load_test ws` (both pinned to another core) with 
 workload, and their CPU is read over the same seconds: whatever slows the machine slows both.
 Two copies of one build come out within about 1% of each other this way.
 
+Either build may be `reference`: the npm bittorrent-tracker server (as scripts/bench_ws.py runs it),
+so that tracker_ws and the reference are compared over the same seconds too, below capacity,
+where runs one after the other differ by 10% to 30% (the reference's own CPU at 1,000 connections
+without offers went from 6.9% to 11.6% of its core between two days).
+
 Each pair of runs prints the CPU of each build over the window (from /proc/PID/task/*/schedstat,
 all threads, in nanoseconds), the messages its load_test sent and received in that window (the
 sum of the per-second progress lines), and B's CPU per message over A's. The summary is the
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -35,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (apply_extras, bench_main, bench_workspace, BenchError, log, MEASURE_LINE, pick_port,
                           render_toml, require, ROOT, run_tool, set_program_name, spawn, stop, tail)
-from bench_ws import raise_descriptor_limit, WsServer
+from bench_ws import DEFAULT_REFERENCE_DIR, raise_descriptor_limit, REFERENCE, REFERENCE_SCRIPT, WsServer
 
 set_program_name("ab-ws")
 
@@ -128,6 +134,16 @@ def load_config(args, port: int) -> dict:
     }
 
 
+def server_command(args, build: str, tracker_config_path: Path, work: Path, port: int) -> list[str]:
+    """How build A or B is started: tracker_ws with its configuration, or the reference on `port`."""
+    if build != REFERENCE:
+        return [build, "-c", str(tracker_config_path)]
+    script = work / "reference.mjs"
+    if not script.exists():
+        script.write_text(REFERENCE_SCRIPT)
+    return [args.node, str(script), str(args.reference_dir / "node_modules/bittorrent-tracker/server.js"), str(port)]
+
+
 def measure_pair(args, work: Path, pair: int) -> dict[str, tuple[int, int]]:
     """Runs A and B at once; returns {name: (CPU ns, messages)} over the same window."""
     builds = {"A": args.a, "B": args.b}
@@ -141,7 +157,7 @@ def measure_pair(args, work: Path, pair: int) -> dict[str, tuple[int, int]]:
             tracker_path, load_path = work / f"{tag}.tracker_ws.toml", work / f"{tag}.load_test.toml"
             tracker_path.write_text(render_toml(tracker_config(args, port), "tracker_ws configuration of ab-ws"))
             load_path.write_text(render_toml(load_config(args, port), "load_test ws configuration of ab-ws"))
-            servers[name] = WsServer(f"{name} ({builds[name]})", [str(builds[name]), "-c", str(tracker_path)],
+            servers[name] = WsServer(f"{name} ({builds[name]})", server_command(args, builds[name], tracker_path, work, port),
                                      args.server_cores, port, work, tag)
             servers[name].start()
         for name in order:
@@ -178,7 +194,9 @@ def measure_pair(args, work: Path, pair: int) -> dict[str, tuple[int, int]]:
 def run(args, argv: list[str]) -> int:
     raise_descriptor_limit(2 * args.connections + 1000)
     for name, binary in (("A", args.a), ("B", args.b)):
-        checked = run_tool([str(binary), "-V"])
+        if binary == REFERENCE:
+            continue
+        checked = run_tool([binary, "-V"])
         if checked.returncode != 0:
             raise BenchError(f"{name} ({binary}) does not run: {checked.stderr.strip()}")
     log(f"A: {args.a}\nB: {args.b}\n{args.pairs} pair(s) of runs at once: {args.connections} connections each, "
@@ -206,8 +224,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="scripts/ab-ws.sh",
         description="Compare the CPU per message of two tracker_ws builds run at the same time under the same load.",
         epilog="Two copies of one build (--b the same as --a) show the spread on this machine.")
-    parser.add_argument("--a", type=Path, required=True, help="tracker_ws binary A (e.g. a copy of the build before)")
-    parser.add_argument("--b", type=Path, required=True, help="tracker_ws binary B")
+    parser.add_argument("--a", required=True,
+                        help="tracker_ws binary A (e.g. a copy of the build before), or `reference`")
+    parser.add_argument("--b", required=True, help="tracker_ws binary B, or `reference` (the npm server)")
     parser.add_argument("--pairs", type=int, default=6, help="pairs of runs (the start order alternates)")
     parser.add_argument("--seconds", type=int, default=5, help="length of each measured window")
     parser.add_argument("--connections", type=int, default=3000, help="connections of each load_test")
@@ -223,6 +242,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tracker-config-extra", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="a tracker_ws setting for both builds (repeatable)")
     parser.add_argument("--load-test", type=Path, default=DEFAULT_LOAD_TEST, help="load_test binary")
+    parser.add_argument("--node", default=shutil.which("node") or "/usr/bin/node", help="node binary (reference)")
+    parser.add_argument("--reference-dir", type=Path, default=DEFAULT_REFERENCE_DIR,
+                        help="directory with node_modules/bittorrent-tracker (reference)")
     parser.add_argument("--keep-temp", action="store_true", help="keep the configurations and logs")
     args = parser.parse_args(argv)
     require(parser, args.pairs >= 1, "--pairs must be at least 1")
@@ -235,7 +257,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     except ValueError as error:
         parser.error(str(error))
     for binary in (args.a, args.b, args.load_test):
-        require(parser, binary.is_file() and os.access(binary, os.X_OK), f"{binary} is not an executable file")
+        if binary == REFERENCE:
+            continue
+        require(parser, Path(binary).is_file() and os.access(binary, os.X_OK), f"{binary} is not an executable file")
+    if REFERENCE in (args.a, args.b):
+        require(parser, shutil.which(args.node) is not None, f"{args.node}: not found (install Node.js)")
+        server_js = args.reference_dir / "node_modules/bittorrent-tracker/server.js"
+        require(parser, server_js.is_file(),
+                f"{server_js}: missing (scripts/ab-ws.sh installs it when --a or --b is `reference`)")
     return args
 
 

@@ -19,15 +19,7 @@ source "$root/scripts/bench-build.sh"
 
 bench_build tracker_ws load_test
 
-# The reference server. `npm install bittorrent-tracker` runs install scripts that download a
-# native dependency; the server needs none of them (see docs: --ignore-scripts).
-reference="$build/bittorrent-tracker-ref"
-if [[ ! -f "$reference/node_modules/bittorrent-tracker/server.js" ]]; then
-  echo "installing bittorrent-tracker from npm into $reference..." >&2
-  mkdir -p "$reference"
-  [[ -f "$reference/package.json" ]] || echo '{"private": true}' > "$reference/package.json"
-  (cd "$reference" && timeout 600 npm install --ignore-scripts --no-audit --no-fund bittorrent-tracker >/dev/null)
-fi
+install_reference_ws_server
 
 export RIPTIDE_BENCH_COMMAND="scripts/bench-ws.sh"
 exec /usr/bin/python3 "$root/scripts/bench_ws.py" "$@"
