@@ -93,10 +93,20 @@ bool is_obfuscated(std::string_view text) {
          });
 }
 
-// A `for` value, unquoted: "unknown", an obfuscated name, or an address with an optional port
-// (which may be obfuscated too).
+// A node's port (RFC 7239, 6): decimal, or obfuscated.
+bool is_node_port(std::string_view text) { return parse_port(text).has_value() || is_obfuscated(text); }
+
+// A `for` value, unquoted: "unknown" or an obfuscated name, or an address, each with an optional
+// port (which may be obfuscated too).
 std::optional<forwarded_node> parse_forwarded_node(std::string_view value) {
-  if (equals_ignoring_case(value, "unknown") || is_obfuscated(value)) return forwarded_node{forwarded_node::kind::hidden, {}};
+  if (value.empty() || value.front() != '[') {
+    const auto colon = value.find(':');
+    const auto name = value.substr(0, colon);
+    if (equals_ignoring_case(name, "unknown") || is_obfuscated(name)) {
+      if (colon != std::string_view::npos && !is_node_port(value.substr(colon + 1))) return std::nullopt;
+      return forwarded_node{forwarded_node::kind::hidden, {}};
+    }
+  }
   // An obfuscated port is no port to check: drop it.
   const auto port_colon = value.rfind(':');
   const auto bracket = value.rfind(']');
@@ -109,8 +119,9 @@ std::optional<forwarded_node> parse_forwarded_node(std::string_view value) {
   return forwarded_node{forwarded_node::kind::address, *address};
 }
 
-// One element: `pair *( OWS ";" OWS pair )`, pair = token "=" ( token / quoted-string ). nullopt
-// when malformed. Values other than `for`'s are not read, only stepped over.
+// One element: `[ pair ] *( OWS ";" OWS [ pair ] )` (pairs may be empty), pair = token "="
+// ( token / quoted-string ). nullopt when malformed. Values other than `for`'s are not read, only
+// stepped over.
 std::optional<forwarded_node> parse_forwarded_element(std::string_view element) {
   forwarded_node node;
   bool seen_for = false;
@@ -118,8 +129,13 @@ std::optional<forwarded_node> parse_forwarded_element(std::string_view element) 
   const auto skip_spaces = [&] {
     while (at < element.size() && (element[at] == ' ' || element[at] == '\t')) ++at;
   };
-  skip_spaces();
   while (true) {
+    skip_spaces();
+    if (at >= element.size()) return node;
+    if (element[at] == ';') {  // an empty pair
+      ++at;
+      continue;
+    }
     const std::size_t name_begin = at;
     while (at < element.size() && is_token_char(element[at])) ++at;
     const std::string_view name = element.substr(name_begin, at - name_begin);
@@ -154,7 +170,6 @@ std::optional<forwarded_node> parse_forwarded_element(std::string_view element) 
     if (at >= element.size()) return node;
     if (element[at] != ';') return std::nullopt;
     ++at;
-    skip_spaces();
   }
 }
 

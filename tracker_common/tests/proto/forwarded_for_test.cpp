@@ -186,8 +186,14 @@ TEST_CASE("find_rfc7239_client: the for of the right-most element that is not a 
   CHECK(rfc7239.found({"for=[2001:db8::7]:443"}) == "2001:db8::7");
   // Escapes in a quoted string.
   CHECK(rfc7239.found({R"(for="203.0.113.\9")"}) == "203.0.113.9");
-  // Empty elements do not count.
+  // Empty elements and empty pairs do not count.
   CHECK(rfc7239.found({" , for=203.0.113.9 ,, "}) == "203.0.113.9");
+  for (const std::string_view line : {"for=203.0.113.9;", "for=203.0.113.9;;proto=http", ";for=203.0.113.9",
+                                      " ; for=203.0.113.9 ; "}) {
+    INFO(line);
+    CHECK(rfc7239.found({line}) == "203.0.113.9");
+  }
+  CHECK(rfc7239.outcome_of(";") == forwarded_client::outcome::undisclosed);  // an element of no pair
   // Every element a trusted proxy: the left-most.
   CHECK(rfc7239.found({"for=10.0.0.9, for=127.0.0.1"}, "127.0.0.1, 10.0.0.0/8") == "10.0.0.9");
 }
@@ -200,6 +206,12 @@ TEST_CASE("find_rfc7239_client: a client the proxies do not disclose") {
   CHECK(rfc7239.outcome_of("for=UNKNOWN;proto=https") == outcome::undisclosed);
   CHECK(rfc7239.outcome_of("for=_hidden") == outcome::undisclosed);
   CHECK(rfc7239.outcome_of(R"(for="_x.y-z")") == outcome::undisclosed);
+  // Hidden with a port, of either kind.
+  for (const std::string_view line : {R"(for="_gazonk:_port")", R"(for="unknown:8080")", "for=_hidden:4711",
+                                      R"(for="UNKNOWN:_p")"}) {
+    INFO(line);
+    CHECK(rfc7239.outcome_of(line) == outcome::undisclosed);
+  }
   CHECK(rfc7239.outcome_of("proto=https;host=tracker.example") == outcome::undisclosed);  // no for
   // Behind a trusted proxy that did disclose, one that did not: the chain stops there.
   CHECK(rfc7239.outcome_of("for=203.0.113.9, for=unknown") == outcome::undisclosed);
@@ -210,10 +222,11 @@ TEST_CASE("find_rfc7239_client: a client the proxies do not disclose") {
 TEST_CASE("find_rfc7239_client: elements that cannot be read") {
   using outcome = forwarded_client::outcome;
   for (const std::string_view line :
-       {"for", "for=", "for=;proto=http", "=203.0.113.9", "for=203.0.113.9;", "for=203.0.113.9 proto=http",
+       {"for", "for=", "for=;proto=http", "=203.0.113.9", "for=203.0.113.9 proto=http",
         "for = 203.0.113.9", R"(for="203.0.113.9)", R"(for="203.0.113.9\")", R"(for=203.0.113.9"x")",
         "for=203.0.113.9;for=198.51.100.4", "for=tracker.example", "for=203.0.113.9:99999", "for=_",
-        "for=[2001:db8::7", "for=[203.0.113.9]", "for=203.0.113.9:_bad!port", R"(for="[2001:db8::7]:x")"}) {
+        "for=[2001:db8::7", "for=[203.0.113.9]", "for=203.0.113.9:_bad!port", R"(for="[2001:db8::7]:x")",
+        "for=unknown:99999", "for=_hidden:", "for=unknown:x"}) {
     INFO(line);
     CHECK(rfc7239.outcome_of(line) == outcome::malformed);
   }

@@ -94,9 +94,10 @@ forwarded_client find_forwarded_client(std::span<const std::string_view> header_
                                        std::span<const address_prefix> trusted);
 
 // The same for the values of every Forwarded line (RFC 7239), read from the right element by
-// element. malformed: an element that is not `pair *( ";" pair )` with pair = token "="
-// ( token / quoted-string ), a parameter twice in one element, or a `for` that is neither an
-// address (IPv4, or IPv6 in brackets, either with an optional port) nor a hidden one.
+// element. malformed: an element that is not `[ pair ] *( ";" [ pair ] )` with pair = token "="
+// ( token / quoted-string ), a `for` twice in one element, or a `for` that is neither an address
+// (IPv4, or IPv6 in brackets) nor a hidden one (`unknown`, `_name`), each with an optional port
+// (decimal or `_name`).
 forwarded_client find_rfc7239_client(std::span<const std::string_view> header_lines,
                                      std::span<const address_prefix> trusted);
 
