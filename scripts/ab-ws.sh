@@ -10,6 +10,7 @@
 #   scripts/ab-ws.sh --a X --b Y --connections 1000 --offers 0 --pairs 8
 #   scripts/ab-ws.sh --a build/release/tracker_ws/tracker_ws --b reference --connections 1000 --offers 0
 #                                                # against the npm server, over the same seconds
+#   scripts/ab-ws.sh --a X --b reference --tls    # the same over wss://
 #   scripts/ab-ws.sh --help                      # every option
 # RIPTIDE_BENCH_BUILD_DIR=DIR builds load_test in (and runs it from) DIR instead of build/release.
 set -euo pipefail

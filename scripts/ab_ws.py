@@ -41,7 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (apply_extras, bench_main, bench_workspace, BenchError, log, MEASURE_LINE, pick_port,
                           render_toml, require, ROOT, run_tool, set_program_name, spawn, stop, tail)
-from bench_ws import DEFAULT_REFERENCE_DIR, raise_descriptor_limit, REFERENCE, REFERENCE_SCRIPT, WsServer
+from bench_ws import (DEFAULT_REFERENCE_DIR, make_certificate, raise_descriptor_limit, REFERENCE, REFERENCE_SCRIPT,
+                      WsServer)
 
 set_program_name("ab-ws")
 
@@ -107,13 +108,21 @@ class LoadGenerator:
         self.reader.join(timeout=5)
 
 
-def tracker_config(args, port: int) -> dict:
+def certificate_files(work: Path) -> tuple[Path, Path]:
+    """--tls: the certificate and key both servers use (made once per run)."""
+    return work / "certificate.pem", work / "key.pem"
+
+
+def tracker_config(args, port: int, work: Path) -> dict:
     config = {
         "network": {"ipv4_address": "127.0.0.1", "ipv6_address": "", "port": port},
         "statistics": {"interval_seconds": 0},
         "limits": {"max_connections": args.connections + 100, "max_connections_per_ip": args.connections + 100,
                    "max_outbound_messages": 1024},
     }
+    if args.tls:
+        certificate, key = certificate_files(work)
+        config["tls"] = {"enabled": True, "certificate_chain_path": str(certificate), "private_key_path": str(key)}
     try:
         apply_extras(config, args.tracker_config_extra, ("network.",), "--tracker-config-extra")
     except ValueError as error:
@@ -123,7 +132,7 @@ def tracker_config(args, port: int) -> dict:
 
 def load_config(args, port: int) -> dict:
     return {
-        "target": {"address": "127.0.0.1", "port": port, "tls": False},
+        "target": {"address": "127.0.0.1", "port": port, "tls": args.tls},
         # Long enough never to end by itself before the window is over; stopped after it.
         "run": {"threads": 1, "connections": args.connections,
                 "duration_seconds": args.seconds + args.warmup_timeout + 30,
@@ -141,7 +150,10 @@ def server_command(args, build: str, tracker_config_path: Path, work: Path, port
     script = work / "reference.mjs"
     if not script.exists():
         script.write_text(REFERENCE_SCRIPT)
-    return [args.node, str(script), str(args.reference_dir / "node_modules/bittorrent-tracker/server.js"), str(port)]
+    command = [args.node, str(script), str(args.reference_dir / "node_modules/bittorrent-tracker/server.js"), str(port)]
+    if args.tls:
+        command += [str(path) for path in certificate_files(work)]
+    return command
 
 
 def measure_pair(args, work: Path, pair: int) -> dict[str, tuple[int, int]]:
@@ -155,7 +167,7 @@ def measure_pair(args, work: Path, pair: int) -> dict[str, tuple[int, int]]:
             port = pick_port(socket.SOCK_STREAM)
             tag = f"pair{pair}-{name}"
             tracker_path, load_path = work / f"{tag}.tracker_ws.toml", work / f"{tag}.load_test.toml"
-            tracker_path.write_text(render_toml(tracker_config(args, port), "tracker_ws configuration of ab-ws"))
+            tracker_path.write_text(render_toml(tracker_config(args, port, work), "tracker_ws configuration of ab-ws"))
             load_path.write_text(render_toml(load_config(args, port), "load_test ws configuration of ab-ws"))
             servers[name] = WsServer(f"{name} ({builds[name]})", server_command(args, builds[name], tracker_path, work, port),
                                      args.server_cores, port, work, tag)
@@ -200,10 +212,13 @@ def run(args, argv: list[str]) -> int:
         if checked.returncode != 0:
             raise BenchError(f"{name} ({binary}) does not run: {checked.stderr.strip()}")
     log(f"A: {args.a}\nB: {args.b}\n{args.pairs} pair(s) of runs at once: {args.connections} connections each, "
-        f"{args.offers} offers per announce, one message per connection every {args.message_interval_ms} ms; "
+        f"{args.offers} offers per announce, one message per connection every {args.message_interval_ms} ms"
+        f"{' over wss://' if args.tls else ''}; "
         f"servers on core(s) {args.server_cores}, load_test on {args.load_cores}; {args.seconds} s windows")
     ratios = []
     with bench_workspace("riptide-ab-ws-", args.keep_temp, "*.stderr") as work:
+        if args.tls:
+            make_certificate(*certificate_files(work))
         for pair in range(1, args.pairs + 1):
             measured = measure_pair(args, work, pair)
             (cpu_a, msgs_a), (cpu_b, msgs_b) = measured["A"], measured["B"]
@@ -245,6 +260,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--node", default=shutil.which("node") or "/usr/bin/node", help="node binary (reference)")
     parser.add_argument("--reference-dir", type=Path, default=DEFAULT_REFERENCE_DIR,
                         help="directory with node_modules/bittorrent-tracker (reference)")
+    parser.add_argument("--tls", action="store_true",
+                        help="wss:// instead of ws:// (a self-signed ECDSA P-256 certificate made with openssl)")
     parser.add_argument("--keep-temp", action="store_true", help="keep the configurations and logs")
     args = parser.parse_args(argv)
     require(parser, args.pairs >= 1, "--pairs must be at least 1")
@@ -260,6 +277,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         if binary == REFERENCE:
             continue
         require(parser, Path(binary).is_file() and os.access(binary, os.X_OK), f"{binary} is not an executable file")
+    require(parser, not args.tls or shutil.which("openssl") is not None, "--tls: openssl not found")
     if REFERENCE in (args.a, args.b):
         require(parser, shutil.which(args.node) is not None, f"{args.node}: not found (install Node.js)")
         server_js = args.reference_dir / "node_modules/bittorrent-tracker/server.js"

@@ -179,6 +179,14 @@ def tcp_connect_ok(port: int, deadline: float) -> bool:
     return False
 
 
+def make_certificate(certificate: Path, key: Path) -> None:
+    """A self-signed ECDSA P-256 certificate for localhost and its key, made with openssl."""
+    made = run_tool(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                     "-nodes", "-keyout", str(key), "-out", str(certificate), "-days", "2", "-subj", "/CN=localhost"])
+    if made.returncode != 0:
+        raise BenchError(f"openssl could not make a certificate:\n{made.stderr.strip()}")
+
+
 class WsServer(Server):
     """Both print `ready` once they serve (the reference through REFERENCE_SCRIPT), then must accept
     a TCP connection."""
@@ -444,11 +452,7 @@ def run(args, argv: list[str]) -> int:
         reference_script.write_text(REFERENCE_SCRIPT)
         certificate, key = work / "certificate.pem", work / "key.pem"
         if args.tls:
-            made = run_tool(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                             "-nodes", "-keyout", str(key), "-out", str(certificate), "-days", "2",
-                             "-subj", "/CN=localhost"])
-            if made.returncode != 0:
-                raise BenchError(f"openssl could not make a certificate:\n{made.stderr.strip()}")
+            make_certificate(certificate, key)
 
         def load_config_for(scenario: dict, port: int) -> dict:
             config = {
