@@ -40,13 +40,12 @@ class process_heap_trim {
     std::uint64_t open = 0;
   };
 
-  // Under mutex_: records the worker's counts and feeds the sums to the policy.
-  void record(std::size_t worker, std::uint64_t setting_up, std::uint64_t open);
+  // Under mutex_: records the worker's counts; returns the sums over every worker.
+  worker_counts record(std::size_t worker, std::uint64_t setting_up, std::uint64_t open);
 
   const bool enabled_;
   std::mutex mutex_;
   std::vector<worker_counts> counts_;  // [socket worker]
-  worker_counts total_;                // their sums
   runtime::heap_trim_policy policy_;
 };
 

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 
 namespace riptide::runtime {
 
@@ -47,7 +48,7 @@ class heap_trim_policy {
   // True starts every mark again from these counts.
   bool trim_due(std::uint64_t setting_up, std::uint64_t open, std::uint32_t now) {
     observe(setting_up, open);
-    if (trimmed_once_ && now - last_trim_ < limits_.min_interval_seconds) return false;
+    if (last_trim_ && now - *last_trim_ < limits_.min_interval_seconds) return false;
     const std::uint64_t rise = peak_setting_up_ - low_setting_up_;
     const bool setups_over = rise >= limits_.setups && setting_up - low_setting_up_ <= rise / 8;
     const std::uint64_t closed = peak_open_ - open;
@@ -56,7 +57,6 @@ class heap_trim_policy {
     low_setting_up_ = setting_up;
     peak_setting_up_ = setting_up;
     peak_open_ = open;
-    trimmed_once_ = true;
     last_trim_ = now;
     return true;
   }
@@ -66,8 +66,7 @@ class heap_trim_policy {
   std::uint64_t low_setting_up_ = UINT64_MAX;  // the fewest being set up since the last trim
   std::uint64_t peak_setting_up_ = 0;
   std::uint64_t peak_open_ = 0;
-  bool trimmed_once_ = false;
-  std::uint32_t last_trim_ = 0;
+  std::optional<std::uint32_t> last_trim_;  // none yet: nothing to wait for
 };
 
 }  // namespace riptide::runtime
