@@ -12,7 +12,10 @@ Two copies of one build come out within about 1% of each other this way.
 Either build may be `reference`: the npm bittorrent-tracker server (as scripts/bench_ws.py runs it),
 so that tracker_ws and the reference are compared over the same seconds too, below capacity,
 where runs one after the other differ by 10% to 30% (the reference's own CPU at 1,000 connections
-without offers went from 6.9% to 11.6% of its core between two days).
+without offers went from 6.9% to 11.6% of its core between two days). Or `floor`:
+benchmarks/ws_floor_server, which answers each message with a reply of tracker_ws's size and does
+nothing else (no swarms, no JSON, one recv and one send per readable socket): what the kernel
+alone costs per message, without offers (it relays nothing) and over ws:// only.
 
 Each pair of runs prints the CPU of each build over the window (from /proc/PID/task/*/schedstat,
 all threads, in nanoseconds), the messages its load_test sent and received in that window (the
@@ -48,6 +51,9 @@ set_program_name("ab-ws")
 
 BUILD = Path(os.environ.get("RIPTIDE_BENCH_BUILD_DIR") or ROOT / "build/release")
 DEFAULT_LOAD_TEST = BUILD / "load_test/load_test"
+FLOOR = "floor"
+DEFAULT_FLOOR_SERVER = BUILD / "benchmarks/ws_floor_server"
+NAMED_SERVERS = (REFERENCE, FLOOR)
 
 # The numbers of a progress line's "sent/s ... | received/s ..." parts.
 RATE_PART = re.compile(r"^\s*(sent/s|received/s)\s")
@@ -144,7 +150,10 @@ def load_config(args, port: int) -> dict:
 
 
 def server_command(args, build: str, tracker_config_path: Path, work: Path, port: int) -> list[str]:
-    """How build A or B is started: tracker_ws with its configuration, or the reference on `port`."""
+    """How build A or B is started: tracker_ws with its configuration, or the reference or the floor
+    server on `port`."""
+    if build == FLOOR:
+        return [str(args.floor_server), str(port)]
     if build != REFERENCE:
         return [build, "-c", str(tracker_config_path)]
     script = work / "reference.mjs"
@@ -206,7 +215,7 @@ def measure_pair(args, work: Path, pair: int) -> dict[str, tuple[int, int]]:
 def run(args, argv: list[str]) -> int:
     raise_descriptor_limit(2 * args.connections + 1000)
     for name, binary in (("A", args.a), ("B", args.b)):
-        if binary == REFERENCE:
+        if binary in NAMED_SERVERS:
             continue
         checked = run_tool([binary, "-V"])
         if checked.returncode != 0:
@@ -240,8 +249,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Compare the CPU per message of two tracker_ws builds run at the same time under the same load.",
         epilog="Two copies of one build (--b the same as --a) show the spread on this machine.")
     parser.add_argument("--a", required=True,
-                        help="tracker_ws binary A (e.g. a copy of the build before), or `reference`")
-    parser.add_argument("--b", required=True, help="tracker_ws binary B, or `reference` (the npm server)")
+                        help="tracker_ws binary A (e.g. a copy of the build before), `reference` or `floor`")
+    parser.add_argument("--b", required=True,
+                        help="tracker_ws binary B, `reference` (the npm server) or `floor` (benchmarks/ws_floor_server)")
     parser.add_argument("--pairs", type=int, default=6, help="pairs of runs (the start order alternates)")
     parser.add_argument("--seconds", type=int, default=5, help="length of each measured window")
     parser.add_argument("--connections", type=int, default=3000, help="connections of each load_test")
@@ -257,6 +267,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tracker-config-extra", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="a tracker_ws setting for both builds (repeatable)")
     parser.add_argument("--load-test", type=Path, default=DEFAULT_LOAD_TEST, help="load_test binary")
+    parser.add_argument("--floor-server", type=Path, default=DEFAULT_FLOOR_SERVER, help="ws_floor_server binary (floor)")
     parser.add_argument("--node", default=shutil.which("node") or "/usr/bin/node", help="node binary (reference)")
     parser.add_argument("--reference-dir", type=Path, default=DEFAULT_REFERENCE_DIR,
                         help="directory with node_modules/bittorrent-tracker (reference)")
@@ -273,10 +284,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         apply_extras({}, args.tracker_config_extra, ("network.",), "--tracker-config-extra")
     except ValueError as error:
         parser.error(str(error))
-    for binary in (args.a, args.b, args.load_test):
-        if binary == REFERENCE:
+    binaries = [args.a, args.b, args.load_test] + ([args.floor_server] if FLOOR in (args.a, args.b) else [])
+    for binary in binaries:
+        if binary in NAMED_SERVERS:
             continue
         require(parser, Path(binary).is_file() and os.access(binary, os.X_OK), f"{binary} is not an executable file")
+    if FLOOR in (args.a, args.b):
+        require(parser, args.offers == 0, "floor relays nothing: use --offers 0")
+        require(parser, not args.tls, "floor speaks ws:// only")
     require(parser, not args.tls or shutil.which("openssl") is not None, "--tls: openssl not found")
     if REFERENCE in (args.a, args.b):
         require(parser, shutil.which(args.node) is not None, f"{args.node}: not found (install Node.js)")
