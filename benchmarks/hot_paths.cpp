@@ -9,7 +9,8 @@
 //   - memory: heap bytes per peer of the swarm data after the population is in (mallinfo2)
 //   - the machine: a system call, and a recv that finds nothing on a loopback TCP socket (what a
 //     tracker's kernel time is not made of, docs/benchmarks.md)
-// Usage: riptide_microbench [peers] [torrents]    (defaults 400000 and 100000, like bench-udp.sh)
+// Usage: riptide_microbench [peers] [torrents] [max peers per source]
+//   (defaults 400000 and 100000, like bench-udp.sh, and tracker_udp's swarm.max_peers_per_source)
 // The workload is load_test's: the same Pareto popularity and seed.
 
 #include <arpa/inet.h>
@@ -27,6 +28,7 @@
 #include <random>
 #include <vector>
 
+#include "tracker/config/common_config.hpp"
 #include "tracker/core/torrent_shard.hpp"
 #include "tracker/core/webtorrent_shard.hpp"
 #include "tracker/proto/udp_codec.hpp"
@@ -104,6 +106,8 @@ int main(int argc, char** argv) {
   load_test::udp_load_config config;
   if (argc > 1) config.peers.count = static_cast<std::uint32_t>(std::strtoul(argv[1], nullptr, 10));
   if (argc > 2) config.torrents.count = static_cast<std::uint32_t>(std::strtoul(argv[2], nullptr, 10));
+  const std::uint32_t per_source_limit = argc > 3 ? static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 10))
+                                                  : riptide::config::swarm_config{}.max_peers_per_source;
   const load_test::peer_population population(config, 8, true);
   std::printf("workload: %u peers over %u torrents (pareto shape %.2f scale %.0f)\n", config.peers.count,
               config.torrents.count, config.torrents.pareto_shape, config.torrents.pareto_scale);
@@ -162,6 +166,8 @@ int main(int argc, char** argv) {
 
   // --- a shard holding the whole population ---
   core::swarm_rules rules;
+  // What tracker_udp counts by default (core's own default counts nothing).
+  rules.max_peers_per_source = per_source_limit;
   const std::size_t heap_before = heap_in_use();
   const std::size_t rss_before_kb = status_kb("VmRSS");
   core::torrent_shard shard(rules, core::siphash_key{1, 2}, 3);

@@ -12,6 +12,23 @@ namespace riptide::test {
 namespace {
 
 namespace udp = proto::udp;
+
+// Announces one peer (port 7200) in each of `count` torrents from make_info_hash(first) on; the
+// number answered, every other one having got the error `refusal`.
+unsigned announces_accepted(udp_test_client& client, std::uint32_t first, std::uint32_t count,
+                            const std::string& refusal) {
+  unsigned accepted = 0;
+  for (std::uint32_t t = 0; t < count; ++t) {
+    const auto response = client.announce(client.make_announce(make_info_hash(first + t), 7200));
+    if (std::holds_alternative<udp::announce_response>(response)) {
+      ++accepted;
+    } else {
+      REQUIRE(std::holds_alternative<udp::error_response>(response));
+      CHECK(std::get<udp::error_response>(response).message == refusal);
+    }
+  }
+  return accepted;
+}
 using proto::address_family;
 
 TEST_CASE("families apart: IPv4 and IPv6 peers of one hash never see each other", "[udp][swarm]") {
@@ -186,17 +203,57 @@ TEST_CASE("split over request workers, the tracker-wide bounds hold exactly", "[
   const auto tracker = start_tracker(config);
   udp_test_client client(client_address(proto::address_family::ipv4, 50), tracker->port());
   client.connect();
-  unsigned accepted = 0;
-  for (std::uint32_t t = 0; t < 200; ++t) {  // one peer in each of 200 torrents
-    const auto response = client.announce(client.make_announce(make_info_hash(800 + t), 7200));
-    if (std::holds_alternative<proto::udp::announce_response>(response)) {
-      ++accepted;
-    } else {
-      REQUIRE(std::holds_alternative<proto::udp::error_response>(response));
-      CHECK(std::get<proto::udp::error_response>(response).message == "tracker is full");
-    }
-  }
-  CHECK(accepted == 10);
+  CHECK(announces_accepted(client, 800, 200, "tracker is full") == 10);
+}
+
+}  // namespace
+}  // namespace riptide::test
+
+namespace riptide::test {
+namespace {
+
+TEST_CASE("one address holds at most max_peers_per_source peers, and other addresses are not held back",
+          "[udp][swarm]") {
+  tracker_config config;
+  config.set("swarm", "max_peers", 1000);  // a limit as small as 3 needs max_peers at most 3 * 32768
+  config.set("swarm", "max_peers_per_source", 3);
+  const auto tracker = start_tracker(config);
+  udp_test_client heavy(client_address(proto::address_family::ipv4, 60), tracker->port());
+  udp_test_client other(client_address(proto::address_family::ipv4, 61), tracker->port());
+  heavy.connect();
+  other.connect();
+  for (std::uint32_t t = 0; t < 3; ++t) heavy.announce_ok(heavy.make_announce(make_info_hash(900 + t), 7300));
+  CHECK(heavy.announce_error(heavy.make_announce(make_info_hash(903), 7300)).message ==
+        "too many peers from this address");
+  // Another port of the same address is the same source.
+  CHECK(heavy.announce_error(heavy.make_announce(make_info_hash(900), 7301)).message ==
+        "too many peers from this address");
+  // Its peers keep announcing, and another address joins the same torrents.
+  CHECK(heavy.announce_ok(heavy.make_announce(make_info_hash(900), 7300)).header.leechers == 1);
+  CHECK(other.announce_ok(other.make_announce(make_info_hash(903), 7400)).header.leechers == 1);
+  CHECK(other.announce_ok(other.make_announce(make_info_hash(900), 7400)).header.leechers == 2);
+  // A stop gives the address a place back.
+  auto stop = heavy.make_announce(make_info_hash(901), 7300);
+  stop.event = proto::udp::announce_event::stopped;
+  heavy.announce_ok(stop);
+  CHECK(heavy.announce_ok(heavy.make_announce(make_info_hash(903), 7300)).header.leechers == 2);
+  // IPv6 sources are counted apart.
+  udp_test_client v6(client_address(proto::address_family::ipv6, 0), tracker->port());
+  v6.connect();
+  v6.announce_ok(v6.make_announce(make_info_hash(904), 7500));
+  CHECK(tracker->stop() == 0);
+}
+
+TEST_CASE("split over request workers, an address still holds max_peers_per_source peers in all", "[udp][swarm]") {
+  // 10 over 3 shards is 4 + 3 + 3: with 200 torrents every shard fills to its part.
+  tracker_config config;
+  config.set("workers", "request_workers", 3);
+  config.set("swarm", "max_peers", 1000);
+  config.set("swarm", "max_peers_per_source", 10);
+  const auto tracker = start_tracker(config);
+  udp_test_client client(client_address(proto::address_family::ipv4, 62), tracker->port());
+  client.connect();
+  CHECK(announces_accepted(client, 1000, 200, "too many peers from this address") == 10);
 }
 
 }  // namespace

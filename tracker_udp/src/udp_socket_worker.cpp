@@ -324,9 +324,16 @@ void udp_socket_worker::answer_scrape(const pending_scrapes::entry& entry) {
 template <typename Endpoint>
 void udp_socket_worker::answer_announce(const runtime::reply_route& route, const core::announce_outcome& counts,
                                         std::span<const Endpoint> peers) {
-  if (counts.refused) {
-    send_error(route, "tracker is full");
-    return;
+  switch (counts.refusal) {
+    case core::announce_refusal::none: break;
+    case core::announce_refusal::tracker_full:
+      counters_.add(counter::refused_tracker_full);
+      send_error(route, "tracker is full");
+      return;
+    case core::announce_refusal::source_full:
+      counters_.add(counter::refused_source_full);
+      send_error(route, "too many peers from this address");
+      return;
   }
   const proto::udp::announce_response_header header{proto::transaction_id{route.transaction},
                                                     settings_.announce_interval_seconds, counts.leechers,

@@ -143,6 +143,9 @@ int run(const udp_tracker_config& config) {
     runtime::shard_settings own = shard_settings;
     own.rules.max_torrents = core::share_of_total(config.swarm.max_torrents, shard_count, index);
     own.rules.max_peers = core::share_of_total(config.swarm.max_peers, shard_count, index);
+    // A source's peers spread over the shards as its torrents do, so each holds its share of them.
+    own.rules.max_peers_per_source =
+        static_cast<std::uint32_t>(core::share_of_total(config.swarm.max_peers_per_source, shard_count, index));
     return own;
   };
   using request_worker = runtime::request_worker<runtime::shard_service>;

@@ -1,9 +1,9 @@
 #include "udp_tracker_options.hpp"
 
-#include "tracker/config/common_options.hpp"
-
-
 #include <cstdint>
+
+#include "tracker/config/common_options.hpp"
+#include "tracker/core/source_peer_counts.hpp"
 
 namespace riptide::udp {
 
@@ -142,6 +142,17 @@ config::option_table<udp_tracker_config> make_table() {
       option::integer("swarm", "max_peers", "peers", 1, 4294967295U, [](auto& c) -> auto& { return c.swarm.max_peers; },
                       "Most peers per address family; an announce that would add one more gets the error\n"
                       "\"tracker is full\" (peers already in a swarm keep announcing)."),
+      // A seedbox announces tens of thousands of torrents from one address, and a carrier's NAT
+      // puts many clients behind one: the default is far above both, and still keeps one source
+      // to 1% of max_peers.
+      option::integer("swarm", "max_peers_per_source", "peers", 0, 4294967295U,
+                      [](auto& c) -> auto& { return c.swarm.max_peers_per_source; },
+                      "Most peers one source may hold per address family, a source being an IPv4 address\n"
+                      "or an IPv6 /64 prefix; an announce that would add one more gets the error \"too many\n"
+                      "peers from this address\" (its peers already in a swarm keep announcing). 0: no limit;\n"
+                      "otherwise at least max_peers / 32768. Counted approximately in a fixed table (64 KiB\n"
+                      "per request worker and family at the defaults): never below a source's true count,\n"
+                      "above it by about max_peers_per_source / 64 when the tracker is full."),
       // A kept count is a map slot (32 to 64 bytes with the map's load), no allocation of its own,
       // and there are at most max_torrents of them per family: at most about 300 MiB per family
       // more at the defaults. opentracker keeps such a torrent for a day.
@@ -191,6 +202,18 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
           {{"swarm.max_torrents", config.swarm.max_torrents}, {"swarm.max_peers", config.swarm.max_peers}},
           config.workers.request_workers)) {
     return problem;
+  }
+  if (config.swarm.max_peers_per_source != 0) {  // 0 is no limit, not a share
+    if (auto problem = config::validate_split_limits(
+            {{"swarm.max_peers_per_source", config.swarm.max_peers_per_source}}, config.workers.request_workers)) {
+      return problem;
+    }
+    const std::uint64_t smallest = core::source_peer_counts::smallest_limit(config.swarm.max_peers);
+    if (config.swarm.max_peers_per_source < smallest) {
+      return "swarm.max_peers_per_source (" + std::to_string(config.swarm.max_peers_per_source) +
+             ") must be 0 or at least swarm.max_peers / 32768 (" + std::to_string(smallest) +
+             "): below that, sources with few peers would be counted with others";
+    }
   }
   // A peer that announces on time must never expire between two announces.
   if (config.swarm.peer_timeout_seconds <= config.swarm.announce_interval_seconds) {

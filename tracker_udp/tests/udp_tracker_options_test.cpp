@@ -279,6 +279,20 @@ TEST_CASE("a tracker-wide limit below one per request worker is refused", "[conf
   require_loads("[swarm]\nmax_torrents = 1\nmax_peers = 1\n");  // one shard, the socket worker's
 }
 
+TEST_CASE("max_peers_per_source: 0 or a share per request worker, and not too small to count", "[config]") {
+  CHECK(load("").config.swarm.max_peers_per_source == 200'000);
+  require_loads("[swarm]\nmax_peers_per_source = 0\n");  // no limit
+  require_loads("[workers]\nrequest_workers = 8\n[swarm]\nmax_peers_per_source = 0\n");
+  CHECK(error_of("[workers]\nrequest_workers = 8\n[swarm]\nmax_peers_per_source = 4\nmax_peers = 100\n")
+            .find("swarm.max_peers_per_source (4) must be at least workers.request_workers (8)") != std::string::npos);
+  // 20 million peers: at least 611 (64 * 20M / 2^21, rounded up).
+  CHECK(error_of("[swarm]\nmax_peers_per_source = 610\n")
+            .ends_with("swarm.max_peers_per_source (610) must be 0 or at least swarm.max_peers / 32768 (611): below "
+                       "that, sources with few peers would be counted with others"));
+  require_loads("[swarm]\nmax_peers_per_source = 611\n");
+  require_loads("[swarm]\nmax_peers = 1000\nmax_peers_per_source = 1\n");
+}
+
 TEST_CASE("an enum value outside its names is an error listing them", "[config]") {
   CHECK(error_of("[log]\nlevel = \"verbose\"\n") ==
         "config error: test.toml:2: log.level: expected one of \"debug\", \"info\", \"warning\", \"error\", got a "
@@ -429,7 +443,7 @@ TEST_CASE("the rendered config shows every option with its meaning, in table ord
   REQUIRE(table.sections().size() == expected_sections.size());
 
   // Every option: a comment with its meaning and one with what it accepts, then the value.
-  CHECK(table.options().size() == 29);
+  CHECK(table.options().size() == 30);
   for (const auto& spec : table.options()) {
     INFO(spec.full_name());
     CHECK(rendered_value(text, spec.section, spec.key) != "<missing>");

@@ -12,6 +12,12 @@ void apply(shard_totals& totals, const peer_count_change& change) {
   totals.leechers = static_cast<std::uint64_t>(static_cast<std::int64_t>(totals.leechers) + change.leechers);
 }
 
+// Keys of their own for the per-source counts, derived from the shard's.
+siphash_key source_key_of(siphash_key key) {
+  key.k1 ^= 0xc2b2ae3d27d4eb4fULL;
+  return key;
+}
+
 }  // namespace
 
 torrent_shard::torrent_shard(swarm_rules rules, siphash_key hash_key, std::uint64_t random_seed)
@@ -19,8 +25,8 @@ torrent_shard::torrent_shard(swarm_rules rules, siphash_key hash_key, std::uint6
       coarse_clock_(rules.peer_timeout_seconds),
       endpoint_hasher_{hash_key},
       random_(random_seed),
-      ipv4_(rules, hash_key),
-      ipv6_(rules, hash_key) {
+      ipv4_(rules, hash_key, source_key_of(hash_key)),
+      ipv6_(rules, hash_key, source_key_of(hash_key)) {
   // The maps hash under the same key: they never share a bucket array, so nothing is gained by
   // separate keys, and the endpoint index inside big swarms gets its own derivative.
   endpoint_hasher_.key.k0 ^= 0x9e3779b97f4a7c15ULL;
@@ -35,7 +41,7 @@ announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const
   const bool created = it == state.torrents.end();
   if (created) {
     if (stopped) return {};  // nothing to remove, and a stop must not create a torrent
-    if (state.totals.torrents >= rules_.max_torrents) return announce_outcome{0, 0, true};
+    if (state.totals.torrents >= rules_.max_torrents) return announce_outcome{0, 0, announce_refusal::tracker_full};
     it = state.torrents.try_emplace(input.hash).first;
     ++state.totals.torrents;
   }
@@ -48,13 +54,26 @@ announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const
   request.expires_at = coarse_clock_.at(now + rules_.peer_timeout_seconds);
   const std::uint32_t wanted = input.num_want < 0 ? rules_.default_peers_wanted : static_cast<std::uint32_t>(input.num_want);
   request.peers_wanted = std::min(wanted, max_peers_per_reply);
-  request.may_add = state.totals.seeders + state.totals.leechers < rules_.max_peers;
 
-  const peer_count_change change = peers.announce(request, endpoint_hasher_, random_, peers_out);
+  // Asked only for a peer not in the swarm yet.
+  announce_refusal refusal = announce_refusal::none;
+  const auto may_add = [&] {
+    if (state.totals.seeders + state.totals.leechers >= rules_.max_peers) {
+      refusal = announce_refusal::tracker_full;
+    } else if (!state.sources.may_add(input.endpoint)) {
+      refusal = announce_refusal::source_full;
+    }
+    return refusal == announce_refusal::none;
+  };
+  const peer_count_change change = peers.announce(request, endpoint_hasher_, random_, peers_out, may_add);
   apply(state.totals, change);
+  // A peer added (+1) or removed (-1); a seeder that became a leecher or back is neither.
+  const std::int64_t peers_added = change.seeders + change.leechers;
+  if (peers_added > 0) state.sources.added(input.endpoint);
+  if (peers_added < 0) state.sources.removed(input.endpoint);
   if (created && !peers.empty()) peers.add_completed(state.emptied.take(input.hash));
   const announce_outcome outcome{static_cast<std::uint32_t>(peers.seeders()),
-                                 static_cast<std::uint32_t>(peers.leechers()), change.refused};
+                                 static_cast<std::uint32_t>(peers.leechers()), refusal};
   if (peers.empty()) {
     state.emptied.keep(input.hash, peers.completed(), now);
     state.torrents.erase(it);
@@ -87,7 +106,8 @@ template <typename Endpoint>
 void torrent_shard::clean_family(family_state<Endpoint>& state, std::uint32_t now, cleaning_report& report) {
   const std::uint64_t peers_before = state.totals.seeders + state.totals.leechers;
   const auto removed = boost::unordered::erase_if(state.torrents, [&](auto& entry) {
-    apply(state.totals, entry.second.remove_expired(coarse_clock_.at(now), endpoint_hasher_));
+    apply(state.totals, entry.second.remove_expired(coarse_clock_.at(now), endpoint_hasher_,
+                                                    [&](const Endpoint& gone) { state.sources.removed(gone); }));
     if (!entry.second.empty()) return false;
     state.emptied.keep(entry.first, entry.second.completed(), now);
     return true;

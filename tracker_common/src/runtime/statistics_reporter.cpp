@@ -46,6 +46,8 @@ std::string format_statistics_line(const statistics_snapshot& previous, const st
                      " pending_scrapes_full=" + delta(counter::dropped_pending_scrapes_full) +
                      " expired_scrapes=" + delta(counter::expired_pending_scrapes) +
                      " send_errors=" + delta(counter::send_errors) +
+                     " | refused tracker_full=" + delta(counter::refused_tracker_full) +
+                     " source_full=" + delta(counter::refused_source_full) +
                      " | torrents ipv4=" + std::to_string(current.get(gauge::torrents_ipv4)) +
                      " ipv6=" + std::to_string(current.get(gauge::torrents_ipv6)) +
                      " | seeders ipv4=" + std::to_string(current.get(gauge::seeders_ipv4)) +

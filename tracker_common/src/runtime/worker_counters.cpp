@@ -16,6 +16,8 @@ std::string_view counter_name(counter which) {
     case counter::announce_responses: return "announce_responses";
     case counter::scrape_responses: return "scrape_responses";
     case counter::error_responses: return "error_responses";
+    case counter::refused_tracker_full: return "refused_tracker_full";
+    case counter::refused_source_full: return "refused_source_full";
     case counter::dropped_bad_connection_id: return "dropped_bad_connection_id";
     case counter::dropped_unanswerable: return "dropped_unanswerable";
     case counter::dropped_request_queue_full: return "dropped_request_queue_full";

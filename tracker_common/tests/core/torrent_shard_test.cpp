@@ -15,6 +15,7 @@
 
 using riptide::core::announce_input;
 using riptide::core::announce_outcome;
+using riptide::core::announce_refusal;
 using riptide::core::cleaning_report;
 using riptide::core::peer_event;
 using riptide::core::scrape_counts;
@@ -523,24 +524,84 @@ TEST_CASE("shard: a full shard refuses new torrents and new peers, and keeps ser
   rules.max_peers = 3;
   torrent_shard shard(rules, test_key, 12);
   std::vector<ipv4_endpoint> out;
-  CHECK_FALSE(shard.announce(input(1, v4(1), 0), 0, out).refused);
-  CHECK_FALSE(shard.announce(input(2, v4(2), 5), 0, out).refused);
+  CHECK_FALSE(shard.announce(input(1, v4(1), 0), 0, out).refused());
+  CHECK_FALSE(shard.announce(input(2, v4(2), 5), 0, out).refused());
   // A third torrent is refused, and nothing of it is kept.
-  CHECK(shard.announce(input(3, v4(3), 5), 0, out).refused);
+  CHECK(shard.announce(input(3, v4(3), 5), 0, out).refused());
   CHECK(same(shard.scrape(address_family::ipv4, hash_of(3)), {0, 0, 0}));
   CHECK(shard.totals(address_family::ipv4).torrents == 2);
   // A third peer fits; a fourth does not, but peers already in keep announcing.
-  CHECK_FALSE(shard.announce(input(1, v4(4), 5), 0, out).refused);
+  CHECK_FALSE(shard.announce(input(1, v4(4), 5), 0, out).refused());
   const announce_outcome refused = shard.announce(input(1, v4(5), 5), 0, out);
-  CHECK(refused.refused);
+  CHECK(refused.refusal == announce_refusal::tracker_full);
   CHECK(same(shard.scrape(address_family::ipv4, hash_of(1)), {1, 0, 1}));
-  CHECK_FALSE(shard.announce(input(1, v4(4), 0, peer_event::completed), 1, out).refused);
+  CHECK_FALSE(shard.announce(input(1, v4(4), 0, peer_event::completed), 1, out).refused());
   // A stop frees a place.
   shard.announce(input(2, v4(2), 5, peer_event::stopped), 2, out);
-  CHECK_FALSE(shard.announce(input(1, v4(5), 5), 3, out).refused);
+  CHECK_FALSE(shard.announce(input(1, v4(5), 5), 3, out).refused());
   // IPv6 has its own bounds.
   std::vector<ipv6_endpoint> out6;
-  CHECK_FALSE(shard.announce(input(9, v6(1), 5), 3, out6).refused);
+  CHECK_FALSE(shard.announce(input(9, v6(1), 5), 3, out6).refused());
+}
+
+TEST_CASE("shard: one source holds at most max_peers_per_source peers, and no other source is held back",
+          "[core][shard]") {
+  swarm_rules rules = test_rules();
+  rules.max_peers_per_source = 3;
+  torrent_shard shard(rules, test_key, 13);
+  std::vector<ipv4_endpoint> out;
+  const ipv4_endpoint source = v4(1);
+  for (std::uint8_t t = 1; t <= 3; ++t) CHECK_FALSE(shard.announce(input(t, source, 5), 0, out).refused());
+  // A fourth torrent is refused, and nothing of it is kept.
+  CHECK(shard.announce(input(4, source, 5), 0, out).refusal == announce_refusal::source_full);
+  CHECK(same(shard.scrape(address_family::ipv4, hash_of(4)), {0, 0, 0}));
+  // So is another port of the same address: the source is the address.
+  ipv4_endpoint other_port = source;
+  other_port.port = 7000;
+  CHECK(shard.announce(input(1, other_port, 5), 0, out).refusal == announce_refusal::source_full);
+  CHECK(same(shard.scrape(address_family::ipv4, hash_of(1)), {0, 0, 1}));
+  // Its peers keep announcing, completing included.
+  CHECK_FALSE(shard.announce(input(1, source, 5), 1, out).refused());
+  CHECK_FALSE(shard.announce(input(2, source, 0, peer_event::completed), 1, out).refused());
+  CHECK(same(shard.scrape(address_family::ipv4, hash_of(2)), {1, 1, 0}));
+  // Another source is not held back, in the same torrents or others.
+  CHECK_FALSE(shard.announce(input(4, v4(2), 5), 1, out).refused());
+  CHECK_FALSE(shard.announce(input(1, v4(2), 5), 1, out).refused());
+  // A stop gives the source a place back.
+  shard.announce(input(2, source, 0, peer_event::stopped), 2, out);
+  CHECK_FALSE(shard.announce(input(4, source, 5), 2, out).refused());
+  CHECK(shard.announce(input(5, source, 5), 2, out).refusal == announce_refusal::source_full);
+  // Expiry does too: at 200 every peer is gone, and the source has its three places again.
+  shard.clean(200);
+  CHECK(shard.totals(address_family::ipv4).torrents == 0);
+  for (std::uint8_t t = 6; t <= 8; ++t) CHECK_FALSE(shard.announce(input(t, source, 5), 200, out).refused());
+  CHECK(shard.announce(input(9, source, 5), 200, out).refusal == announce_refusal::source_full);
+}
+
+TEST_CASE("shard: an IPv6 source is its /64 prefix", "[core][shard]") {
+  swarm_rules rules = test_rules();
+  rules.max_peers_per_source = 2;
+  torrent_shard shard(rules, test_key, 14);
+  std::vector<ipv6_endpoint> out;
+  // v6(n) differ in the last bytes only: one /64.
+  CHECK_FALSE(shard.announce(input(1, v6(1), 5), 0, out).refused());
+  CHECK_FALSE(shard.announce(input(1, v6(2), 5), 0, out).refused());
+  CHECK(shard.announce(input(2, v6(3), 5), 0, out).refusal == announce_refusal::source_full);
+  ipv6_endpoint next_prefix = v6(3);
+  next_prefix.address[7] = 1;
+  CHECK_FALSE(shard.announce(input(2, next_prefix, 5), 0, out).refused());
+  // The IPv4 peers are counted apart.
+  std::vector<ipv4_endpoint> out4;
+  CHECK_FALSE(shard.announce(input(3, v4(1), 5), 0, out4).refused());
+}
+
+TEST_CASE("shard: max_peers_per_source 0 is no limit", "[core][shard]") {
+  torrent_shard shard(test_rules(), test_key, 15);
+  std::vector<ipv4_endpoint> out;
+  for (unsigned t = 0; t < 256; ++t) {
+    REQUIRE_FALSE(shard.announce(input(static_cast<std::uint8_t>(t), v4(1), 5), 0, out).refused());
+  }
+  CHECK(shard.totals(address_family::ipv4).torrents == 256);
 }
 
 TEST_CASE("shard: once a flood of torrents has expired, its map gives its room back", "[core][shard]") {

@@ -77,14 +77,13 @@ struct swarm_announce {
   peer_event event = peer_event::none;
   coarse_time expires_at = 0;
   std::size_t peers_wanted = 0;  // already capped by the caller
-  bool may_add = true;           // false when the shard is full: a peer not yet here is refused
 };
 
 // How the tracker-wide peer counts changed.
 struct peer_count_change {
   std::int64_t seeders = 0;
   std::int64_t leechers = 0;
-  bool refused = false;  // a new peer while may_add was false: nothing changed
+  bool refused = false;  // a new peer that may_add() refused: nothing changed
 };
 
 template <typename Endpoint>
@@ -128,10 +127,11 @@ class swarm {
 
   // Applies an announce and appends up to `peers_wanted` other peers to `peers_out`: distinct,
   // never the announcer, and only leechers for a seeder (a seeder has no use for seeders).
-  // A stopped announce removes the peer and returns no peers.
-  template <typename Random>
+  // A stopped announce removes the peer and returns no peers. `may_add()` is asked only for a
+  // peer not here yet: false refuses it, and nothing changes.
+  template <typename Random, typename MayAdd>
   peer_count_change announce(const swarm_announce<Endpoint>& request, const keyed_endpoint_hasher& hasher,
-                             Random& random, std::vector<Endpoint>& peers_out) {
+                             Random& random, std::vector<Endpoint>& peers_out, MayAdd&& may_add) {
     peer_count_change change;
     const std::optional<std::uint32_t> found = find(request.endpoint);
 
@@ -140,7 +140,7 @@ class swarm {
       return change;
     }
 
-    if (!found && !request.may_add) {
+    if (!found && !may_add()) {
       change.refused = true;
       return change;
     }
@@ -162,19 +162,29 @@ class swarm {
     return change;
   }
 
-  // Drops every peer whose expiry has passed.
-  peer_count_change remove_expired(coarse_time now, const keyed_endpoint_hasher& hasher) {
+  template <typename Random>
+  peer_count_change announce(const swarm_announce<Endpoint>& request, const keyed_endpoint_hasher& hasher,
+                             Random& random, std::vector<Endpoint>& peers_out) {
+    return announce(request, hasher, random, peers_out, [] { return true; });
+  }
+
+  // Drops every peer whose expiry has passed, telling `on_removed(endpoint)` of each.
+  template <typename OnRemoved>
+  peer_count_change remove_expired(coarse_time now, const keyed_endpoint_hasher& hasher, OnRemoved&& on_removed) {
     block* const block_ = block_ptr();
     if (block_ == nullptr) return {};
     entry* peers = block_->peers();
     std::uint32_t kept = 0;
-    for (std::uint32_t i = 0; i < block_->seeders; ++i) {
-      if (!has_expired(peers[i].expires_at, now)) peers[kept++] = peers[i];
-    }
+    const auto keep_unless_expired = [&](std::uint32_t i) {
+      if (has_expired(peers[i].expires_at, now)) {
+        on_removed(peers[i].endpoint);
+      } else {
+        peers[kept++] = peers[i];
+      }
+    };
+    for (std::uint32_t i = 0; i < block_->seeders; ++i) keep_unless_expired(i);
     const std::uint32_t kept_seeders = kept;
-    for (std::uint32_t i = block_->seeders; i < block_->size; ++i) {
-      if (!has_expired(peers[i].expires_at, now)) peers[kept++] = peers[i];
-    }
+    for (std::uint32_t i = block_->seeders; i < block_->size; ++i) keep_unless_expired(i);
     const peer_count_change change{-static_cast<std::int64_t>(block_->seeders - kept_seeders),
                                    -static_cast<std::int64_t>((block_->size - block_->seeders) - (kept - kept_seeders))};
     if (kept != block_->size) {
@@ -185,6 +195,10 @@ class swarm {
       shrink_if_sparse();
     }
     return change;
+  }
+
+  peer_count_change remove_expired(coarse_time now, const keyed_endpoint_hasher& hasher) {
+    return remove_expired(now, hasher, [](const Endpoint&) {});
   }
 
   std::span<const entry> seeder_list() const {

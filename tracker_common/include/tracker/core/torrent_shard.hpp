@@ -19,6 +19,7 @@
 
 #include "tracker/core/emptied_torrent_counts.hpp"
 #include "tracker/core/endpoint_hash.hpp"
+#include "tracker/core/source_peer_counts.hpp"
 #include "tracker/core/swarm.hpp"
 #include "tracker/proto/types.hpp"
 
@@ -34,6 +35,10 @@ struct swarm_rules {
   // without limit.
   std::uint64_t max_torrents = 5'000'000;
   std::uint64_t max_peers = 20'000'000;
+  // Most peers of one source (an IPv4 address or an IPv6 /64) in this shard, per family, so that
+  // one source cannot take max_peers alone; 0: no limit. Counted approximately, never below the
+  // truth (source_peer_counts.hpp).
+  std::uint32_t max_peers_per_source = 0;
   // How long the completed count of a torrent left without peers is kept; 0: dropped with it.
   // At most max_torrents counts are kept, beyond which they are dropped.
   std::uint32_t completed_retention_seconds = 86'400;
@@ -49,10 +54,19 @@ struct announce_input {
   std::int32_t num_want = -1;  // negative: the default
 };
 
+// Why an announce added nothing and got no peers.
+enum class announce_refusal : std::uint8_t {
+  none,
+  tracker_full,  // max_torrents or max_peers
+  source_full,   // max_peers_per_source: the announcer's address holds as many peers as it may
+};
+
 struct announce_outcome {
   std::uint32_t seeders = 0;
   std::uint32_t leechers = 0;
-  bool refused = false;  // the shard is full: no torrent or peer was added, no peers returned
+  announce_refusal refusal = announce_refusal::none;
+
+  bool refused() const { return refusal != announce_refusal::none; }
 };
 
 struct scrape_counts {
@@ -97,12 +111,14 @@ class torrent_shard {
  private:
   template <typename Endpoint>
   struct family_state {
-    family_state(const swarm_rules& rules, siphash_key hash_key)
+    family_state(const swarm_rules& rules, siphash_key hash_key, siphash_key source_key)
         : torrents(0, keyed_info_hash_hasher{hash_key}),
-          emptied(rules.completed_retention_seconds, rules.max_torrents, hash_key) {}
+          emptied(rules.completed_retention_seconds, rules.max_torrents, hash_key),
+          sources(rules.max_peers_per_source, rules.max_peers, source_key) {}
 
     boost::unordered_flat_map<proto::info_hash, swarm<Endpoint>, keyed_info_hash_hasher> torrents;
     emptied_torrent_counts emptied;
+    source_peer_counts sources;
     shard_totals totals;
   };
 

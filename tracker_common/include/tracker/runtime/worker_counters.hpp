@@ -22,6 +22,8 @@ enum class counter : std::size_t {
   announce_responses,
   scrape_responses,
   error_responses,
+  refused_tracker_full,       // announces refused by swarm.max_torrents or swarm.max_peers
+  refused_source_full,        // announces refused by swarm.max_peers_per_source
   dropped_bad_connection_id,  // no reply, by design (anti-spoofing)
   dropped_unanswerable,       // bad protocol id, source port 0, truncated header: silent by protocol
   dropped_request_queue_full,
