@@ -134,6 +134,7 @@ int run(const udp_tracker_config& config) {
   shard_settings.rules.max_peers_ipv4 = config.swarm.max_peers_ipv4;
   shard_settings.rules.max_peers_ipv6 = config.swarm.max_peers_ipv6;
   shard_settings.rules.completed_retention_seconds = config.swarm.completed_retention_seconds;
+  shard_settings.rules.ipv6_source_prefix_bits = config.swarm.ipv6_source_prefix_length;
   shard_settings.cleaning_interval_seconds = config.cleaning.interval_seconds;
   // Shard `index`'s part of the tracker-wide bounds, split over the shards (the keyed hash spreads
   // torrents evenly). The parts add up to the configured totals exactly: rounding each part up

@@ -1,8 +1,10 @@
 #include "udp_tracker_options.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "tracker/config/common_options.hpp"
+#include "tracker/core/shard_router.hpp"
 #include "tracker/core/source_peer_counts.hpp"
 
 namespace riptide::udp {
@@ -148,11 +150,19 @@ config::option_table<udp_tracker_config> make_table() {
       option::integer("swarm", "max_peers_per_source", "peers", 0, 4294967295U,
                       [](auto& c) -> auto& { return c.swarm.max_peers_per_source; },
                       "Most peers one source may hold per address family, a source being an IPv4 address\n"
-                      "or an IPv6 /64 prefix; an announce that would add one more gets the error \"too many\n"
-                      "peers from this address\" (its peers already in a swarm keep announcing). 0: no limit;\n"
-                      "otherwise at least max_peers / 32768. Counted approximately in a fixed table (64 KiB\n"
-                      "per request worker and family at the defaults): never below a source's true count,\n"
-                      "above it by about max_peers_per_source / 64 when the tracker is full."),
+                      "or an IPv6 prefix (ipv6_source_prefix_length); an announce that would add one more\n"
+                      "gets the error \"too many peers from this address\" (its peers already in a swarm keep\n"
+                      "announcing). 0: no limit; otherwise at least max_peers / 32768 (per request worker's\n"
+                      "share). Counted approximately in a table of about 512 * max_peers / max_peers_per_source\n"
+                      "bytes per family (64 KiB at the defaults, at most 16 MiB per request worker and family),\n"
+                      "taken at start-up: never below a source's true count, above it by about\n"
+                      "max_peers_per_source / 64 when the tracker is full."),
+      // RIPE-690 gives a home customer a /56 (or a /48); a /64 is one network of it.
+      option::integer("swarm", "ipv6_source_prefix_length", "bits", core::source_peer_counts::min_ipv6_prefix_bits,
+                      core::source_peer_counts::max_ipv6_prefix_bits,
+                      [](auto& c) -> auto& { return c.swarm.ipv6_source_prefix_length; },
+                      "The IPv6 prefix that counts as one source for max_peers_per_source: 56, a home\n"
+                      "customer's usual allocation; 64 counts each network apart, 48 each site."),
       // A kept count is a map slot (32 to 64 bytes with the map's load), no allocation of its own,
       // and there are at most max_torrents of them per family: at most about 300 MiB per family
       // more at the defaults. opentracker keeps such a torrent for a day.
@@ -208,11 +218,16 @@ std::optional<std::string> validate_udp_tracker_config(const udp_tracker_config&
             {{"swarm.max_peers_per_source", config.swarm.max_peers_per_source}}, config.workers.request_workers)) {
       return problem;
     }
-    const std::uint64_t smallest = core::source_peer_counts::smallest_limit(config.swarm.max_peers);
-    if (config.swarm.max_peers_per_source < smallest) {
+    // The shard with the smallest share of the limit and the largest of max_peers.
+    const std::uint64_t shards = std::max<std::uint64_t>(config.workers.request_workers, 1);
+    const std::uint64_t least_share = core::share_of_total(config.swarm.max_peers_per_source, shards, shards - 1);
+    const std::uint64_t smallest =
+        core::source_peer_counts::smallest_limit(core::share_of_total(config.swarm.max_peers, shards, 0));
+    if (least_share < smallest) {
       return "swarm.max_peers_per_source (" + std::to_string(config.swarm.max_peers_per_source) +
-             ") must be 0 or at least swarm.max_peers / 32768 (" + std::to_string(smallest) +
-             "): below that, sources with few peers would be counted with others";
+             ") must be 0 or at least swarm.max_peers / 32768 in each request worker's share (" +
+             std::to_string(smallest * shards) + " here): below that, sources with few peers would be counted " +
+             "with others";
     }
   }
   // A peer that announces on time must never expire between two announces.

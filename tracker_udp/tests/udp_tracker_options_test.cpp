@@ -287,10 +287,23 @@ TEST_CASE("max_peers_per_source: 0 or a share per request worker, and not too sm
             .find("swarm.max_peers_per_source (4) must be at least workers.request_workers (8)") != std::string::npos);
   // 20 million peers: at least 611 (64 * 20M / 2^21, rounded up).
   CHECK(error_of("[swarm]\nmax_peers_per_source = 610\n")
-            .ends_with("swarm.max_peers_per_source (610) must be 0 or at least swarm.max_peers / 32768 (611): below "
-                       "that, sources with few peers would be counted with others"));
+            .ends_with("swarm.max_peers_per_source (610) must be 0 or at least swarm.max_peers / 32768 in each "
+                       "request worker's share (611 here): below that, sources with few peers would be counted with "
+                       "others"));
   require_loads("[swarm]\nmax_peers_per_source = 611\n");
   require_loads("[swarm]\nmax_peers = 1000\nmax_peers_per_source = 1\n");
+  // Split over 4: the worst share has 57,344 peers and a limit of 1 (7 / 4), where 2 are needed.
+  CHECK(error_of("[workers]\nrequest_workers = 4\n[swarm]\nmax_peers = 229376\nmax_peers_per_source = 7\n")
+            .find("(8 here)") != std::string::npos);
+  require_loads("[workers]\nrequest_workers = 4\n[swarm]\nmax_peers = 229376\nmax_peers_per_source = 8\n");
+  // The IPv6 prefix of a source: a /32 to a /64.
+  CHECK(load("").config.swarm.ipv6_source_prefix_length == 56);
+  require_loads("[swarm]\nipv6_source_prefix_length = 32\n");
+  require_loads("[swarm]\nipv6_source_prefix_length = 64\n");
+  CHECK(error_of("[swarm]\nipv6_source_prefix_length = 65\n").find("swarm.ipv6_source_prefix_length") !=
+        std::string::npos);
+  CHECK(error_of("[swarm]\nipv6_source_prefix_length = 31\n").find("swarm.ipv6_source_prefix_length") !=
+        std::string::npos);
 }
 
 TEST_CASE("an enum value outside its names is an error listing them", "[config]") {
@@ -443,7 +456,7 @@ TEST_CASE("the rendered config shows every option with its meaning, in table ord
   REQUIRE(table.sections().size() == expected_sections.size());
 
   // Every option: a comment with its meaning and one with what it accepts, then the value.
-  CHECK(table.options().size() == 30);
+  CHECK(table.options().size() == 31);
   for (const auto& spec : table.options()) {
     INFO(spec.full_name());
     CHECK(rendered_value(text, spec.section, spec.key) != "<missing>");

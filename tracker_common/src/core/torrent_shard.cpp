@@ -36,12 +36,34 @@ template <typename Endpoint>
 announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const announce_input<Endpoint>& input,
                                             std::uint32_t now, std::uint32_t max_peers_per_reply,
                                             std::vector<Endpoint>& peers_out) {
+  // Whether a peer not here yet may be added; asked once, and only for such a peer, so that a
+  // re-announce costs no lookup of its source.
+  announce_refusal refusal = announce_refusal::none;
+  source_peer_counts::slot source;
+  bool admitted = false;
+  const auto may_add = [&] {
+    if (admitted) return true;
+    if (state.totals.seeders + state.totals.leechers >= rules_.max_peers) {
+      refusal = announce_refusal::tracker_full;
+      return false;
+    }
+    source = state.sources.slot_of(input.endpoint);
+    if (!state.sources.may_add(source)) {
+      refusal = announce_refusal::source_full;
+      return false;
+    }
+    admitted = true;
+    return true;
+  };
+
   const bool stopped = input.event == peer_event::stopped;
   auto it = state.torrents.find(input.hash);
   const bool created = it == state.torrents.end();
   if (created) {
     if (stopped) return {};  // nothing to remove, and a stop must not create a torrent
     if (state.totals.torrents >= rules_.max_torrents) return announce_outcome{0, 0, announce_refusal::tracker_full};
+    // A new torrent means a new peer: refused before the map takes it (and perhaps grows).
+    if (!may_add()) return announce_outcome{0, 0, refusal};
     it = state.torrents.try_emplace(input.hash).first;
     ++state.totals.torrents;
   }
@@ -55,22 +77,13 @@ announce_outcome torrent_shard::announce_in(family_state<Endpoint>& state, const
   const std::uint32_t wanted = input.num_want < 0 ? rules_.default_peers_wanted : static_cast<std::uint32_t>(input.num_want);
   request.peers_wanted = std::min(wanted, max_peers_per_reply);
 
-  // Asked only for a peer not in the swarm yet.
-  announce_refusal refusal = announce_refusal::none;
-  const auto may_add = [&] {
-    if (state.totals.seeders + state.totals.leechers >= rules_.max_peers) {
-      refusal = announce_refusal::tracker_full;
-    } else if (!state.sources.may_add(input.endpoint)) {
-      refusal = announce_refusal::source_full;
-    }
-    return refusal == announce_refusal::none;
-  };
   const peer_count_change change = peers.announce(request, endpoint_hasher_, random_, peers_out, may_add);
   apply(state.totals, change);
-  // A peer added (+1) or removed (-1); a seeder that became a leecher or back is neither.
+  // A peer added (+1, admitted above) or removed (-1); a seeder that became a leecher or back is
+  // neither.
   const std::int64_t peers_added = change.seeders + change.leechers;
-  if (peers_added > 0) state.sources.added(input.endpoint);
-  if (peers_added < 0) state.sources.removed(input.endpoint);
+  if (peers_added > 0) state.sources.added(source);
+  if (peers_added < 0) state.sources.removed(state.sources.slot_of(input.endpoint));
   if (created && !peers.empty()) peers.add_completed(state.emptied.take(input.hash));
   const announce_outcome outcome{static_cast<std::uint32_t>(peers.seeders()),
                                  static_cast<std::uint32_t>(peers.leechers()), refusal};
@@ -106,8 +119,9 @@ template <typename Endpoint>
 void torrent_shard::clean_family(family_state<Endpoint>& state, std::uint32_t now, cleaning_report& report) {
   const std::uint64_t peers_before = state.totals.seeders + state.totals.leechers;
   const auto removed = boost::unordered::erase_if(state.torrents, [&](auto& entry) {
-    apply(state.totals, entry.second.remove_expired(coarse_clock_.at(now), endpoint_hasher_,
-                                                    [&](const Endpoint& gone) { state.sources.removed(gone); }));
+    apply(state.totals, entry.second.remove_expired(coarse_clock_.at(now), endpoint_hasher_, [&](const Endpoint& gone) {
+      state.sources.removed(state.sources.slot_of(gone));
+    }));
     if (!entry.second.empty()) return false;
     state.emptied.keep(entry.first, entry.second.completed(), now);
     return true;

@@ -62,6 +62,14 @@ struct fixture {
   }
 };
 
+// remove_expired's report of each peer removed, where a test does not look at it.
+constexpr auto ignore_removed = [](const auto&) {};
+
+template <typename Endpoint>
+bool contains(const std::vector<Endpoint>& list, const Endpoint& endpoint) {
+  return std::find(list.begin(), list.end(), endpoint) != list.end();
+}
+
 template <typename Endpoint>
 bool contains(std::span<const riptide::core::peer_entry<Endpoint>> list, const Endpoint& endpoint) {
   return std::any_of(list.begin(), list.end(), [&](const auto& entry) { return entry.endpoint == endpoint; });
@@ -211,28 +219,40 @@ TEST_CASE("swarm: remove_expired drops peers whose expiry has come", "[core][swa
   f.announce(v4(3), false, peer_event::started, 300);
   f.announce(v4(4), true, peer_event::started, 300);
 
-  auto change = f.peers.remove_expired(coarse(99), f.hasher);
+  // Each peer removed is told, and only those (the shard counts peers per source with it).
+  std::vector<ipv4_endpoint> removed;
+  const auto expire_at = [&](std::uint32_t now) {
+    removed.clear();
+    return f.peers.remove_expired(coarse(now), f.hasher, [&](const ipv4_endpoint& gone) { removed.push_back(gone); });
+  };
+  auto change = expire_at(99);
   CHECK(change.seeders == 0);
   CHECK(change.leechers == 0);
   CHECK(f.peers.peers() == 4);
+  CHECK(removed.empty());
 
-  change = f.peers.remove_expired(coarse(100), f.hasher);  // an expiry of 100 has come at 100
+  change = expire_at(100);  // an expiry of 100 has come at 100
   CHECK(change.seeders == -1);
   CHECK(change.leechers == 0);
   CHECK(f.peers.seeders() == 1);
+  CHECK(removed == std::vector<ipv4_endpoint>{v4(1)});
 
   // A re-announce pushes the expiry forward.
   f.announce(v4(2), false, peer_event::none, 1000);
-  change = f.peers.remove_expired(coarse(300), f.hasher);
+  change = expire_at(300);
   CHECK(change.seeders == -1);
   CHECK(change.leechers == -1);
   CHECK(f.peers.seeders() == 0);
   CHECK(f.peers.leechers() == 1);
   CHECK(contains(f.peers.leecher_list(), v4(2)));
+  CHECK(removed.size() == 2);
+  CHECK(contains(removed, v4(3)));
+  CHECK(contains(removed, v4(4)));
 
-  change = f.peers.remove_expired(coarse(5000), f.hasher);
+  change = expire_at(5000);
   CHECK(change.leechers == -1);
   CHECK(f.peers.empty());
+  CHECK(removed == std::vector<ipv4_endpoint>{v4(2)});
 }
 
 TEST_CASE("swarm: peer selection", "[core][swarm]") {
@@ -327,12 +347,12 @@ TEST_CASE("swarm: the index is built past 32 peers and dropped below 16", "[core
   // Expiry rebuilds (or drops) the index as well.
   for (std::uint32_t i = 100; i < 150; ++i) f.announce(v4(i), false, peer_event::started, 5000);
   CHECK(f.peers.has_index());
-  f.peers.remove_expired(coarse(3000), f.hasher);
+  f.peers.remove_expired(coarse(3000), f.hasher, ignore_removed);
   CHECK(f.peers.peers() == 50);
   CHECK(f.peers.has_index());
   f.announce(v4(120), false, peer_event::stopped, 0);
   CHECK(f.peers.peers() == 49);
-  f.peers.remove_expired(coarse(6000), f.hasher);
+  f.peers.remove_expired(coarse(6000), f.hasher, ignore_removed);
   CHECK(f.peers.empty());
   CHECK_FALSE(f.peers.has_index());
 }
@@ -403,7 +423,7 @@ void run_model_test(std::uint64_t seed, std::uint32_t address_pool, std::size_t 
             ++it;
           }
         }
-        change = f.peers.remove_expired(coarse(now), f.hasher);
+        change = f.peers.remove_expired(coarse(now), f.hasher, ignore_removed);
       } else if (roll < 1 + p.stop_percent) {
         // Stop: prefer a peer that is there, so the swarm really shrinks.
         Endpoint target = endpoint;
@@ -517,9 +537,9 @@ TEST_CASE("swarm: expiry across the 16-bit wrap of coarse time", "[core][swarm]"
   fixture<ipv4_endpoint> f;
   f.announce(v4(1), false, peer_event::none, 65530 + 2700);  // wraps to 2694
   f.announce(v4(2), false, peer_event::none, 65530 + 100);   // wraps to 94
-  CHECK(f.peers.remove_expired(coarse(65530 + 50), f.hasher).leechers == 0);
-  CHECK(f.peers.remove_expired(coarse(65530 + 100), f.hasher).leechers == -1);
+  CHECK(f.peers.remove_expired(coarse(65530 + 50), f.hasher, ignore_removed).leechers == 0);
+  CHECK(f.peers.remove_expired(coarse(65530 + 100), f.hasher, ignore_removed).leechers == -1);
   CHECK(f.peers.leechers() == 1);
-  CHECK(f.peers.remove_expired(coarse(65530 + 2700), f.hasher).leechers == -1);
+  CHECK(f.peers.remove_expired(coarse(65530 + 2700), f.hasher, ignore_removed).leechers == -1);
   CHECK(f.peers.empty());
 }

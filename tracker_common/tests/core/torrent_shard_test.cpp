@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -578,21 +579,49 @@ TEST_CASE("shard: one source holds at most max_peers_per_source peers, and no ot
   CHECK(shard.announce(input(9, source, 5), 200, out).refusal == announce_refusal::source_full);
 }
 
-TEST_CASE("shard: an IPv6 source is its /64 prefix", "[core][shard]") {
+TEST_CASE("shard: an IPv6 source is its prefix, a /56 unless set", "[core][shard]") {
+  const unsigned bits = GENERATE(56U, 64U);
+  INFO("/" << bits);
   swarm_rules rules = test_rules();
   rules.max_peers_per_source = 2;
+  rules.ipv6_source_prefix_bits = bits;
   torrent_shard shard(rules, test_key, 14);
   std::vector<ipv6_endpoint> out;
   // v6(n) differ in the last bytes only: one /64.
   CHECK_FALSE(shard.announce(input(1, v6(1), 5), 0, out).refused());
   CHECK_FALSE(shard.announce(input(1, v6(2), 5), 0, out).refused());
   CHECK(shard.announce(input(2, v6(3), 5), 0, out).refusal == announce_refusal::source_full);
-  ipv6_endpoint next_prefix = v6(3);
-  next_prefix.address[7] = 1;
-  CHECK_FALSE(shard.announce(input(2, next_prefix, 5), 0, out).refused());
-  // The IPv4 peers are counted apart.
-  std::vector<ipv4_endpoint> out4;
-  CHECK_FALSE(shard.announce(input(3, v4(1), 5), 0, out4).refused());
+  // Another /64 of the same /56: the same source unless sources are /64s.
+  ipv6_endpoint next_network = v6(3);
+  next_network.address[7] = 1;
+  CHECK(shard.announce(input(2, next_network, 5), 0, out).refused() == (bits == 56));
+  ipv6_endpoint next_prefix = v6(4);
+  next_prefix.address[6] = 1;
+  CHECK_FALSE(shard.announce(input(3, next_prefix, 5), 0, out).refused());
+}
+
+TEST_CASE("shard: a new torrent refused for its source never enters the map", "[core][shard]") {
+  swarm_rules rules = test_rules();
+  rules.max_peers_per_source = 1;
+  torrent_shard shard(rules, test_key, 16);
+  const auto hash_number = [](std::uint32_t n) {
+    info_hash hash{};
+    std::memcpy(hash.bytes.data(), &n, sizeof n);
+    return hash;
+  };
+  std::vector<ipv4_endpoint> out;
+  const ipv4_endpoint full = v4(1);
+  REQUIRE_FALSE(shard.announce({hash_number(0), full, 5, peer_event::none, -1}, 0, out).refused());
+  // Between torrents that other sources add one by one, the full source names a new torrent: at
+  // the size where the map grows, taking the torrent before refusing it would grow the map.
+  for (std::uint32_t t = 1; t < 300; ++t) {
+    const std::size_t capacity = shard.torrent_capacity();
+    REQUIRE(shard.announce({hash_number(100'000 + t), full, 5, peer_event::none, -1}, 0, out).refusal ==
+            announce_refusal::source_full);
+    REQUIRE(shard.torrent_capacity() == capacity);
+    REQUIRE_FALSE(shard.announce({hash_number(t), v4(1000 + t), 5, peer_event::none, -1}, 0, out).refused());
+  }
+  CHECK(shard.totals(address_family::ipv4).torrents == 300);
 }
 
 TEST_CASE("shard: max_peers_per_source 0 is no limit", "[core][shard]") {

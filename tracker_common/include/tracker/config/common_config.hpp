@@ -22,8 +22,9 @@ struct swarm_config {
   std::uint32_t max_peers_ipv6 = 66;               // cap per reply (fits one datagram)
   std::uint32_t max_torrents = 5'000'000;          // per address family; beyond: "tracker is full"
   std::uint32_t max_peers = 20'000'000;            // per address family; beyond: "tracker is full"
-  // per source (IPv4 address, IPv6 /64) and address family; 0: no limit
+  // per source (IPv4 address, IPv6 prefix) and address family; 0: no limit
   std::uint32_t max_peers_per_source = 200'000;
+  std::uint32_t ipv6_source_prefix_length = 56;  // the IPv6 prefix that is one source, in bits
   std::uint32_t completed_retention_seconds = 86'400;  // a torrent without peers keeps its completed count
 };
 

@@ -197,10 +197,6 @@ class swarm {
     return change;
   }
 
-  peer_count_change remove_expired(coarse_time now, const keyed_endpoint_hasher& hasher) {
-    return remove_expired(now, hasher, [](const Endpoint&) {});
-  }
-
   std::span<const entry> seeder_list() const {
     block* const block_ = block_ptr();
     return block_ != nullptr ? std::span<const entry>(block_->peers(), block_->seeders) : std::span<const entry>();

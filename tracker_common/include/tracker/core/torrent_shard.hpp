@@ -35,10 +35,11 @@ struct swarm_rules {
   // without limit.
   std::uint64_t max_torrents = 5'000'000;
   std::uint64_t max_peers = 20'000'000;
-  // Most peers of one source (an IPv4 address or an IPv6 /64) in this shard, per family, so that
-  // one source cannot take max_peers alone; 0: no limit. Counted approximately, never below the
-  // truth (source_peer_counts.hpp).
+  // Most peers of one source (an IPv4 address or an IPv6 prefix of ipv6_source_prefix_bits) in
+  // this shard, per family, so that one source cannot take max_peers alone; 0: no limit. Counted
+  // approximately, never below the truth (source_peer_counts.hpp).
   std::uint32_t max_peers_per_source = 0;
+  unsigned ipv6_source_prefix_bits = source_peer_counts::default_ipv6_prefix_bits;
   // How long the completed count of a torrent left without peers is kept; 0: dropped with it.
   // At most max_torrents counts are kept, beyond which they are dropped.
   std::uint32_t completed_retention_seconds = 86'400;
@@ -114,7 +115,7 @@ class torrent_shard {
     family_state(const swarm_rules& rules, siphash_key hash_key, siphash_key source_key)
         : torrents(0, keyed_info_hash_hasher{hash_key}),
           emptied(rules.completed_retention_seconds, rules.max_torrents, hash_key),
-          sources(rules.max_peers_per_source, rules.max_peers, source_key) {}
+          sources(rules.max_peers_per_source, rules.max_peers, rules.ipv6_source_prefix_bits, source_key) {}
 
     boost::unordered_flat_map<proto::info_hash, swarm<Endpoint>, keyed_info_hash_hasher> torrents;
     emptied_torrent_counts emptied;
