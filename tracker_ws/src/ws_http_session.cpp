@@ -59,7 +59,7 @@ http::response<http::string_body> plain_response(unsigned version, http::status 
 void start_connection(tcp_socket socket, connection_slot slot, ws_socket_worker& worker,
                       std::shared_ptr<boost::asio::ssl::context> tls, std::chrono::steady_clock::time_point deadline) {
   if (tls) {
-    tls_stream stream(std::move(socket), *tls);
+    tls_stream stream(std::move(socket), *tls, runtime::tls_role::server);
     std::make_shared<ws_http_session<tls_stream>>(std::move(stream), std::move(slot), worker, std::move(tls))
         ->run(deadline);
   } else {

@@ -20,7 +20,6 @@
 #include <memory>
 
 #include "connection_slot.hpp"
-#include "tls_socket_stream.hpp"
 #include "ws_streams.hpp"
 
 namespace riptide::ws {

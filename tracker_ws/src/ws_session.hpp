@@ -51,7 +51,6 @@
 #include "connection_slot.hpp"
 #include "tracker/proto/websocket_frames.hpp"
 #include "ws_connection.hpp"
-#include "tls_socket_stream.hpp"
 #include "ws_streams.hpp"
 
 namespace riptide::ws {

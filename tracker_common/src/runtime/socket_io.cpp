@@ -1,4 +1,4 @@
-#include "ws_streams.hpp"
+#include "tracker/runtime/socket_io.hpp"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -8,9 +8,9 @@
 #include <array>
 #include <cerrno>
 
-namespace riptide::ws {
+namespace riptide::runtime {
 
-io_step read_available(plain_stream& socket, std::span<char> into) {
+io_step read_available(tcp_socket& socket, std::span<char> into) {
   if (!socket.is_open()) return {io_step::wait::none, boost::asio::error::bad_descriptor, 0};
   for (;;) {
     // MSG_DONTWAIT: never blocks the worker, whatever the descriptor's own mode.
@@ -26,9 +26,9 @@ io_step read_available(plain_stream& socket, std::span<char> into) {
   }
 }
 
-io_step write_available(plain_stream& socket, std::span<const boost::asio::const_buffer> from) {
+io_step write_available(tcp_socket& socket, std::span<const boost::asio::const_buffer> from) {
   if (!socket.is_open()) return {io_step::wait::none, boost::asio::error::bad_descriptor, 0};
-  // A session writes at most a few dozen buffers at once; more would wait for the next call.
+  // A connection writes at most a few dozen buffers at once; more would wait for the next call.
   constexpr std::size_t max_buffers = 64;
   std::array<iovec, max_buffers> vectors;
   std::size_t count = 0;
@@ -50,4 +50,4 @@ io_step write_available(plain_stream& socket, std::span<const boost::asio::const
   }
 }
 
-}  // namespace riptide::ws
+}  // namespace riptide::runtime

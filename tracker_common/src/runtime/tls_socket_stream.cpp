@@ -1,4 +1,4 @@
-#include "tls_socket_stream.hpp"
+#include "tracker/runtime/tls_socket_stream.hpp"
 
 #include <openssl/err.h>
 
@@ -7,19 +7,13 @@
 #include <boost/asio/ssl/error.hpp>
 #include <cerrno>
 
-namespace riptide::ws {
+namespace riptide::runtime {
 
 namespace asio = boost::asio;
 
-tls_socket_stream::tls_socket_stream(tcp_socket socket, asio::ssl::context& context)
+tls_socket_stream::tls_socket_stream(tcp_socket socket, asio::ssl::context& context, tls_role role)
     : next_(std::move(socket)), ssl_(SSL_new(context.native_handle())) {
-  // OpenSSL reads and writes the descriptor itself: it must never block the worker.
-  boost::system::error_code error;
-  next_.non_blocking(true, error);
-  if (error || !ssl_) {  // every step fails
-    ssl_.reset();
-    return;
-  }
+  if (!ssl_) return;  // every step fails
   // Record buffers only while a record is partly read or written; writes of at least one record
   // rather than all or nothing; a retried write may come from another address (the gather area).
   SSL_set_mode(ssl_.get(),
@@ -27,11 +21,25 @@ tls_socket_stream::tls_socket_stream(tcp_socket socket, asio::ssl::context& cont
   SSL_set_options(ssl_.get(), SSL_OP_NO_RENEGOTIATION);
   // No read-ahead: OpenSSL then never holds bytes the socket no longer announces. Read-ahead saved
   // a system call per record and measured the same (memory in use, msgs/CPU-s; docs/benchmarks.md).
-  if (SSL_set_fd(ssl_.get(), next_.native_handle()) != 1) {
-    ssl_.reset();
-    return;
+  if (role == tls_role::server) {
+    SSL_set_accept_state(ssl_.get());
+  } else {
+    SSL_set_connect_state(ssl_.get());
   }
-  SSL_set_accept_state(ssl_.get());
+}
+
+bool tls_socket_stream::attach_socket() {
+  if (attached_) return true;
+  if (!ssl_) return false;
+  // OpenSSL reads and writes the descriptor itself: it must never block the worker.
+  boost::system::error_code error;
+  next_.non_blocking(true, error);
+  if (error || SSL_set_fd(ssl_.get(), next_.native_handle()) != 1) {
+    ssl_.reset();
+    return false;
+  }
+  attached_ = true;
+  return true;
 }
 
 char* tls_socket_stream::gather_scratch() {
@@ -40,13 +48,13 @@ char* tls_socket_stream::gather_scratch() {
 }
 
 io_step tls_socket_stream::handshake_step() {
-  if (!ssl_) return {io_step::wait::none, asio::error::no_memory, 0};
+  if (!attach_socket()) return {io_step::wait::none, asio::error::no_memory, 0};
   ERR_clear_error();
   return step_outcome(SSL_do_handshake(ssl_.get()), 0);
 }
 
 io_step tls_socket_stream::shutdown_step() {
-  if (!ssl_ || failed_) return {};
+  if (!ssl_ || !attached_ || failed_) return {};
   ERR_clear_error();
   const int result = SSL_shutdown(ssl_.get());
   // 0: close_notify is sent, the client's has not come; that is all this waits for.
@@ -54,7 +62,7 @@ io_step tls_socket_stream::shutdown_step() {
 }
 
 io_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
-  if (!ssl_) return {io_step::wait::none, asio::error::no_memory, 0};
+  if (!attach_socket()) return {io_step::wait::none, asio::error::no_memory, 0};
   if (buffer.size() == 0) return {};
   ERR_clear_error();
   std::size_t bytes = 0;
@@ -63,7 +71,7 @@ io_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
 }
 
 io_step tls_socket_stream::write_step(asio::const_buffer buffer) {
-  if (!ssl_) return {io_step::wait::none, asio::error::no_memory, 0};
+  if (!attach_socket()) return {io_step::wait::none, asio::error::no_memory, 0};
   if (buffer.size() == 0) return {};
   ERR_clear_error();
   std::size_t bytes = 0;
@@ -103,4 +111,4 @@ io_step tls_socket_stream::step_outcome(int result, std::size_t bytes) {
   }
 }
 
-}  // namespace riptide::ws
+}  // namespace riptide::runtime

@@ -1,23 +1,26 @@
 #pragma once
-// The server side of TLS over a connection's own socket: OpenSSL reads and writes the
-// non-blocking socket itself (SSL_set_fd), and an operation that would block waits for the
-// socket with async_wait, then tries again. Used in place of asio::ssl::stream for wss://.
+// TLS over a connection's own socket, as a server (tracker_ws's wss://) or a client (load_test's):
+// OpenSSL reads and writes the non-blocking socket itself (SSL_set_fd), and an operation that
+// would block waits for the socket with async_wait, then tries again. Used in place of
+// asio::ssl::stream.
 //
 // Why not asio::ssl::stream: it moves every byte through a BIO pair and two buffers of its own,
 // four blocks of about 17 KiB held for the whole life of a connection, idle or not (73.5 KB per
-// idle wss:// connection against 46.5 KB for the reference server; docs/benchmarks.md). Here,
-// with SSL_MODE_RELEASE_BUFFERS, OpenSSL holds its record buffers only while a record is partly
-// read or written, and an idle connection keeps little more than its SSL object.
+// idle wss:// connection against 46.5 KB for the reference server; docs/benchmarks.md), and
+// copies each byte twice more. Here, with SSL_MODE_RELEASE_BUFFERS, OpenSSL holds its record
+// buffers only while a record is partly read or written, and an idle connection keeps little
+// more than its SSL object.
 //
 // Semantics, as Asio's streams: async_read_some completes with at least one byte or an error
-// (eof when the client sent close_notify); async_write_some with at least one byte written
+// (eof when the peer sent close_notify); async_write_some with at least one byte written
 // (at most one record, gathered from the buffers); async_shutdown sends close_notify and does
-// not wait for the client's. Handlers never run inside the call that starts the operation.
+// not wait for the peer's. Handlers never run inside the call that starts the operation.
 // At most one read and one write at a time, as with any Asio stream. Worker thread only.
 //
 // The socket is reached as next_layer() (so beast::get_lowest_layer works as with
-// asio::ssl::stream); closing it ends every pending operation with operation_aborted, and nothing
-// touches the descriptor after it is closed.
+// asio::ssl::stream). It may still be closed when the stream is made (a client connects it
+// after): OpenSSL takes its descriptor at the handshake. Closing it ends every pending operation
+// with operation_aborted, and nothing touches the descriptor after it is closed.
 
 #include <openssl/ssl.h>
 
@@ -34,9 +37,12 @@
 #include <span>
 #include <utility>
 
-#include "ws_streams.hpp"
+#include "tracker/runtime/socket_io.hpp"
 
-namespace riptide::ws {
+namespace riptide::runtime {
+
+// Which side of the handshake this end takes.
+enum class tls_role { server, client };
 
 class tls_socket_stream {
  public:
@@ -44,8 +50,9 @@ class tls_socket_stream {
   using next_layer_type = tcp_socket;
   using lowest_layer_type = tcp_socket;
 
-  // A server-side TLS connection over `socket` with the certificate and key of `context`.
-  tls_socket_stream(tcp_socket socket, boost::asio::ssl::context& context);
+  // A TLS connection over `socket` as `role`, with the settings of `context` (a server's
+  // certificate and key, a client's verification).
+  tls_socket_stream(tcp_socket socket, boost::asio::ssl::context& context, tls_role role);
   tls_socket_stream(tls_socket_stream&&) noexcept = default;  // only with no operation pending
   tls_socket_stream& operator=(tls_socket_stream&&) = delete;
 
@@ -101,7 +108,7 @@ class tls_socket_stream {
       });
       return;
     }
-    ws::async_wait_for(next_, wait, std::move(handler));
+    runtime::async_wait_for(next_, wait, std::move(handler));
   }
 
   // Handler: void(error_code, std::size_t).
@@ -168,6 +175,9 @@ class tls_socket_stream {
   // The outcome of an OpenSSL call that returned `result` (> 0: success, `bytes` done).
   io_step step_outcome(int result, std::size_t bytes);
   bool socket_open() const { return next_.is_open(); }
+  // Hands OpenSSL the socket's descriptor (made non-blocking) once, at the first handshake step;
+  // false if it cannot be, and every step then fails.
+  bool attach_socket();
 
   template <typename Token, typename Step>
   auto initiate_without_bytes(Token&& token, Step step) {
@@ -196,7 +206,7 @@ class tls_socket_stream {
 
   template <typename Step, typename Handler>
   void wait_then_step(io_step::wait waits_for, Step step, Handler handler) {
-    ws::async_wait_for(next_, waits_for, [this, step = std::move(step), handler = std::move(handler)](
+    runtime::async_wait_for(next_, waits_for, [this, step = std::move(step), handler = std::move(handler)](
                                              const boost::system::error_code& error) mutable {
       if (error) return std::move(handler)(error, std::size_t{0});
       if (!socket_open()) return std::move(handler)(boost::asio::error::operation_aborted, std::size_t{0});
@@ -208,7 +218,8 @@ class tls_socket_stream {
 
   tcp_socket next_;
   std::unique_ptr<SSL, ssl_free> ssl_;
-  bool failed_ = false;  // a fatal TLS error: no close_notify may follow (OpenSSL's rule)
+  bool attached_ = false;  // OpenSSL has the socket's descriptor
+  bool failed_ = false;    // a fatal TLS error: no close_notify may follow (OpenSSL's rule)
 };
 
 using tls_stream = tls_socket_stream;
@@ -224,4 +235,4 @@ void async_wait_for(tls_stream& stream, io_step::wait wait, Handler&& handler) {
   stream.async_wait_for(wait, std::forward<Handler>(handler));
 }
 
-}  // namespace riptide::ws
+}  // namespace riptide::runtime
