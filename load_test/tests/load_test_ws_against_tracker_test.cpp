@@ -2,6 +2,11 @@
 // hundred connections must get announces and scrapes answered, offers and answers relayed both
 // ways, nothing malformed and no failure replies. Correctness of both programs, not speed.
 #define CATCH_CONFIG_MAIN
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <string>
@@ -77,4 +82,27 @@ TEST_CASE("load_test ws: a tracker that is not there gives connect failures, not
   CHECK(summary.at("connected").as_int64() == 0);
   CHECK(summary.at("connect_failures").as_int64() == 200);
   CHECK(summary.at("received_announce_response").as_int64() == 0);
+}
+
+TEST_CASE("load_test ws: a listener that never answers gives connect failures at the deadline, not a hang",
+          "[load_test][integration]") {
+  // The kernel completes TCP handshakes into the backlog whether or not anyone accepts: the
+  // client connects, then its TLS ClientHello or its upgrade request goes unanswered.
+  const bool tls = GENERATE(true, false);
+  INFO((tls ? "wss://" : "ws://"));
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 512) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const auto summary = run_load(ntohs(address.sin_port), tls);
+  ::close(listener);
+  INFO(boost::json::serialize(summary));
+  CHECK(summary.at("connected").as_int64() == 0);
+  CHECK(summary.at("connect_failures").as_int64() == 200);
+  CHECK(summary.at("closed").as_int64() == 0);
 }

@@ -28,18 +28,21 @@ tls_socket_stream::tls_socket_stream(tcp_socket socket, asio::ssl::context& cont
   }
 }
 
-bool tls_socket_stream::attach_socket() {
-  if (attached_) return true;
-  if (!ssl_) return false;
+boost::system::error_code tls_socket_stream::attach_socket() {
+  if (attached_ || attach_error_) return attach_error_;
+  if (!ssl_) {
+    attach_error_ = asio::error::no_memory;
+    return attach_error_;
+  }
   // OpenSSL reads and writes the descriptor itself: it must never block the worker.
-  boost::system::error_code error;
-  next_.non_blocking(true, error);
-  if (error || SSL_set_fd(ssl_.get(), next_.native_handle()) != 1) {
+  next_.non_blocking(true, attach_error_);
+  if (!attach_error_ && SSL_set_fd(ssl_.get(), next_.native_handle()) != 1) attach_error_ = asio::error::bad_descriptor;
+  if (attach_error_) {
     ssl_.reset();
-    return false;
+    return attach_error_;
   }
   attached_ = true;
-  return true;
+  return {};
 }
 
 char* tls_socket_stream::gather_scratch() {
@@ -48,7 +51,7 @@ char* tls_socket_stream::gather_scratch() {
 }
 
 io_step tls_socket_stream::handshake_step() {
-  if (!attach_socket()) return {io_step::wait::none, asio::error::no_memory, 0};
+  if (const auto error = attach_socket()) return {io_step::wait::none, error, 0};
   ERR_clear_error();
   return step_outcome(SSL_do_handshake(ssl_.get()), 0);
 }
@@ -57,12 +60,12 @@ io_step tls_socket_stream::shutdown_step() {
   if (!ssl_ || !attached_ || failed_) return {};
   ERR_clear_error();
   const int result = SSL_shutdown(ssl_.get());
-  // 0: close_notify is sent, the client's has not come; that is all this waits for.
+  // 0: close_notify is sent, the peer's has not come; that is all this waits for.
   return step_outcome(result == 0 ? 1 : result, 0);
 }
 
 io_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
-  if (!attach_socket()) return {io_step::wait::none, asio::error::no_memory, 0};
+  if (const auto error = attach_socket()) return {io_step::wait::none, error, 0};
   if (buffer.size() == 0) return {};
   ERR_clear_error();
   std::size_t bytes = 0;
@@ -71,7 +74,7 @@ io_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
 }
 
 io_step tls_socket_stream::write_step(asio::const_buffer buffer) {
-  if (!attach_socket()) return {io_step::wait::none, asio::error::no_memory, 0};
+  if (const auto error = attach_socket()) return {io_step::wait::none, error, 0};
   if (buffer.size() == 0) return {};
   ERR_clear_error();
   std::size_t bytes = 0;
@@ -87,12 +90,12 @@ io_step tls_socket_stream::step_outcome(int result, std::size_t bytes) {
       return {io_step::wait::readable, {}, 0};
     case SSL_ERROR_WANT_WRITE:
       return {io_step::wait::writable, {}, 0};
-    case SSL_ERROR_ZERO_RETURN:  // the client's close_notify
+    case SSL_ERROR_ZERO_RETURN:  // the peer's close_notify
       return {io_step::wait::none, asio::error::eof, 0};
     case SSL_ERROR_SYSCALL: {
       failed_ = true;
       ERR_clear_error();
-      // errno 0: the client closed TCP without close_notify (OpenSSL 1.1 style).
+      // errno 0: the peer closed TCP without close_notify (OpenSSL 1.1 style).
       if (saved_errno == 0) return {io_step::wait::none, asio::ssl::error::stream_truncated, 0};
       return {io_step::wait::none, boost::system::error_code(saved_errno, boost::system::system_category()), 0};
     }

@@ -83,14 +83,14 @@ class tls_socket_stream {
         token, buffers);
   }
 
-  // Reading into a buffer picked once the bytes are there (ws_streams.hpp): one SSL_read, which
+  // Reading into a buffer picked once the bytes are there (socket_io.hpp): one SSL_read, which
   // never blocks.
   io_step read_available(std::span<char> into) {
     if (!socket_open()) return {io_step::wait::none, boost::asio::error::bad_descriptor, 0};
     return read_step(boost::asio::buffer(into.data(), into.size()));
   }
 
-  // Writing without an operation object (ws_streams.hpp): one SSL_write of the buffers' first
+  // Writing without an operation object (socket_io.hpp): one SSL_write of the buffers' first
   // bytes (up to one record), which never blocks. After a wait, the same bytes must come again:
   // OpenSSL requires it of a write it could not finish.
   io_step write_available(std::span<const boost::asio::const_buffer> from) {
@@ -175,9 +175,9 @@ class tls_socket_stream {
   // The outcome of an OpenSSL call that returned `result` (> 0: success, `bytes` done).
   io_step step_outcome(int result, std::size_t bytes);
   bool socket_open() const { return next_.is_open(); }
-  // Hands OpenSSL the socket's descriptor (made non-blocking) once, at the first handshake step;
-  // false if it cannot be, and every step then fails.
-  bool attach_socket();
+  // Hands OpenSSL the socket's descriptor (made non-blocking) at the first handshake, read or
+  // write step; what went wrong if it cannot be (every step then fails with it).
+  boost::system::error_code attach_socket();
 
   template <typename Token, typename Step>
   auto initiate_without_bytes(Token&& token, Step step) {
@@ -219,6 +219,7 @@ class tls_socket_stream {
   tcp_socket next_;
   std::unique_ptr<SSL, ssl_free> ssl_;
   bool attached_ = false;  // OpenSSL has the socket's descriptor
+  boost::system::error_code attach_error_;  // why it could not have it
   bool failed_ = false;    // a fatal TLS error: no close_notify may follow (OpenSSL's rule)
 };
 
