@@ -16,6 +16,7 @@ namespace riptide::proto::webtorrent {
 // The only way, besides json_text::parse_object, to make a json_text: from a parsed object.
 struct json_text_access {
   static json_text make(std::string text) { return json_text(std::move(text)); }
+  static std::string take(json_text&& text) { return std::move(text.text_); }
 };
 
 namespace {
@@ -128,16 +129,40 @@ void append_announce_head(std::string& out, const info_hash& hash) {
   append_quoted_id(out, hash);
 }
 
-std::string encode_relay(const info_hash& hash, const peer_id& peer, const offer_id& id, std::string_view key,
-                         const json_text& payload) {
-  std::string out;
-  out.reserve(200 + payload.size());
+// What a relay adds around the offer or answer, at most: `{"action":"announce","info_hash":`,
+// `,"peer_id":`, `,"offer_id":`, `,"answer":`, three quoted ids of up to 122 bytes, and `}`.
+constexpr std::size_t relay_head_room = 448;
+
+// Everything of a relay before the offer or answer itself.
+void append_relay_head(std::string& out, const info_hash& hash, const peer_id& peer, const offer_id& id,
+                       std::string_view key) {
   append_announce_head(out, hash);
   append_key(out, "peer_id");
   append_quoted_id(out, peer);
   append_key(out, "offer_id");
   append_quoted_id(out, id);
   append_key(out, key);
+}
+
+// The relay in the payload's own buffer: the head goes in front (moving the payload along, in
+// place while the buffer has room), the closing brace behind.
+std::string encode_relay_in_place(const info_hash& hash, const peer_id& peer, const offer_id& id, std::string_view key,
+                                  json_text&& payload) {
+  std::string out = json_text_access::take(std::move(payload));
+  // The head is written in a buffer of the thread's, kept from one relay to the next.
+  thread_local std::string head;
+  head.clear();
+  append_relay_head(head, hash, peer, id, key);
+  out.insert(0, head);
+  out += '}';
+  return out;
+}
+
+std::string encode_relay(const info_hash& hash, const peer_id& peer, const offer_id& id, std::string_view key,
+                         const json_text& payload) {
+  std::string out;
+  out.reserve(200 + payload.size());
+  append_relay_head(out, hash, peer, id, key);
   out += payload.text();  // valid JSON by json_text's invariant
   out += '}';
   return out;
@@ -260,7 +285,8 @@ std::optional<std::uint32_t> clamped_from(json_value value, std::uint32_t max) {
 std::optional<json_text> object_text(json_value value) {
   if (!value.is_object()) return std::nullopt;
   std::string text;
-  text.reserve(value.text().size());
+  // Room in front for the rest of the relay it may become (encode_relay_in_place).
+  text.reserve(relay_head_room + value.text().size());
   value.append_compact(text);
   return json_text_access::make(std::move(text));
 }
@@ -654,6 +680,14 @@ std::string encode_offer_relay(const offer_relay& relay) {
 
 std::string encode_answer_relay(const answer_relay& relay) {
   return encode_relay(relay.hash, relay.answerer, relay.id, "answer", relay.answer);
+}
+
+std::string encode_offer_relay(offer_relay&& relay) {
+  return encode_relay_in_place(relay.hash, relay.offerer, relay.id, "offer", std::move(relay.offer));
+}
+
+std::string encode_answer_relay(answer_relay&& relay) {
+  return encode_relay_in_place(relay.hash, relay.answerer, relay.id, "answer", std::move(relay.answer));
 }
 
 std::string encode_scrape_response(const scrape_response& response) {

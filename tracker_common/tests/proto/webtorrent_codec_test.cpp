@@ -1088,6 +1088,8 @@ TEST_CASE("webtorrent codec: round trip: tracker messages", "[proto][webtorrent]
     const wt::offer_relay offer{random_id<info_hash>(random), random_id<peer_id>(random),
                                 random_id<offer_id>(random), random_sdp(random, "offer")};
     text = wt::encode_offer_relay(offer);
+    // Written in the offer's own buffer: the same text.
+    CHECK(wt::encode_offer_relay(wt::offer_relay(offer)) == text);
     CHECK(valid_utf8(text));
     const auto offer2 = require_tracker<wt::offer_relay>(text);
     CHECK(offer2.hash == offer.hash);
@@ -1098,6 +1100,7 @@ TEST_CASE("webtorrent codec: round trip: tracker messages", "[proto][webtorrent]
     const wt::answer_relay answer{random_id<info_hash>(random), random_id<peer_id>(random),
                                   random_id<offer_id>(random), random_sdp(random, "answer")};
     text = wt::encode_answer_relay(answer);
+    CHECK(wt::encode_answer_relay(wt::answer_relay(answer)) == text);
     CHECK(valid_utf8(text));
     const auto answer2 = require_tracker<wt::answer_relay>(text);
     CHECK(answer2.hash == answer.hash);
@@ -1184,6 +1187,35 @@ void sweep(std::string_view text, sweep_counts& counts) {
 }
 
 }  // namespace
+
+TEST_CASE("webtorrent codec: a relay written in a decoded offer's buffer, with the longest head",
+          "[proto][webtorrent]") {
+  // Control bytes are written \u00XX: three ids of 122 quoted bytes, the most a head can take.
+  const auto id_of_ones = [](auto id) {
+    id.bytes.fill(0x01);
+    return id;
+  };
+  const std::string sdp(3000, 'v');
+  const std::string announce = R"({"action":"announce","info_hash":"aaaaaaaaaaaaaaaaaaaa","peer_id":"bbbbbbbbbbbbbbbbbbbb",)"
+                               R"("numwant":1,"offers":[{"offer_id":"cccccccccccccccccccc","offer":{"type":"offer","sdp":")" +
+                               sdp + R"("}}]})";
+  // Unpacked in place: a copy of the offer would not keep the room its buffer was decoded with.
+  auto decoded = wt::decode_client_message(announce, wt::decode_limits{});
+  REQUIRE(std::holds_alternative<wt::client_message>(decoded));
+  auto* message = std::get_if<wt::announce_message>(&std::get<wt::client_message>(decoded));
+  REQUIRE(message != nullptr);
+  REQUIRE(message->offers.size() == 1);
+  const wt::offer_relay relay{id_of_ones(info_hash{}), id_of_ones(peer_id{}), id_of_ones(offer_id{}),
+                              message->offers[0].offer};
+  const std::string copied = wt::encode_offer_relay(relay);
+  const std::string in_place =
+      wt::encode_offer_relay(wt::offer_relay{relay.hash, relay.offerer, relay.id, std::move(message->offers[0].offer)});
+  CHECK(in_place == copied);
+  const auto back = require_tracker<wt::offer_relay>(in_place);
+  CHECK(back.hash == relay.hash);
+  CHECK(back.offer == relay.offer);
+  CHECK(in_place.find(R"(\u0001\u0001)") != std::string::npos);
+}
 
 TEST_CASE("webtorrent codec: never crash: random bytes of every length 0..300", "[proto][webtorrent][sweep]") {
   std::mt19937_64 random(0x5eed'0001);

@@ -224,6 +224,10 @@ failure_reply to_failure_reply(const decode_failure& failure);
 std::string encode_announce_response(const announce_response& response);
 std::string encode_offer_relay(const offer_relay& relay);
 std::string encode_answer_relay(const answer_relay& relay);
+// The same, written in the offer's or answer's own buffer (a decoded one has room in front for
+// the rest of the message): no allocation and no copy of the SDP, at the tracker's busiest spot.
+std::string encode_offer_relay(offer_relay&& relay);
+std::string encode_answer_relay(answer_relay&& relay);
 std::string encode_scrape_response(const scrape_response& response);
 std::string encode_failure(const failure_reply& failure);
 
