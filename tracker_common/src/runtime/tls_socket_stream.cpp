@@ -64,22 +64,26 @@ io_step tls_socket_stream::shutdown_step() {
   return step_outcome(result == 0 ? 1 : result, 0);
 }
 
-io_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
+template <typename Transfer>
+io_step tls_socket_stream::transfer_step(std::size_t size, Transfer transfer) {
   if (const auto error = attach_socket()) return {io_step::wait::none, error, 0};
-  if (buffer.size() == 0) return {};
+  if (size == 0) return {};
   ERR_clear_error();
   std::size_t bytes = 0;
-  const int result = SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &bytes);
+  const int result = transfer(ssl_.get(), &bytes);
   return step_outcome(result, bytes);
 }
 
+io_step tls_socket_stream::read_step(asio::mutable_buffer buffer) {
+  return transfer_step(buffer.size(), [&](SSL* ssl, std::size_t* bytes) {
+    return SSL_read_ex(ssl, buffer.data(), buffer.size(), bytes);
+  });
+}
+
 io_step tls_socket_stream::write_step(asio::const_buffer buffer) {
-  if (const auto error = attach_socket()) return {io_step::wait::none, error, 0};
-  if (buffer.size() == 0) return {};
-  ERR_clear_error();
-  std::size_t bytes = 0;
-  const int result = SSL_write_ex(ssl_.get(), buffer.data(), buffer.size(), &bytes);
-  return step_outcome(result, bytes);
+  return transfer_step(buffer.size(), [&](SSL* ssl, std::size_t* bytes) {
+    return SSL_write_ex(ssl, buffer.data(), buffer.size(), bytes);
+  });
 }
 
 io_step tls_socket_stream::step_outcome(int result, std::size_t bytes) {

@@ -172,6 +172,9 @@ class tls_socket_stream {
   io_step shutdown_step();
   io_step read_step(boost::asio::mutable_buffer buffer);
   io_step write_step(boost::asio::const_buffer buffer);
+  // One SSL_read_ex or SSL_write_ex of `size` bytes (nothing for none): transfer(ssl, &bytes).
+  template <typename Transfer>
+  io_step transfer_step(std::size_t size, Transfer transfer);
   // The outcome of an OpenSSL call that returned `result` (> 0: success, `bytes` done).
   io_step step_outcome(int result, std::size_t bytes);
   bool socket_open() const { return next_.is_open(); }
