@@ -142,7 +142,7 @@ def load_config(args, port: int) -> dict:
         # Long enough never to end by itself before the window is over; stopped after it.
         "run": {"threads": 1, "connections": args.connections,
                 "duration_seconds": args.seconds + args.warmup_timeout + 30,
-                "warmup_timeout_seconds": args.warmup_timeout},
+                "warmup_timeout_seconds": args.warmup_timeout, "busy_poll": args.load_busy_poll},
         "requests": {"message_interval_ms": args.message_interval_ms, "offers_per_announce": args.offers,
                      "sdp_bytes": args.sdp_bytes, "max_scrape_hashes": 1},
         "torrents": {"count": args.torrents},
@@ -223,7 +223,8 @@ def run(args, argv: list[str]) -> int:
     log(f"A: {args.a}\nB: {args.b}\n{args.pairs} pair(s) of runs at once: {args.connections} connections each, "
         f"{args.offers} offers per announce, one message per connection every {args.message_interval_ms} ms"
         f"{' over wss://' if args.tls else ''}; "
-        f"servers on core(s) {args.server_cores}, load_test on {args.load_cores}; {args.seconds} s windows")
+        f"servers on core(s) {args.server_cores}, load_test on {args.load_cores}"
+        f"{' (polling)' if args.load_busy_poll else ''}; {args.seconds} s windows")
     ratios = []
     with bench_workspace("riptide-ab-ws-", args.keep_temp, "*.stderr") as work:
         if args.tls:
@@ -271,6 +272,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--node", default=shutil.which("node") or "/usr/bin/node", help="node binary (reference)")
     parser.add_argument("--reference-dir", type=Path, default=DEFAULT_REFERENCE_DIR,
                         help="directory with node_modules/bittorrent-tracker (reference)")
+    parser.add_argument("--load-busy-poll", action="store_true",
+                        help="load_test polls instead of sleeping (run.busy_poll): no server pays for waking it; "
+                             "both load_test runs then share their core(s) by time slices")
     parser.add_argument("--tls", action="store_true",
                         help="wss:// instead of ws:// (a self-signed ECDSA P-256 certificate made with openssl)")
     parser.add_argument("--keep-temp", action="store_true", help="keep the configurations and logs")

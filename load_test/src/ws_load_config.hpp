@@ -25,6 +25,11 @@ struct ws_run_config {
   std::uint32_t duration_seconds = 10;
   std::uint32_t warmup_timeout_seconds = 60;  // connect everything and announce once, at most this long
   std::uint32_t seed = 1;
+  // The load threads never sleep: they poll their sockets and timers in a loop, each using its
+  // whole core. Over loopback a sleeping generator is woken by the server's own send (an
+  // inter-processor interrupt, dear on a virtual machine), so the server pays for the client's
+  // wake-up, which over a network it never does; polling takes that off the server's bill.
+  bool busy_poll = false;
 };
 
 struct ws_request_config {

@@ -42,6 +42,9 @@ config::option_table<ws_load_config> make_table() {
                       "Measure anyway if warm-up (connect, first announce answered) takes longer."),
       option::integer("run", "seed", "", 0, 4294967295U, [](auto& c) -> auto& { return c.run.seed; },
                       "Seed of every random choice: the same seed builds the same torrents and peers."),
+      option::boolean("run", "busy_poll", [](auto& c) -> auto& { return c.run.busy_poll; },
+                      "Load threads poll instead of sleeping, each using its whole core: the tracker's sends\n"
+                      "then never pay for waking the generator (over loopback they do; over a network, never)."),
 
       option::integer("requests", "message_interval_ms", "milliseconds", 1, 3'600'000,
                       [](auto& c) -> auto& { return c.requests.message_interval_ms; },

@@ -47,7 +47,12 @@ proto::info_hash ws_load_worker::pick_torrent() {
 void ws_load_worker::run() {
   auto guard = asio::make_work_guard(io_);
   for (std::uint32_t i = 0; i < connections_; ++i) start_ws_connection(*this, first_connection_ + i);
-  io_.run();
+  if (!config_.run.busy_poll) {
+    io_.run();
+    return;
+  }
+  // Stopped by stop(), or once out of work like run().
+  while (!io_.stopped()) io_.poll();
 }
 
 void ws_load_worker::stop() { io_.stop(); }

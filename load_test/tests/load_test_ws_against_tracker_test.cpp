@@ -19,11 +19,11 @@ using riptide::test::tracker_process;
 
 namespace {
 
-boost::json::object run_load(std::uint16_t port, bool tls) {
+// `run_extra`: more lines of the [run] section.
+boost::json::object run_load(std::uint16_t port, bool tls, const std::string& run_extra = "threads = 2\n") {
   const temporary_file config("[target]\naddress = \"127.0.0.1\"\nport = " + std::to_string(port) +
-                              "\ntls = " + (tls ? "true" : "false") +
-                              "\n[run]\nconnections = 200\nduration_seconds = 2\nthreads = 2\n"
-                              "[requests]\nmessage_interval_ms = 500\n");
+                              "\ntls = " + (tls ? "true" : "false") + "\n[run]\nconnections = 200\nduration_seconds = 2\n" +
+                              run_extra + "[requests]\nmessage_interval_ms = 500\n");
   const auto result = run_command(LOAD_TEST_PATH, {"ws", "-c", config.path(), "--json"}, std::chrono::seconds(60));
   INFO("stderr: " << result.standard_error);
   REQUIRE(result.exit_status == 0);
@@ -53,6 +53,13 @@ const std::string tracker_config = "[network]\nport = 0\n[statistics]\ninterval_
 TEST_CASE("load_test ws: announces, scrapes, offers and answers flow over ws://", "[load_test][integration]") {
   tracker_process tracker(TRACKER_WS_PATH, tracker_config);
   check_summary(run_load(tracker.port(), false), false);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("load_test ws: the same with the load thread polling instead of sleeping", "[load_test][integration]") {
+  // One thread, so that the tracker keeps a core of its own while the generator spins on the other.
+  tracker_process tracker(TRACKER_WS_PATH, tracker_config);
+  check_summary(run_load(tracker.port(), false, "threads = 1\nbusy_poll = true\n"), false);
   CHECK(tracker.stop() == 0);
 }
 
