@@ -161,7 +161,7 @@ std::string encode_relay_in_place(const info_hash& hash, const peer_id& peer, co
 std::string encode_relay(const info_hash& hash, const peer_id& peer, const offer_id& id, std::string_view key,
                          const json_text& payload) {
   std::string out;
-  out.reserve(200 + payload.size());
+  out.reserve(relay_head_room + payload.size());
   append_relay_head(out, hash, peer, id, key);
   out += payload.text();  // valid JSON by json_text's invariant
   out += '}';
