@@ -137,20 +137,31 @@ int main(int argc, char** argv) {
   // A 1,000-byte SDP of browser-like CRLF-terminated lines (an escape pair every 40 bytes or so),
   // as load_test ws sends it.
   const auto sdp = [&](const char* type) { return load_test::make_sdp_object(type, 1000); };
+  // Ids as browsers make them: an info hash and offer ids of random bytes (a third of which a
+  // JSON string escapes or writes as two bytes of UTF-8), peer ids of ASCII ("-WW0208-" and
+  // base64 in webtorrent's).
+  std::mt19937 id_random(7);
+  const auto webtorrent_peer_id = [](char tag) {
+    proto::peer_id peer;
+    const std::string_view text = "-WW0208-kxQ3vJ0tZ2bA";
+    std::copy(text.begin(), text.end(), peer.bytes.begin());
+    peer.bytes[19] = static_cast<std::uint8_t>(tag);
+    return peer;
+  };
   wt::announce_message announce;
   announce.hash = load_test::torrent_info_hash(1, 42);
-  announce.peer.bytes.fill(0xa5);
+  announce.peer = webtorrent_peer_id('A');
   announce.left = 100;
   announce.numwant = 5;
   for (std::uint8_t i = 0; i < 5; ++i) {
     wt::announce_offer offer{{}, sdp("offer")};
-    offer.id.bytes.fill(static_cast<std::uint8_t>(0x90 + i));
+    for (auto& byte : offer.id.bytes) byte = static_cast<std::uint8_t>(id_random());
     announce.offers.push_back(std::move(offer));
   }
   const std::string announce_text = wt::encode_announce(announce);
   wt::announce_message answer;
   answer.hash = announce.hash;
-  answer.peer.bytes.fill(0x5a);
+  answer.peer = webtorrent_peer_id('B');
   answer.answer = wt::announce_answer{announce.peer, announce.offers[0].id, sdp("answer")};
   const std::string answer_text = wt::encode_announce(answer);
   const wt::decode_limits limits;

@@ -262,6 +262,9 @@ class parser {
         if (!skip_escape()) return fail();
       } else if (c < 0x20) {
         return fail();
+      } else if (c - 0xc2u <= 0xdfu - 0xc2u && at_ + 1 < text_.size() &&
+                 (static_cast<std::uint8_t>(text_[at_ + 1]) & 0xc0) == 0x80) {
+        at_ += 2;  // U+0080..U+07FF, which binary ids are half made of
       } else {
         const std::size_t length = utf8_sequence_length(text_.substr(at_));
         if (length == 0) return fail();
@@ -335,6 +338,18 @@ class parser {
   json_parse_error error_ = json_parse_error::invalid;
 };
 
+// The byte a validated escape `\kind` other than `\u` stands for.
+char escaped_byte(char kind) {
+  switch (kind) {
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return kind;  // \" \\ \/
+  }
+}
+
 // Writes the string `raw` (as written between quotes, already validated) unescaped into
 // `out`; returns the length, or nullopt when it does not fit.
 std::optional<std::size_t> unescape(std::string_view raw, std::span<char> out) {
@@ -353,16 +368,7 @@ std::optional<std::size_t> unescape(std::string_view raw, std::span<char> out) {
     }
     const char kind = raw[i + 1];
     if (kind != 'u') {
-      char byte = kind;  // \" \\ \/
-      switch (kind) {
-        case 'b': byte = '\b'; break;
-        case 'f': byte = '\f'; break;
-        case 'n': byte = '\n'; break;
-        case 'r': byte = '\r'; break;
-        case 't': byte = '\t'; break;
-        default: break;
-      }
-      if (!put(static_cast<std::uint8_t>(byte))) return std::nullopt;
+      if (!put(static_cast<std::uint8_t>(escaped_byte(kind)))) return std::nullopt;
       i += 2;
       continue;
     }
@@ -464,6 +470,41 @@ std::optional<std::string_view> json_value::string_in(std::span<char> buffer) co
   const auto length = unescape(raw, buffer);
   if (!length) return std::nullopt;
   return std::string_view(buffer.data(), *length);
+}
+
+std::optional<std::size_t> json_value::binary_string_in(std::span<std::uint8_t> buffer) const {
+  if (!is_string()) return std::nullopt;
+  const std::string_view raw = raw_string();  // validated: whole escapes, well-formed UTF-8
+  const auto* text = reinterpret_cast<const std::uint8_t*>(raw.data());
+  std::size_t length = 0;
+  for (std::size_t i = 0; i < raw.size();) {
+    if (length == buffer.size()) return std::nullopt;
+    const std::uint32_t b0 = text[i];
+    if (b0 == '\\') {
+      std::uint32_t code = 0;
+      if (raw[i + 1] == 'u') {
+        code = *hex4(raw, i + 2);  // a surrogate's too, which is above U+00FF
+        i += 6;
+      } else {
+        code = static_cast<std::uint8_t>(escaped_byte(raw[i + 1]));
+        i += 2;
+      }
+      if (code > 0xff) return std::nullopt;
+      buffer[length++] = static_cast<std::uint8_t>(code);
+      continue;
+    }
+    if (b0 < 0x80) {
+      buffer[length++] = static_cast<std::uint8_t>(b0);
+      i += 1;
+      continue;
+    }
+    // U+0080..U+00FF is the lead 0xc2 or 0xc3 and a continuation byte; any other lead starts a
+    // code point above U+00FF.
+    if ((b0 | 1) != 0xc3) return std::nullopt;
+    buffer[length++] = static_cast<std::uint8_t>(((b0 & 0x03) << 6) | (text[i + 1] & 0x3f));
+    i += 2;
+  }
+  return length;
 }
 
 bool json_value::string_equals(std::string_view expected) const {

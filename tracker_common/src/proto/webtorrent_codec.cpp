@@ -86,20 +86,32 @@ void append_quoted_text(std::string& out, std::string_view text) {
   out += '"';
 }
 
+// The bytes an id writes as JSON escapes: below 0x20, the quote and the backslash.
+constexpr std::array<bool, 256> escaped_in_json = [] {
+  std::array<bool, 256> escaped{};
+  for (std::size_t c = 0; c < 0x20; ++c) escaped[c] = true;
+  escaped['"'] = escaped['\\'] = true;
+  return escaped;
+}();
+
 // A 20-byte value as a JSON string of 20 code points U+0000..U+00FF.
 // Written into a local buffer first (at most 6 characters a byte), then appended at once: three
-// of these go into every relayed message.
+// of these go into every relayed message. An id's bytes are random, so a byte below 0x80 and one
+// above (two bytes of UTF-8) are written without a branch on which: both bytes are stored, and the
+// second is kept only for a byte above.
 void append_quoted_binary(std::string& out, std::span<const std::uint8_t, 20> bytes) {
   char buffer[2 + 20 * 6];
   char* at = buffer;
   *at++ = '"';
   for (const std::uint8_t b : bytes) {
-    if (b < 0x80) {
+    if (escaped_in_json[b]) {
       at = write_escaped_ascii(at, b);
-    } else {
-      *at++ = static_cast<char>(0xc0 | (b >> 6));
-      *at++ = static_cast<char>(0x80 | (b & 0x3f));
+      continue;
     }
+    const unsigned high = b >> 7;
+    at[0] = static_cast<char>(high != 0 ? 0xc0 | (b >> 6) : b);
+    at[1] = static_cast<char>(0x80 | (b & 0x3f));
+    at += 1 + high;
   }
   *at++ = '"';
   out.append(buffer, at);
@@ -213,14 +225,9 @@ constexpr std::array<std::string_view, 3> scrape_file_field_names = {"complete",
 
 template <typename Tag>
 std::optional<id20<Tag>> id_from(json_value value) {
-  if (!value.is_string()) return std::nullopt;
-  std::array<char, 40> buffer;  // 20 code points take at most 40 bytes
-  const auto text = value.string_in(buffer);
-  if (!text) return std::nullopt;
-  const auto bytes = decode_binary_string(*text);
-  if (!bytes) return std::nullopt;
   id20<Tag> id;
-  id.bytes = *bytes;
+  const auto length = value.binary_string_in(id.bytes);  // nullopt past 20 bytes
+  if (!length || *length != id.bytes.size()) return std::nullopt;
   return id;
 }
 

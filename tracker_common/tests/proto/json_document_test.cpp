@@ -5,8 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "json_oracle.hpp"
 
@@ -99,6 +103,81 @@ TEST_CASE("json document: strings are read unescaped, compared, and bounded", "[
     CHECK(element.raw_string().empty());
     CHECK(element.string().empty());
     CHECK_FALSE(element.string_equals(""));
+  });
+}
+
+// A JSON string for `bytes`, one code point per byte, each written as UTF-8 or as an escape at
+// random (and always escaped where JSON requires it).
+std::string random_binary_string_json(const std::vector<std::uint8_t>& bytes, std::mt19937_64& random) {
+  std::string json = "\"";
+  char escape[8];
+  for (const std::uint8_t b : bytes) {
+    const bool must_escape = b < 0x20 || b == '"' || b == '\\';
+    if (must_escape || random() % 4 == 0) {
+      const char* short_escape = b == '\n' ? "\\n" : b == '"' ? "\\\"" : b == '\\' ? "\\\\" : b == '/' ? "\\/" : nullptr;
+      if (short_escape != nullptr && random() % 2 == 0) {
+        json += short_escape;
+      } else {
+        std::snprintf(escape, sizeof escape, random() % 2 ? "\\u%04x" : "\\u%04X", b);
+        json += escape;
+      }
+    } else if (b < 0x80) {
+      json += static_cast<char>(b);
+    } else {
+      json += static_cast<char>(0xc0 | (b >> 6));
+      json += static_cast<char>(0x80 | (b & 0x3f));
+    }
+  }
+  return json + "\"";
+}
+
+std::optional<std::vector<std::uint8_t>> read_binary_string(const std::string& json, std::size_t room) {
+  const auto document = std::get<json_document>(parse_json(json, 32));
+  std::vector<std::uint8_t> buffer(room);
+  const auto length = document.root().binary_string_in(buffer);
+  if (!length) return std::nullopt;
+  buffer.resize(*length);
+  return buffer;
+}
+
+TEST_CASE("json document: binary strings are read one byte per code point", "[proto][json_document]") {
+  // Every byte value, in every form it can take.
+  for (unsigned b = 0; b < 256; ++b) {
+    std::mt19937_64 random(b);
+    for (int form = 0; form < 8; ++form) {
+      const std::string json = random_binary_string_json({static_cast<std::uint8_t>(b), 'x'}, random);
+      INFO("json " << json);
+      CHECK(read_binary_string(json, 2) == std::vector<std::uint8_t>{static_cast<std::uint8_t>(b), 'x'});
+    }
+  }
+  // Random ids of random lengths, against the room given.
+  std::mt19937_64 random(11);
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<std::uint8_t> bytes(random() % 24);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(random());
+    const std::string json = random_binary_string_json(bytes, random);
+    const std::size_t room = 20;
+    INFO("json " << json);
+    if (bytes.size() <= room) {
+      CHECK(read_binary_string(json, room) == bytes);
+    } else {
+      CHECK_FALSE(read_binary_string(json, room));
+    }
+  }
+  // A code point above U+00FF, as UTF-8 or escaped, is no byte.
+  for (const char* json : {"\"a\\u0100\"", "\"a\xc4\x80\"", "\"\xdf\xbf\"", "\"\xe2\x82\xac\"", "\"\\u20ac\"",
+                           "\"\xf0\x9f\x98\x80\"", "\"\\ud83d\\ude00\""}) {
+    INFO("json " << json);
+    CHECK_FALSE(read_binary_string(json, 20));
+  }
+  CHECK(read_binary_string("\"\"", 20) == std::vector<std::uint8_t>{});
+  CHECK(read_binary_string("\"\\u00ff\xc3\xbf\"", 2) == std::vector<std::uint8_t>{0xff, 0xff});
+  CHECK_FALSE(read_binary_string("\"\\u00ff\xc3\xbf\"", 1));
+  // Not strings.
+  const auto numbers = std::get<json_document>(parse_json("[12,null,[]]", 32));
+  numbers.root().for_each_element([](json_value element) {
+    std::uint8_t buffer[20];
+    CHECK_FALSE(element.binary_string_in(buffer));
   });
 }
 

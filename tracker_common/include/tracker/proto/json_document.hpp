@@ -75,6 +75,10 @@ class json_value {
   std::string string() const;
   // Unescaped into `buffer`; nullopt when it does not fit (or this is not a string).
   std::optional<std::string_view> string_in(std::span<char> buffer) const;
+  // A binary string (JavaScript's term: one byte per code point, each at most U+00FF, as
+  // WebTorrent writes ids and hashes) read into `buffer` in one pass: the number of bytes, or
+  // nullopt when a code point is above U+00FF, they do not fit, or this is not a string.
+  std::optional<std::size_t> binary_string_in(std::span<std::uint8_t> buffer) const;
   // Whether it is a string that reads as `expected`.
   bool string_equals(std::string_view expected) const;
 
