@@ -92,8 +92,9 @@ class ws_connection {
   // a torrent's place is taken by hold_torrent, refused when `hash` is new and `limit` are held
   // already. It is given back when the shard says the connection holds no peer there any more (a
   // stop, a refusal: release_torrent with that announce's number, ignored if the torrent was
-  // announced again since), or once it has not been announced for `expiry_seconds`, when the
-  // shard's cleaning drops the peer.
+  // announced again since), or once it has not been announced for `expiry_seconds`, by when the
+  // shard's cleaning has dropped the peer (so a place is never given back while its shard still
+  // holds the peer: the shards see only their own share of the connection's torrents).
   std::uint32_t announce_routed(const proto::info_hash& hash, std::uint32_t now) {
     ++announce_sequence_;
     for (auto& held : torrents_) {

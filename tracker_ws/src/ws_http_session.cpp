@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "tracker/proto/http_target.hpp"
 #include "ws_upgrade.hpp"
 #include "ws_session.hpp"
 #include "ws_session_fail.hpp"
@@ -160,13 +161,14 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
   }
   worker_.counters().add(ws_counter::http_requests);
   // The path without its query: monitors often add one (a cache buster).
-  const std::string_view target = request.target();
-  const std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view path = proto::http::request_path(request.target());
   const bool head = request.method() == http::verb::head;
   const unsigned version = request.version();
   http::response<http::string_body> response;
   const bool served = path == "/health" || path == "/stats" || path == "/metrics";
-  if (!served && attempts_websocket(request)) {
+  if (!names_one_host(request)) {
+    response = plain_response(version, http::status::bad_request, "text/plain", "an HTTP/1.1 request names one Host\n");
+  } else if (!served && attempts_websocket(request)) {
     response = plain_response(version, http::status::bad_request, "text/plain",
                               "a WebSocket upgrade needs an HTTP/1.1 GET with Connection: Upgrade and "
                               "Upgrade: websocket\n");

@@ -78,7 +78,9 @@ ws_socket_worker::ws_socket_worker(std::uint16_t id, const ws_tracker_config& co
   session_limits_.handshake_timeout = std::chrono::seconds(config.limits.handshake_timeout_seconds);
   session_limits_.idle_timeout = std::chrono::seconds(config.limits.idle_timeout_seconds);
   session_limits_.max_torrents_per_connection = config.limits.max_torrents_per_connection;
-  session_limits_.peer_timeout_seconds = config.protocol.peer_timeout_seconds;
+  // Two seconds more for the tracker clock's rounding on either side (both are at most days).
+  session_limits_.torrent_place_expiry_seconds =
+      config.protocol.peer_timeout_seconds + config.cleaning.interval_seconds + 2;
   decode_limits_.max_message_bytes = config.limits.max_message_bytes;
   decode_limits_.max_offers = config.limits.max_offers;
   decode_limits_.max_sdp_bytes = config.limits.max_sdp_bytes;
@@ -241,7 +243,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   using place = ws_connection::torrent_place;
   const place torrent_place = count_here && message.event != wt::announce_event::stopped
                                   ? session.hold_torrent(message.hash, now, session_limits_.max_torrents_per_connection,
-                                                         session_limits_.peer_timeout_seconds)
+                                                         session_limits_.torrent_place_expiry_seconds)
                                   : place::held_already;
   if (torrent_place == place::refused) {
     counters_.add(ws_counter::refused_announces);

@@ -60,7 +60,10 @@ struct ws_session_limits {
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds idle_timeout{300};
   std::uint32_t max_torrents_per_connection = 256;
-  std::uint32_t peer_timeout_seconds = 240;  // a torrent not announced for this long is no longer held
+  // With request workers, a torrent this connection has not announced for this long is no longer
+  // counted against max_torrents_per_connection: its peer is surely gone from its shard by then
+  // (peer_timeout_seconds, then up to one cleaning interval until the cleaning drops it).
+  std::uint32_t torrent_place_expiry_seconds = 240 + 60 + 2;
 };
 
 // Shared by every socket worker: read-only, or synchronised inside.

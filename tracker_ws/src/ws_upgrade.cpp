@@ -6,13 +6,9 @@ namespace riptide::ws {
 
 namespace http = boost::beast::http;
 
-namespace {
-
-// A key is the base64 of a 16-byte nonce: 24 characters. Like Beast, any non-empty key up to that
-// length is taken; the client checks the accept value it gets back.
-constexpr std::size_t max_key_bytes = 24;
-
-}  // namespace
+bool names_one_host(const http::request<http::empty_body>& request) {
+  return request.version() < 11 || request.count(http::field::host) == 1;
+}
 
 http::response<http::string_body> answer_upgrade(const http::request<http::empty_body>& request,
                                                  std::string_view server_name) {
@@ -31,8 +27,11 @@ http::response<http::string_body> answer_upgrade(const http::request<http::empty
     response.set(http::field::sec_websocket_version, "13");
     return refuse(http::status::upgrade_required, "WebSocket version 13 only");
   }
+  if (!names_one_host(request)) return refuse(http::status::bad_request, "an HTTP/1.1 request names one Host");
   const auto key = request[http::field::sec_websocket_key];
-  if (key.empty() || key.size() > max_key_bytes) return refuse(http::status::bad_request, "bad Sec-WebSocket-Key");
+  if (request.count(http::field::sec_websocket_key) != 1 || !proto::websocket::is_client_key(key)) {
+    return refuse(http::status::bad_request, "bad Sec-WebSocket-Key: one, the base64 of 16 bytes");
+  }
   response.result(http::status::switching_protocols);
   response.set(http::field::upgrade, "websocket");
   response.set(http::field::connection, "Upgrade");

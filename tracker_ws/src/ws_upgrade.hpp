@@ -9,9 +9,14 @@
 
 namespace riptide::ws {
 
+// Whether `request` names its host as HTTP/1.1 requires (RFC 9112, 3.2: exactly one Host line;
+// HTTP/1.0 may leave it out). A server answers 400 to one that does not.
+bool names_one_host(const boost::beast::http::request<boost::beast::http::empty_body>& request);
+
 // The answer to `request`, which beast::websocket::is_upgrade() accepted: 101 Switching
-// Protocols, or 426 (another protocol version; it names 13) or 400 (no usable key). No extension
-// and no subprotocol is ever selected, so a client offering permessage-deflate sends plain frames.
+// Protocols, or 426 (another protocol version; it names 13) or 400 (not one Host, or not one
+// Sec-WebSocket-Key that is the base64 of 16 bytes: RFC 6455, 4.2.1). No extension and no
+// subprotocol is ever selected, so a client offering permessage-deflate sends plain frames.
 boost::beast::http::response<boost::beast::http::string_body> answer_upgrade(
     const boost::beast::http::request<boost::beast::http::empty_body>& request, std::string_view server_name);
 

@@ -407,6 +407,34 @@ TEST_CASE("HEAD, a query string, and other methods on /health and /stats", "[htt
   CHECK(http_request("127.0.0.1", tracker.port(), http::verb::delete_, "/health").status == 405);
   CHECK(http_request("127.0.0.1", tracker.port(), http::verb::head, "/nothing").status == 404);
   CHECK(http_get("127.0.0.1", tracker.port(), "/healthz").status == 404);
+  // The absolute-form a client writes for a proxy (RFC 9112, 3.2.2).
+  const auto absolute = http_get("127.0.0.1", tracker.port(), "http://127.0.0.1/health?t=1");
+  CHECK(absolute.status == 200);
+  CHECK(absolute.body == "ok");
+  CHECK(http_get("127.0.0.1", tracker.port(), "HTTP://tracker.example:8000/stats").status == 200);
+  CHECK(http_get("127.0.0.1", tracker.port(), "http://127.0.0.1/healthz").status == 404);
+}
+
+TEST_CASE("an HTTP/1.1 request or upgrade without one Host gets 400", "[http]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  const std::string upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+  const std::pair<const char*, std::string> refused[] = {
+      {"/health without Host", "GET /health HTTP/1.1\r\n\r\n"},
+      {"/stats with two Host lines", "GET /stats HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"},
+      {"an upgrade without Host", "GET /announce HTTP/1.1\r\n" + upgrade + "\r\n"},
+      {"an upgrade with a key of 8 bytes",
+       "GET /announce HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+       "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAA=\r\n\r\n"},
+  };
+  for (const auto& [what, request] : refused) {
+    INFO(what);
+    const std::string response = raw_exchange("127.0.0.1", tracker.port(), {request});
+    INFO("response: " << response);
+    CHECK(response.rfind("HTTP/1.1 400 ", 0) == 0);
+  }
+  // HTTP/1.0 may leave Host out.
+  CHECK(raw_exchange("127.0.0.1", tracker.port(), {"GET /health HTTP/1.0\r\n\r\n"}).rfind("HTTP/1.0 200 ", 0) == 0);
 }
 
 TEST_CASE("SIGTERM closes open connections with 'going away' and exits with code 0", "[lifecycle]") {

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 namespace riptide::proto::websocket {
 
 namespace {
@@ -27,5 +29,12 @@ std::string accept_key(std::string_view client_key) {
 }
 
 std::string client_key(const std::array<std::uint8_t, 16>& nonce) { return base64(nonce.data(), nonce.size()); }
+
+bool is_client_key(std::string_view key) {
+  const auto is_base64 = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  };
+  return key.size() == 24 && std::all_of(key.begin(), key.begin() + 22, is_base64) && key.substr(22) == "==";
+}
 
 }  // namespace riptide::proto::websocket

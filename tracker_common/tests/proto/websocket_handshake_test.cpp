@@ -20,5 +20,22 @@ TEST_CASE("websocket: a client key is 24 base64 characters of its nonce") {
   CHECK(client_key({}) == "AAAAAAAAAAAAAAAAAAAAAA==");
 }
 
+TEST_CASE("websocket: a server takes only keys that decode to 16 bytes") {
+  CHECK(is_client_key("dGhlIHNhbXBsZSBub25jZQ=="));
+  CHECK(is_client_key("+/+/AAAAAAAAzzzz9999Qw=="));
+  std::array<std::uint8_t, 16> nonce{};
+  for (unsigned i = 0; i < 64; ++i) {
+    for (auto& byte : nonce) byte = static_cast<std::uint8_t>(byte * 31 + i);
+    CHECK(is_client_key(client_key(nonce)));
+  }
+  for (const std::string_view key : {"", "x", "AAAAAAAAAAA=", "dGhlIHNhbXBsZSBub25jZQ=", "dGhlIHNhbXBsZSBub25jZQ===",
+                                     "dGhlIHNhbXBsZSBub25jZQ==\r", "!!!!!!!!!!!!!!!!!!!!!!!!",
+                                     "dGhlIHNhbXBsZSBub25jZ-==", "dGhlIHNhbXBsZSBub25jZQ=A", " GhlIHNhbXBsZSBub25jZQ==",
+                                     "dGhlIHNhbXBsZSBub25jZQAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
+    INFO("key " << key);
+    CHECK_FALSE(is_client_key(key));
+  }
+}
+
 }  // namespace
 }  // namespace riptide::proto::websocket

@@ -42,5 +42,27 @@ TEST_CASE("another version gets 426 naming 13; a missing or overlong key gets 40
   CHECK_FALSE(answer_upgrade(upgrade_request("13", ""), "riptide").keep_alive());
 }
 
+TEST_CASE("an upgrade without one Host or one key of 16 bytes gets 400", "[handshake]") {
+  // RFC 6455, 4.2.1: the key must decode to 16 bytes; RFC 9112, 3.2: one Host line.
+  for (const char* key : {"x", "AAAAAAAAAAA=", "!!!!!!!!!!!!!!!!!!!!!!!!", "dGhlIHNhbXBsZSBub25jZQ="}) {
+    INFO("key " << key);
+    CHECK(answer_upgrade(upgrade_request("13", key), "riptide").result() == http::status::bad_request);
+  }
+  http::request<http::empty_body> two_keys = upgrade_request("13", "dGhlIHNhbXBsZSBub25jZQ==");
+  two_keys.insert(http::field::sec_websocket_key, "AAAAAAAAAAAAAAAAAAAAAA==");
+  CHECK(answer_upgrade(two_keys, "riptide").result() == http::status::bad_request);
+  http::request<http::empty_body> no_host = upgrade_request("13", "dGhlIHNhbXBsZSBub25jZQ==");
+  no_host.erase(http::field::host);
+  CHECK_FALSE(names_one_host(no_host));
+  CHECK(answer_upgrade(no_host, "riptide").result() == http::status::bad_request);
+  http::request<http::empty_body> two_hosts = upgrade_request("13", "dGhlIHNhbXBsZSBub25jZQ==");
+  two_hosts.insert(http::field::host, "other.example");
+  CHECK(answer_upgrade(two_hosts, "riptide").result() == http::status::bad_request);
+  // HTTP/1.0 may leave Host out.
+  http::request<http::empty_body> old_request{http::verb::get, "/stats", 10};
+  CHECK(names_one_host(old_request));
+  CHECK(names_one_host(upgrade_request("13", "dGhlIHNhbXBsZSBub25jZQ==")));
+}
+
 }  // namespace
 }  // namespace riptide::ws
