@@ -45,6 +45,37 @@ TEST_CASE("the interval is the configured one", "[announce]") {
   CHECK(expect_message<wt::announce_response>(client.receive()).interval == 30);
 }
 
+TEST_CASE("left as real clients send it: -1 from a magnet link and none after completed", "[announce]") {
+  tracker_process tracker(tracker_ws_path(), ws_config());
+  const std::string hash(20, 'h');
+  const auto message = [&](const std::string& peer, const std::string& rest) {
+    return R"({"action":"announce","info_hash":")" + hash + R"(","peer_id":")" + peer + "\"" + rest + "}";
+  };
+  // bittorrent-tracker's client unless told how much is left: started, completed, then regular
+  // announces, none with `left`. The peer stays a seeder.
+  ws_test_client seeder("127.0.0.1", tracker.port());
+  seeder.send(message(std::string(20, 's'), R"(,"event":"started","numwant":0)"));
+  CHECK(expect_message<wt::announce_response>(seeder.receive()).incomplete == 1);
+  seeder.send(message(std::string(20, 's'), R"(,"event":"completed","numwant":0)"));
+  CHECK(expect_message<wt::announce_response>(seeder.receive()).complete == 1);
+  seeder.send(message(std::string(20, 's'), R"(,"numwant":0)"));
+  const auto regular = expect_message<wt::announce_response>(seeder.receive());
+  CHECK(regular.complete == 1);
+  CHECK(regular.incomplete == 0);
+  // anacrolix/torrent without the metainfo yet: `left` -1, a leecher whose offer is relayed.
+  ws_test_client magnet("127.0.0.1", tracker.port());
+  magnet.send(message(std::string(20, 'm'),
+                      R"(,"numwant":1,"uploaded":0,"downloaded":0,"left":-1,"event":"started",)"
+                      R"("offers":[{"offer_id":")" + std::string(20, 'o') + R"(","offer":{"type":"offer","sdp":"v=0"}}])"));
+  const auto response = expect_message<wt::announce_response>(magnet.receive());
+  CHECK(response.complete == 1);
+  CHECK(response.incomplete == 1);
+  const auto relayed = expect_message<wt::offer_relay>(seeder.receive());
+  std::array<std::uint8_t, 20> magnet_peer;
+  magnet_peer.fill('m');
+  CHECK(relayed.offerer.bytes == magnet_peer);
+}
+
 TEST_CASE("a malformed message gets a failure reply with action and info_hash", "[announce]") {
   tracker_process tracker(tracker_ws_path(), ws_config());
   ws_test_client client("127.0.0.1", tracker.port());

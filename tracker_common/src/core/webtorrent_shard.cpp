@@ -148,9 +148,10 @@ webtorrent_announce_result webtorrent_shard::announce(webtorrent_announce input,
   }
   torrent& swarm_torrent = torrent_it->second;
 
-  // Seeder iff left == 0 or a `completed` event; unknown `left` (null, absent) is a leecher.
-  // Exception: the WebTorrent client's answer message carries no `left`, and must not turn a
-  // seeder into a leecher until its next regular announce.
+  // Seeder iff left == 0 or a `completed` event; a new peer whose `left` is unknown (null, absent)
+  // is a leecher. A known peer's unknown `left` changes nothing: the WebTorrent client's answer
+  // messages carry none, and bittorrent-tracker's client leaves it out of its regular announces
+  // unless told how much is left, so a peer that said `completed` stays a seeder.
   bool seeder = input.event == peer_event::completed || input.left == std::uint64_t{0};
   const std::uint32_t expires_at = saturating_add(now, rules_.peer_timeout_seconds);
 
@@ -167,7 +168,7 @@ webtorrent_announce_result webtorrent_shard::announce(webtorrent_announce input,
     // seeder but is no download.
   } else {
     peer_state& state = swarm_torrent.peers.find(input.peer)->second;
-    if (!input.left && input.answer && input.event == peer_event::none) seeder = state.seeder;
+    if (!input.left && !seeder) seeder = state.seeder;
     const bool was_seeder = state.seeder;
     if (input.family != state.family) {
       // Not expected (a connection has one family), but offers never cross families.

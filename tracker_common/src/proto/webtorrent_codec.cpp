@@ -262,6 +262,21 @@ std::optional<field_error> read_counter(std::optional<json_value> value, std::op
   return std::nullopt;
 }
 
+// `left`: a counter, or unknown (nullopt) when absent, null or negative: anacrolix/torrent sends
+// -1 while it has no metainfo yet (a magnet link), as its int64 "unknown". Still an error when it
+// is no integer at all.
+std::optional<field_error> read_left(std::optional<json_value> value, std::optional<std::uint64_t>& out) {
+  if (value && value->kind() == json_kind::number) {
+    const json_number number = value->number();
+    if (!number.exact_unsigned && std::isfinite(number.value) && std::trunc(number.value) == number.value &&
+        number.value < 0.0) {
+      out = std::nullopt;
+      return std::nullopt;
+    }
+  }
+  return read_counter(value, out, "invalid left");
+}
+
 // A tracker's count: absent or null is 0, above 2^32 - 1 is an error.
 std::optional<field_error> read_count(std::optional<json_value> value, std::uint32_t& out, std::string_view invalid) {
   out = 0;
@@ -369,7 +384,7 @@ std::variant<announce_message, field_error> decode_announce(const client_fields&
     if (!parsed) return field_error{decode_error::bad_event, "invalid event"};
     message.event = *parsed;
   }
-  if (auto e = read_counter(fields["left"], message.left, "invalid left")) return *e;
+  if (auto e = read_left(fields["left"], message.left)) return *e;
   if (auto e = read_counter(fields["uploaded"], message.uploaded, "invalid uploaded")) return *e;
   if (auto e = read_counter(fields["downloaded"], message.downloaded, "invalid downloaded")) return *e;
   if (const auto numwant = fields["numwant"]) {

@@ -184,6 +184,24 @@ TEST_CASE("webtorrent: seeder iff left == 0 or completed - left null or absent i
   CHECK(result.complete == 1);
   CHECK(result.incomplete == 2);
 
+  // A known peer's unknown `left` keeps what it was: bittorrent-tracker's client announces
+  // started, completed, then regular announces, none with `left` unless told it.
+  result = f.announce(announce_builder(1, 4).left(std::nullopt).event(peer_event::completed), 3);
+  CHECK(result.complete == 2);
+  CHECK(result.incomplete == 2);
+  result = f.announce(announce_builder(1, 4).left(std::nullopt), 4);
+  CHECK(result.complete == 2);
+  CHECK(result.incomplete == 2);
+  result = f.announce(announce_builder(1, 2).left(std::nullopt).event(peer_event::started), 4);
+  CHECK(result.complete == 2);  // peer 2 stays a leecher (left 7 before)
+  CHECK(result.incomplete == 2);
+  result = f.announce(announce_builder(1, 4).left(3), 5);  // said what is left: a leecher again
+  CHECK(result.complete == 1);
+  CHECK(result.incomplete == 3);
+  result = f.announce(announce_builder(1, 4).left(std::nullopt).event(peer_event::stopped), 6);
+  CHECK(result.complete == 1);
+  CHECK(result.incomplete == 2);
+
   const webtorrent_totals totals = f.shard.totals();
   CHECK(totals.torrents == 1);
   CHECK(totals.peers == 3);
@@ -1043,7 +1061,7 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
         model_peer updated;
         if (own) {
           updated = t->peers[peer];
-          if (!copy.left && copy.answer && copy.event == peer_event::none) seeder = updated.seeder;
+          if (!copy.left && !seeder) seeder = updated.seeder;  // unknown left: as it was
           if (copy.event == peer_event::completed && !updated.seeder && !updated.counted) {
             updated.counted = true;
             ++t->downloaded;
@@ -1178,7 +1196,7 @@ TEST_CASE("webtorrent: randomized announces, stops, answers, disconnects and cle
   CHECK(answers_delivered > 50);
   CHECK(refusals > 50);
   CHECK(tracker_full_refusals > 10);
-  CHECK(counts_taken_back > 2);
+  CHECK(counts_taken_back >= 2);
 }
 
 TEST_CASE("webtorrent: once a flood of connections has gone, the maps give their room back", "[core][webtorrent]") {

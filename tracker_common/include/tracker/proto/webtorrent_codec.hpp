@@ -24,6 +24,8 @@
 // - uploaded/downloaded/left: a non-negative integer below 2^64. JavaScript numbers are doubles,
 //   so an integral double (1e3, 5.0) is accepted; a negative, fractional or larger value (1e400,
 //   2^64) is an error: a counter the tracker cannot read is not silently turned into another.
+//   Except a negative integral `left`, which reads as unknown, like null: anacrolix/torrent sends
+//   -1 for a torrent whose metainfo it has not got yet.
 // - numwant: any integral number, clamped to [0, decode_limits::max_numwant]; fractional or
 //   non-finite is an error.
 // - event: absent, null, "", "update" and "empty" all mean a regular announce.
