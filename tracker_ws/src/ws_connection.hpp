@@ -13,6 +13,33 @@
 
 namespace riptide::ws {
 
+// Something pending that should make progress, checked once a second: stalled once it has been
+// pending with no progress since a check `timeout` ago. Timed from the first check that saw it
+// pending, so it is never judged older than it is: the verdict comes between `timeout` and a
+// second more. progressed() costs a store.
+class progress_watch {
+ public:
+  void progressed() { progressed_ = true; }
+  bool stalled(bool pending, std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
+    if (progressed_ || !pending) {
+      progressed_ = false;
+      watched_ = false;
+      return false;
+    }
+    if (!watched_) {
+      watched_ = true;
+      watched_since_ = now;
+      return false;
+    }
+    return now - watched_since_ >= timeout;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point watched_since_;
+  bool progressed_ = false;  // since the last check
+  bool watched_ = false;     // a check saw it pending, with no progress since
+};
+
 class ws_connection {
  public:
   virtual ~ws_connection() = default;
@@ -59,23 +86,34 @@ class ws_connection {
 
   // limits.write_timeout_seconds, checked by the same once-a-second pass: a connection to which no
   // write has completed since the first check that saw one in flight, `timeout` ago, has stopped
-  // reading (or reads far slower than it is sent). Timed from that first sighting, so a write is
-  // never judged younger than it is: the verdict comes between `timeout` and a second more.
-  // `wrote()` costs a store per completed write.
+  // reading (or reads far slower than it is sent). `wrote()` costs a store per completed write.
   virtual bool write_in_flight() const = 0;
-  void wrote() { wrote_ = true; }
+  void wrote() { write_watch_.progressed(); }
   bool write_stalled(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
-    if (wrote_ || !write_in_flight()) {
-      wrote_ = false;
-      write_watched_ = false;
-      return false;
-    }
-    if (!write_watched_) {
-      write_watched_ = true;
-      write_watched_since_ = now;
-      return false;
-    }
-    return now - write_watched_since_ >= timeout;
+    return write_watch_.stalled(write_in_flight(), now, timeout);
+  }
+
+  // With request workers, replies come back from other threads some time after their requests
+  // were routed, so the queue alone cannot tell how much a client's pipelined requests will bring.
+  // The socket worker counts a bound on the bytes of each reply a routed request owes the
+  // connection (owe_reply) until it comes back (settle_reply); ws_session's reading waits while
+  // these and its queue reach max_outbound_bytes, so a client that pipelines requests and reads
+  // gets every reply (none pushes its queue past the reply overshoot). A reply that never comes (a
+  // full response channel dropped it) is written off by the once-a-second check: replies owed,
+  // none settled since the first check that saw them, `timeout` ago.
+  void owe_reply(std::size_t bytes) { owed_reply_bytes_ += bytes; }
+  void settle_reply(std::size_t bytes) {
+    owed_reply_bytes_ -= bytes < owed_reply_bytes_ ? bytes : owed_reply_bytes_;
+    owed_watch_.progressed();
+    replies_settled();
+  }
+  std::size_t owed_reply_bytes() const { return owed_reply_bytes_; }
+  bool replies_lost(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
+    return owed_watch_.stalled(owed_reply_bytes_ != 0, now, timeout);
+  }
+  void write_off_owed_replies() {
+    owed_reply_bytes_ = 0;
+    replies_settled();
   }
 
   std::uint64_t connection_id() const { return connection_id_; }
@@ -127,6 +165,9 @@ class ws_connection {
   ws_connection(const ws_connection&) = delete;
   ws_connection& operator=(const ws_connection&) = delete;
 
+  // Owed replies came back or were written off: a connection whose reading waited for them may go on.
+  virtual void replies_settled() = 0;
+
   std::uint64_t connection_id_ = 0;  // 0 until the handshake succeeds
   proto::address_family family_ = proto::address_family::ipv4;
   std::uint64_t shards_used_ = 0;
@@ -141,9 +182,9 @@ class ws_connection {
   std::chrono::steady_clock::time_point pinged_at_;
   bool heard_ = false;
   bool pinged_ = false;
-  std::chrono::steady_clock::time_point write_watched_since_;
-  bool wrote_ = false;          // a write completed since the last check
-  bool write_watched_ = false;  // a check saw a write in flight, and none has completed since
+  progress_watch write_watch_;  // of writes in flight
+  std::size_t owed_reply_bytes_ = 0;
+  progress_watch owed_watch_;   // of owed replies
 };
 
 }  // namespace riptide::ws

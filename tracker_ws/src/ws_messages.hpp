@@ -56,6 +56,7 @@ struct ws_outbound_message {
   std::uint64_t connection_id = 0;
   std::string text;
   message_kind kind = message_kind::reply;
+  bool owed = false;  // the reply its announce owes the connection (ws_connection::owe_reply)
 };
 
 struct ws_scrape_part {

@@ -50,6 +50,10 @@ void ws_session<Stream>::continue_reading() {
       case frames_outcome::paused:
         reader_.keep();
         reading_paused_ = true;
+        if (!held_while_waiting_) {
+          held_while_waiting_ = true;
+          worker_.hold_while_waiting(this->shared_from_this());
+        }
         return;
       case frames_outcome::need_input:
         break;
@@ -97,7 +101,7 @@ typename ws_session<Stream>::frames_outcome ws_session<Stream>::handle_frames() 
   for (;;) {
     // Full: the client's next frame (and what it sends) waits until it has read some replies.
     // Once closing, only the client's close frame matters, and nothing more is queued.
-    if (!close_queued_ && queue_at_bounds()) return frames_outcome::paused;
+    if (!close_queued_ && reading_must_wait()) return frames_outcome::paused;
     const auto event = reader_.next();
     // A whole message or control frame is what counts as hearing from the client: bytes of a
     // frame never finished, or the fragments of a message never finished, keep no connection
@@ -170,6 +174,11 @@ bool ws_session<Stream>::queue_at_bounds() const {
   const ws_session_limits& limits = worker_.session_limits();
   return frames_queued() >= limits.max_outbound_messages ||
          queued_bytes_ >= limits.max_outbound_bytes;
+}
+
+template <typename Stream>
+bool ws_session<Stream>::reading_must_wait() const {
+  return queue_at_bounds() || queued_bytes_ + owed_reply_bytes() >= worker_.session_limits().max_outbound_bytes;
 }
 
 template <typename Stream>
@@ -246,10 +255,29 @@ void ws_session<Stream>::write_queued() {
   }
   // Written, or waiting for room: a paused connection reads again once its queue is under the
   // bounds (never paused once closing: start_closing).
-  if (reading_paused_ && !socket_closed_ && !queue_at_bounds()) {
-    reading_paused_ = false;
+  resume_reading_if_room();
+}
+
+template <typename Stream>
+void ws_session<Stream>::resume_reading_if_room() {
+  if (reading_paused_ && !socket_closed_ && !reading_must_wait()) {
+    stop_waiting();
     continue_reading();
   }
+}
+
+template <typename Stream>
+void ws_session<Stream>::stop_waiting() {
+  reading_paused_ = false;
+  if (held_while_waiting_) {
+    held_while_waiting_ = false;
+    worker_.release_held(*this);
+  }
+}
+
+template <typename Stream>
+void ws_session<Stream>::replies_settled() {
+  resume_reading_if_room();
 }
 
 template <typename Stream>
@@ -328,7 +356,7 @@ void ws_session<Stream>::start_closing(std::uint16_t code, bool stay_attached) {
   });
   // The goodbye of a connection whose reading is paused: its echo must be read, whatever the queue.
   if (reading_paused_) {
-    reading_paused_ = false;
+    stop_waiting();
     continue_reading();
   }
 }
@@ -336,6 +364,7 @@ void ws_session<Stream>::start_closing(std::uint16_t code, bool stay_attached) {
 template <typename Stream>
 void ws_session<Stream>::close_now() {
   detach();
+  stop_waiting();
   if (socket_closed_) return;
   socket_closed_ = true;
   boost::system::error_code ignored;

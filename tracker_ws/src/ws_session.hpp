@@ -19,10 +19,12 @@
 // reading the replies is slowed down, and its replies still come. What was read from it but not
 // handled waits in a buffer of the connection's own: at most one read, 64 KiB, and at most
 // read_bytes_near_bounds once the queue is half full (besides the rest of a frame begun, which
-// is read into its own buffer whatever the queue), so a slow reader keeps little. A reply is
-// queued past the bounds, up to reply_overshoot times max_outbound_bytes (with request workers,
-// replies to requests routed before the pause come back after it; the request channels bound how
-// many); beyond that the connection is dropped. Each frame counts frame_overhead_bytes on top of
+// is read into its own buffer whatever the queue), so a slow reader keeps little. With request
+// workers the replies come back later, from other threads: the client's messages also wait while
+// the replies its routed requests still owe (ws_connection::owe_reply) and the queue together
+// reach max_outbound_bytes. A reply is queued past the bounds, up to reply_overshoot times
+// max_outbound_bytes; beyond that the connection is dropped. A waiting connection is held by the
+// worker (hold_while_waiting), since nothing of its own may be in flight. Each frame counts frame_overhead_bytes on top of
 // its payload, so the byte bound also bounds the number of frames. A connection that stops
 // reading is dropped by limits.write_timeout_seconds (ws_connection::write_stalled). Pings are
 // answered here; idle connections are pinged and dropped by the worker's once-a-second check
@@ -126,6 +128,14 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool queue_at_bounds() const;
   // Half as many.
   bool queue_half_full() const;
+  // The client's next message waits: the queue is at its bounds, or the queue and the replies its
+  // routed requests still owe reach max_outbound_bytes (ws_connection::owe_reply).
+  bool reading_must_wait() const;
+  void replies_settled() override;
+  // A connection whose reading waited reads again, unless it must still wait.
+  void resume_reading_if_room();
+  // Not paused any more: the worker lets go of it (ws_socket_worker::hold_while_waiting).
+  void stop_waiting();
   void drop_slow_reader();
   // Half-closes, then reads and drops what the client still sends until it closes.
   void discard_until_eof();
@@ -158,6 +168,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool close_queued_ = false;    // our close frame is queued or sent: no more messages
   bool close_received_ = false;  // the client's close frame came: the TCP connection ends next
   bool socket_closed_ = false;
+  bool held_while_waiting_ = false;  // by the worker, while reading_paused_
   bool reading_paused_ = false;  // the queue reached its bounds: frames wait until it drains
   bool shutting_down_ = false;   // TLS: close_notify under way
   bool flush_due_ = false;       // the worker will call flush() (flush_later)

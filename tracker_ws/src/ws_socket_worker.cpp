@@ -30,6 +30,15 @@ constexpr std::size_t response_batch_size = 256;
 constexpr std::size_t max_response_batches_per_wake = 16;
 // How long a graceful stop waits for the close handshakes.
 constexpr auto goodbye_timeout = std::chrono::seconds(1);
+// With request workers, a bound on the bytes a reply owed to a routed request takes in its
+// connection's queue (ws_connection::owe_reply), frame overhead included: an announce response
+// or failure (three numbers and an info hash of at most 122 characters), and a scrape response
+// of up to 64 hashes (each key at most 122 characters and three numbers).
+constexpr std::size_t owed_announce_reply_bytes = 320;
+constexpr std::size_t owed_scrape_reply_bytes = 64 * 200 + 128;
+// Replies owed for this long with none coming back were lost (a full response channel dropped
+// them): longer than a split scrape waits for its parts.
+constexpr auto owed_replies_lost_after = std::chrono::seconds(10);
 
 core::peer_event to_peer_event(wt::announce_event event) {
   switch (event) {
@@ -91,6 +100,7 @@ ws_socket_worker::~ws_socket_worker() {
   // still hold sessions, whose destructors detach: with `destroying_` set, they route nothing.
   destroying_ = true;
   flushes_due_.clear();
+  held_while_waiting_.clear();
   listeners_.clear();
   response_wake_.reset();
   housekeeping_timer_.reset();
@@ -277,6 +287,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   }
   const std::uint32_t shard = services_.router.shard_of(message.hash);
   session.use_shard(shard);
+  if (request.reply && !swarms_.inline_service) session.owe_reply(owed_announce_reply_bytes);
   route(shard, std::move(request));
 }
 
@@ -301,6 +312,7 @@ void ws_socket_worker::handle_scrape(ws_connection& session, const wt::scrape_me
     session.reply(wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
     return;
   }
+  if (!swarms_.inline_service) session.owe_reply(owed_scrape_reply_bytes);
   std::vector<ws_scrape_request> parts(routed_.size());
   for (std::size_t index = 0; index < hashes.size(); ++index) {
     auto& part = parts[services_.router.shard_of(hashes[index])];
@@ -380,12 +392,14 @@ void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
                 wt::encode_failure({"tracker busy, announce again later", wt::message_action::announce,
                                     announce->input.hash}),
                 message_kind::reply);
+        settle_reply(announce->input.connection.connection_id, owed_announce_reply_bytes);
       }
     } else if (auto* scrape = std::get_if<ws_scrape_request>(&request)) {
       if (pending_scrapes_.close(scrape->pending_id)) {
         send_to(scrape->connection.connection_id,
                 wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}),
                 message_kind::reply);
+        settle_reply(scrape->connection.connection_id, owed_scrape_reply_bytes);
       }
     }
   }
@@ -419,6 +433,7 @@ void ws_socket_worker::drain_responses() {
 void ws_socket_worker::handle_response(ws_response& response) {
   if (auto* message = std::get_if<ws_outbound_message>(&response)) {
     send_to(message->connection_id, std::move(message->text), message->kind);
+    if (message->owed && !swarms_.inline_service) settle_reply(message->connection_id, owed_announce_reply_bytes);
     return;
   }
   if (const auto* released = std::get_if<ws_torrent_released>(&response)) {
@@ -437,6 +452,25 @@ void ws_socket_worker::handle_response(ws_response& response) {
   const std::uint64_t connection_id = complete->route;
   pending_scrapes_.close(part.pending_id);
   send_to(connection_id, wt::encode_scrape_response(reply), message_kind::reply);
+  if (!swarms_.inline_service) settle_reply(connection_id, owed_scrape_reply_bytes);
+}
+
+void ws_socket_worker::settle_reply(std::uint64_t connection_id, std::size_t bytes) {
+  // Looked up again: queuing the reply may have closed the connection (a slow reader).
+  const auto target = sessions_.find(connection_id);
+  if (target != sessions_.end()) target->second->settle_reply(bytes);
+}
+
+void ws_socket_worker::hold_while_waiting(std::shared_ptr<ws_connection> connection) {
+  ws_connection* key = connection.get();
+  held_while_waiting_.emplace(key, std::move(connection));
+}
+
+void ws_socket_worker::release_held(ws_connection& connection) {
+  const auto held = held_while_waiting_.find(&connection);
+  if (held == held_while_waiting_.end()) return;
+  boost::asio::post(*io_, [last = std::move(held->second)] {});
+  held_while_waiting_.erase(held);
 }
 
 void ws_socket_worker::flush_later(std::shared_ptr<ws_connection> connection) {
@@ -486,22 +520,25 @@ std::string ws_socket_worker::stats_prometheus() const {
 void ws_socket_worker::check_idle_connections() {
   const auto now = std::chrono::steady_clock::now();
   timed_out_.clear();
+  replies_lost_.clear();
   for (const auto& [id, session] : sessions_) {
     if (session->write_stalled(now, session_limits_.write_timeout)) {
       timed_out_.push_back({session, ws_counter::slow_readers_dropped});
       continue;
     }
+    if (session->replies_lost(now, owed_replies_lost_after)) replies_lost_.push_back(session);
     switch (session->check_idle(now, session_limits_.idle_timeout)) {
       case ws_connection::idle_verdict::fine: break;
       case ws_connection::idle_verdict::ping: session->ping(); break;
       case ws_connection::idle_verdict::expired: timed_out_.push_back({session, ws_counter::idle_timeouts}); break;
     }
   }
-  // Outside the loop: a connection that times out leaves the table.
+  // Outside the loop: a connection that times out leaves the table, and one that reads again may.
   for (const auto& [session, counter] : timed_out_) {
     counters_.add(counter);
     session->time_out();
   }
+  for (ws_connection* session : replies_lost_) session->write_off_owed_replies();
 }
 
 std::uint64_t ws_socket_worker::open_connections() const { return counters_.get(ws_gauge::open_connections); }

@@ -146,6 +146,12 @@ class ws_socket_worker {
   // queued so far (the rest of the reads this wake-up brought), so what they queue for it leaves
   // in the same write. One posted handler flushes every connection that asked meanwhile.
   void flush_later(std::shared_ptr<ws_connection> connection);
+  // A connection whose reading waits (its queue is full, or replies its requests owe are still to
+  // come) may have nothing in flight that holds it, as this worker's table holds plain pointers:
+  // held here until it reads again or closes. The release takes effect after the handlers already
+  // queued, never within the connection's own call.
+  void hold_while_waiting(std::shared_ptr<ws_connection> connection);
+  void release_held(ws_connection& connection);
 
   std::string stats_json() const;
   std::string stats_prometheus() const;  // the same, for GET /metrics
@@ -169,6 +175,8 @@ class ws_socket_worker {
   void drain_responses();
   void handle_response(ws_response& response);
   void send_to(std::uint64_t connection_id, std::string text, message_kind kind);
+  // A reply that connection's request owed came back, or was answered here (ws_connection::owe_reply).
+  void settle_reply(std::uint64_t connection_id, std::size_t bytes);
   void schedule_housekeeping();
   // limits.idle_timeout_seconds and limits.write_timeout_seconds for every connection
   // (ws_connection::check_idle, write_stalled): once a second.
@@ -209,6 +217,8 @@ class ws_socket_worker {
   std::vector<ws_response> response_batch_;           // drained from the response inbox
   // Scratch of check_idle_connections(): each connection to close, and what it is counted as.
   std::vector<std::pair<ws_connection*, ws_counter>> timed_out_;
+  std::vector<ws_connection*> replies_lost_;  // scratch of check_idle_connections()
+  boost::unordered_flat_map<ws_connection*, std::shared_ptr<ws_connection>> held_while_waiting_;
   scrape_table pending_scrapes_;
   std::vector<std::shared_ptr<ws_connection>> flushes_due_;  // flush_later() since the last post ran
   std::vector<std::shared_ptr<ws_connection>> flushing_;     // scratch of flush_connections()

@@ -55,9 +55,11 @@ void ws_swarm_service::announce(ws_announce_request& request, std::uint32_t now,
       counters_.add(ws_counter::tracker_full);
     }
     if (replies != nullptr) {
+      // Owed unless the announce was an answer, which has no reply unless refused.
       replies->push_back(ws_outbound_message{
-          announcer.connection_id, wt::encode_failure({std::string(core::failure_reason(result.status)),
-                                                       wt::message_action::announce, hash})});
+          announcer.connection_id,
+          wt::encode_failure({std::string(core::failure_reason(result.status)), wt::message_action::announce, hash}),
+          message_kind::reply, request.reply});
     }
     return;
   }
@@ -65,7 +67,8 @@ void ws_swarm_service::announce(ws_announce_request& request, std::uint32_t now,
   if (request.reply && replies != nullptr) {
     replies->push_back(ws_outbound_message{
         announcer.connection_id,
-        wt::encode_announce_response({hash, announce_interval_seconds_, result.complete, result.incomplete, {}})});
+        wt::encode_announce_response({hash, announce_interval_seconds_, result.complete, result.incomplete, {}}),
+        message_kind::reply, true});
   }
   for (auto& delivery : result.deliveries) relay(delivery, out);
 }

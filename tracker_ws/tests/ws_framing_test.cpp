@@ -217,6 +217,15 @@ TEST_CASE("bytes of a frame that never ends do not keep a connection alive", "[f
   CHECK(stats_show("127.0.0.1", tracker.port(), R"("idle_timeouts":1)"));
 }
 
+// Reads `count` frames, each a scrape response.
+void read_scrape_replies(raw_websocket& client, int count) {
+  for (int i = 0; i < count; ++i) {
+    const auto reply = client.read_frame();
+    REQUIRE(reply.opcode() == text_op);
+    REQUIRE(reply.payload.find(R"("files")") != std::string::npos);
+  }
+}
+
 TEST_CASE("a client that pipelines requests without reading is slowed down and gets every reply", "[framing]") {
   // A queue of 4 messages, far fewer than the requests: the tracker stops reading the client
   // while the replies wait, instead of dropping it.
@@ -228,13 +237,29 @@ TEST_CASE("a client that pipelines requests without reading is slowed down and g
     pipelined += frame(text_op, R"({"action":"scrape","info_hash":"aaaaaaaaaaaaaaaaaaa)" + std::string(1, static_cast<char>('a' + i % 26)) + R"("})");
   }
   client.send(pipelined);  // about 70 KB: the kernel buffers take it whole
-  int replies = 0;
-  for (; replies < requests; ++replies) {
-    const auto reply = client.read_frame();
-    REQUIRE(reply.opcode() == text_op);
-    REQUIRE(reply.payload.find(R"("files")") != std::string::npos);
+  read_scrape_replies(client, requests);
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("slow_readers":0)"));
+}
+
+TEST_CASE("a client that pipelines large scrapes and reads slowly gets every reply", "[framing]") {
+  // 100 scrapes of 64 hashes: about 150 KB of requests, the kernel buffers take them whole, and
+  // about 460 KB of replies, more than 4 times max_outbound_bytes. With request workers the replies
+  // come back from other threads: the tracker must stop reading the client by what its requests
+  // still owe it, not only by what is queued, or the replies arrive at once and close it.
+  tracker_process tracker(tracker_ws_path(), ws_config("max_outbound_bytes = 65536\n"));
+  raw_websocket client(tracker.port(), "13", 4096);
+  constexpr int requests = 100;
+  std::string pipelined;
+  for (int i = 0; i < requests; ++i) {
+    std::string hashes;
+    for (int h = 0; h < 64; ++h) {
+      hashes += (h == 0 ? "\"" : ",\"") + std::string(18, 'a') + static_cast<char>('a' + h % 26) +
+                static_cast<char>('a' + h / 26) + "\"";
+    }
+    pipelined += frame(text_op, R"({"action":"scrape","info_hash":[)" + hashes + "]}");
   }
-  CHECK(replies == requests);
+  client.send(pipelined);
+  read_scrape_replies(client, requests);
   CHECK(stats_show("127.0.0.1", tracker.port(), R"("slow_readers":0)"));
 }
 

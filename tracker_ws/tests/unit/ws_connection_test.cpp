@@ -22,6 +22,8 @@ class recording_connection final : public ws_connection {
   void time_out() override {}
   void flush() override {}
   bool write_in_flight() const override { return writing; }
+  void replies_settled() override { ++settlements; }
+  int settlements = 0;
   bool writing = false;
   std::vector<std::string> sent;
 };
@@ -135,6 +137,38 @@ TEST_CASE("a write in flight with none finished for the write timeout is stalled
   CHECK_FALSE(connection.write_stalled(start + seconds(201), timeout));
   CHECK_FALSE(connection.write_stalled(start + seconds(203), timeout));
   CHECK(connection.write_stalled(start + seconds(204), timeout));
+}
+
+TEST_CASE("replies owed are counted until they come back, and written off once none comes", "[connection]") {
+  using std::chrono::seconds;
+  recording_connection connection;
+  const auto start = std::chrono::steady_clock::now();
+  const auto timeout = seconds(10);
+  connection.owe_reply(300);
+  connection.owe_reply(5000);
+  CHECK(connection.owed_reply_bytes() == 5300);
+  connection.settle_reply(300);
+  CHECK(connection.owed_reply_bytes() == 5000);
+  CHECK(connection.settlements == 1);
+  // A reply settled since the last check is progress; the time counts from the first check after.
+  CHECK_FALSE(connection.replies_lost(start + seconds(1), timeout));
+  CHECK_FALSE(connection.replies_lost(start + seconds(2), timeout));
+  CHECK_FALSE(connection.replies_lost(start + seconds(11), timeout));
+  CHECK(connection.replies_lost(start + seconds(12), timeout));
+  connection.write_off_owed_replies();
+  CHECK(connection.owed_reply_bytes() == 0);
+  CHECK(connection.settlements == 2);
+  // Nothing owed: never lost. More settled than owed (cannot happen) stays at zero.
+  CHECK_FALSE(connection.replies_lost(start + seconds(100), timeout));
+  CHECK_FALSE(connection.replies_lost(start + seconds(200), timeout));
+  connection.settle_reply(300);
+  CHECK(connection.owed_reply_bytes() == 0);
+  // Owed afresh: timed afresh.
+  connection.owe_reply(300);
+  CHECK_FALSE(connection.replies_lost(start + seconds(201), timeout));
+  CHECK_FALSE(connection.replies_lost(start + seconds(202), timeout));
+  CHECK_FALSE(connection.replies_lost(start + seconds(210), timeout));
+  CHECK(connection.replies_lost(start + seconds(212), timeout));
 }
 
 TEST_CASE("a late idle check pings first: the client gets half the timeout to answer", "[connection]") {

@@ -33,6 +33,8 @@ class recording_connection final : public ws_connection {
   void time_out() override {}
   void flush() override {}
   bool write_in_flight() const override { return false; }
+  void replies_settled() override { ++settlements; }
+  int settlements = 0;
   std::vector<std::string> sent;
 };
 
@@ -178,6 +180,8 @@ class flushing_connection final : public ws_connection {
   void ping() override {}
   void time_out() override {}
   bool write_in_flight() const override { return false; }
+  void replies_settled() override { ++settlements; }
+  int settlements = 0;
   void flush() override {
     log_.push_back(name_);
     if (on_flush) on_flush();
