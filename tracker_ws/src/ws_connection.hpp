@@ -99,21 +99,24 @@ class ws_connection {
   // connection (owe_reply) until it comes back (settle_reply); ws_session's reading waits while
   // these and its queue reach max_outbound_bytes, so a client that pipelines requests and reads
   // gets every reply (none pushes its queue past the reply overshoot). A reply that never comes (a
-  // full response channel dropped it) is written off by the once-a-second check: replies owed,
-  // none settled since the first check that saw them, `timeout` ago.
+  // full response channel dropped it, a split scrape expired) must not hold the connection back
+  // for ever, even one that keeps sending: every period the worker writes off what stayed owed
+  // the whole period, the lowest the count fell to (write_off_lost_replies).
   void owe_reply(std::size_t bytes) { owed_reply_bytes_ += bytes; }
   void settle_reply(std::size_t bytes) {
     owed_reply_bytes_ -= bytes < owed_reply_bytes_ ? bytes : owed_reply_bytes_;
-    owed_watch_.progressed();
+    if (owed_reply_bytes_ < owed_low_) owed_low_ = owed_reply_bytes_;
     replies_settled();
   }
   std::size_t owed_reply_bytes() const { return owed_reply_bytes_; }
-  bool replies_lost(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration timeout) {
-    return owed_watch_.stalled(owed_reply_bytes_ != 0, now, timeout);
-  }
-  void write_off_owed_replies() {
-    owed_reply_bytes_ = 0;
+  // True if anything was written off.
+  bool write_off_lost_replies() {
+    const std::size_t lost = owed_low_;  // never above owed_reply_bytes_
+    owed_reply_bytes_ -= lost;
+    owed_low_ = owed_reply_bytes_;
+    if (lost == 0) return false;
     replies_settled();
+    return true;
   }
 
   std::uint64_t connection_id() const { return connection_id_; }
@@ -165,7 +168,8 @@ class ws_connection {
   ws_connection(const ws_connection&) = delete;
   ws_connection& operator=(const ws_connection&) = delete;
 
-  // Owed replies came back or were written off: a connection whose reading waited for them may go on.
+  // Owed replies came back or were written off: a connection whose reading waited for them may go
+  // on, though not within this call (the worker may be iterating over its requests or sessions).
   virtual void replies_settled() = 0;
 
   std::uint64_t connection_id_ = 0;  // 0 until the handshake succeeds
@@ -184,7 +188,7 @@ class ws_connection {
   bool pinged_ = false;
   progress_watch write_watch_;  // of writes in flight
   std::size_t owed_reply_bytes_ = 0;
-  progress_watch owed_watch_;   // of owed replies
+  std::size_t owed_low_ = 0;  // the lowest owed_reply_bytes_ of this period
 };
 
 }  // namespace riptide::ws

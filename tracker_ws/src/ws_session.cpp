@@ -277,7 +277,12 @@ void ws_session<Stream>::stop_waiting() {
 
 template <typename Stream>
 void ws_session<Stream>::replies_settled() {
-  resume_reading_if_room();
+  if (!reading_paused_ || resume_posted_) return;
+  resume_posted_ = true;
+  asio::post(beast::get_lowest_layer(stream_).get_executor(), [self = this->shared_from_this()] {
+    self->resume_posted_ = false;
+    self->resume_reading_if_room();
+  });
 }
 
 template <typename Stream>

@@ -169,6 +169,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool close_received_ = false;  // the client's close frame came: the TCP connection ends next
   bool socket_closed_ = false;
   bool held_while_waiting_ = false;  // by the worker, while reading_paused_
+  bool resume_posted_ = false;       // replies_settled() posted a resume not run yet
   bool reading_paused_ = false;  // the queue reached its bounds: frames wait until it drains
   bool shutting_down_ = false;   // TLS: close_notify under way
   bool flush_due_ = false;       // the worker will call flush() (flush_later)

@@ -36,9 +36,10 @@ constexpr auto goodbye_timeout = std::chrono::seconds(1);
 // of up to 64 hashes (each key at most 122 characters and three numbers).
 constexpr std::size_t owed_announce_reply_bytes = 320;
 constexpr std::size_t owed_scrape_reply_bytes = 64 * 200 + 128;
-// Replies owed for this long with none coming back were lost (a full response channel dropped
-// them): longer than a split scrape waits for its parts.
-constexpr auto owed_replies_lost_after = std::chrono::seconds(10);
+// Every this many once-a-second checks, what a connection's requests owed it all the while is
+// written off as lost (a full response channel dropped it): longer than a split scrape waits for
+// its parts.
+constexpr std::uint32_t lost_reply_checks = 10;
 
 core::peer_event to_peer_event(wt::announce_event event) {
   switch (event) {
@@ -520,25 +521,25 @@ std::string ws_socket_worker::stats_prometheus() const {
 void ws_socket_worker::check_idle_connections() {
   const auto now = std::chrono::steady_clock::now();
   timed_out_.clear();
-  replies_lost_.clear();
+  const bool write_off_lost_replies = !swarms_.inline_service && ++checks_since_write_off_ >= lost_reply_checks;
+  if (write_off_lost_replies) checks_since_write_off_ = 0;
   for (const auto& [id, session] : sessions_) {
     if (session->write_stalled(now, session_limits_.write_timeout)) {
       timed_out_.push_back({session, ws_counter::slow_readers_dropped});
       continue;
     }
-    if (session->replies_lost(now, owed_replies_lost_after)) replies_lost_.push_back(session);
+    if (write_off_lost_replies) session->write_off_lost_replies();  // a resume it causes is posted
     switch (session->check_idle(now, session_limits_.idle_timeout)) {
       case ws_connection::idle_verdict::fine: break;
       case ws_connection::idle_verdict::ping: session->ping(); break;
       case ws_connection::idle_verdict::expired: timed_out_.push_back({session, ws_counter::idle_timeouts}); break;
     }
   }
-  // Outside the loop: a connection that times out leaves the table, and one that reads again may.
+  // Outside the loop: a connection that times out leaves the table.
   for (const auto& [session, counter] : timed_out_) {
     counters_.add(counter);
     session->time_out();
   }
-  for (ws_connection* session : replies_lost_) session->write_off_owed_replies();
 }
 
 std::uint64_t ws_socket_worker::open_connections() const { return counters_.get(ws_gauge::open_connections); }

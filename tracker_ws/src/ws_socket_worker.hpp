@@ -217,7 +217,7 @@ class ws_socket_worker {
   std::vector<ws_response> response_batch_;           // drained from the response inbox
   // Scratch of check_idle_connections(): each connection to close, and what it is counted as.
   std::vector<std::pair<ws_connection*, ws_counter>> timed_out_;
-  std::vector<ws_connection*> replies_lost_;  // scratch of check_idle_connections()
+  std::uint32_t checks_since_write_off_ = 0;  // of lost replies: check_idle_connections()
   boost::unordered_flat_map<ws_connection*, std::shared_ptr<ws_connection>> held_while_waiting_;
   scrape_table pending_scrapes_;
   std::vector<std::shared_ptr<ws_connection>> flushes_due_;  // flush_later() since the last post ran

@@ -79,6 +79,16 @@ class raw_websocket {
     asio::write(socket_, asio::buffer(bytes), error);
     return !error;
   }
+  // The same with plain system calls, for another thread to write while this one reads.
+  bool send_from_another_thread(const std::string& bytes) {
+    for (std::size_t sent = 0; sent < bytes.size();) {
+      const ssize_t wrote = ::send(socket_.native_handle(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (wrote <= 0) return false;
+      sent += static_cast<std::size_t>(wrote);
+    }
+    return true;
+  }
+  void shut_down() { ::shutdown(socket_.native_handle(), SHUT_RDWR); }
 
   server_frame read_frame() {
     server_frame result;
@@ -241,14 +251,15 @@ TEST_CASE("a client that pipelines requests without reading is slowed down and g
   CHECK(stats_show("127.0.0.1", tracker.port(), R"("slow_readers":0)"));
 }
 
-TEST_CASE("a client that pipelines large scrapes and reads slowly gets every reply", "[framing]") {
-  // 100 scrapes of 64 hashes: about 150 KB of requests, the kernel buffers take them whole, and
-  // about 460 KB of replies, more than 4 times max_outbound_bytes. With request workers the replies
-  // come back from other threads: the tracker must stop reading the client by what its requests
-  // still owe it, not only by what is queued, or the replies arrive at once and close it.
+TEST_CASE("a client that pipelines large scrapes while it reads slowly gets every reply", "[framing]") {
+  // 400 scrapes of 64 hashes (about 600 KB), written by one thread while another reads the
+  // replies (about 1.8 MB, each near 4.6 KB) through a small receive buffer. With request workers
+  // the replies come back from other threads: the tracker must stop reading the client by what
+  // its requests still owe it, not only by what is queued, or replies past 4 times
+  // max_outbound_bytes arrive at once and close it.
   tracker_process tracker(tracker_ws_path(), ws_config("max_outbound_bytes = 65536\n"));
   raw_websocket client(tracker.port(), "13", 4096);
-  constexpr int requests = 100;
+  constexpr int requests = 400;
   std::string pipelined;
   for (int i = 0; i < requests; ++i) {
     std::string hashes;
@@ -258,8 +269,19 @@ TEST_CASE("a client that pipelines large scrapes and reads slowly gets every rep
     }
     pipelined += frame(text_op, R"({"action":"scrape","info_hash":[)" + hashes + "]}");
   }
-  client.send(pipelined);
-  read_scrape_replies(client, requests);
+  bool sent = false;
+  {
+    std::thread writer([&] { sent = client.send_from_another_thread(pipelined); });
+    struct join_at_exit {  // also when a check throws: the writer stops with the socket
+      std::thread& writer;
+      raw_websocket& client;
+      ~join_at_exit() {
+        client.shut_down();
+        writer.join();
+      }
+    } joined{writer, client};
+    read_scrape_replies(client, requests);
+  }
   CHECK(stats_show("127.0.0.1", tracker.port(), R"("slow_readers":0)"));
 }
 

@@ -140,6 +140,27 @@ TEST_CASE("requests a full channel refuses are counted and told the tracker is b
   CHECK(f.requests.receive(taken, 32, 0) == 16);
 }
 
+TEST_CASE("with request workers each routed announce owes its connection a reply until it comes back", "[socket_worker]") {
+  worker_with_full_channel f;
+  auto& connection = f.connection;
+  // 20 announces owe 20 replies; an answer owes none (the reference tracker sends it none).
+  for (std::uint8_t i = 0; i < 20; ++i) f.worker.handle_message(connection, announce_text(i));
+  const std::size_t owed_by_20 = connection.owed_reply_bytes();
+  CHECK(owed_by_20 > 0);
+  wt::announce_message answer;
+  answer.hash.bytes.fill(7);
+  answer.peer.bytes.fill(30);
+  answer.answer = wt::announce_answer{proto::peer_id{}, proto::offer_id{}, *wt::json_text::parse_object("{}")};
+  f.worker.handle_message(connection, wt::encode_announce(answer));
+  CHECK(connection.owed_reply_bytes() == owed_by_20);
+  // The 4 a full channel refuses are answered ("tracker busy") and settled; 16 stay owed.
+  f.worker.stop();
+  f.worker.run();
+  CHECK(connection.sent.size() == 4);
+  CHECK(connection.settlements == 4);
+  CHECK(connection.owed_reply_bytes() * 20 == owed_by_20 * 16);
+}
+
 std::string announce_of_torrent(std::uint8_t torrent) {
   wt::announce_message message;
   message.hash.bytes.fill(torrent);
