@@ -24,8 +24,8 @@
 // the replies its routed requests still owe (ws_connection::owe_reply) and the queue together
 // reach max_outbound_bytes. A reply is queued past the bounds, up to reply_overshoot times
 // max_outbound_bytes; beyond that the connection is dropped. A waiting connection is held by the
-// worker (hold_while_waiting), since nothing of its own may be in flight. Each frame counts frame_overhead_bytes on top of
-// its payload, so the byte bound also bounds the number of frames. A connection that stops
+// worker (hold_while_waiting), since nothing of its own may be in flight. Each frame counts
+// frame_overhead_bytes on top of its payload, so the byte bound also bounds the number of frames. A connection that stops
 // reading is dropped by limits.write_timeout_seconds (ws_connection::write_stalled). Pings are
 // answered here; idle connections are pinged and dropped by the worker's once-a-second check
 // (ws_connection::check_idle), so a connection needs no timer of its own.
@@ -170,7 +170,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool socket_closed_ = false;
   bool held_while_waiting_ = false;  // by the worker, while reading_paused_
   bool resume_posted_ = false;       // replies_settled() posted a resume not run yet
-  bool reading_paused_ = false;  // the queue reached its bounds: frames wait until it drains
+  bool reading_paused_ = false;  // reading_must_wait(): frames wait until the queue drains or replies come
   bool shutting_down_ = false;   // TLS: close_notify under way
   bool flush_due_ = false;       // the worker will call flush() (flush_later)
 };

@@ -288,7 +288,7 @@ void ws_socket_worker::handle_announce(ws_connection& session, wt::announce_mess
   }
   const std::uint32_t shard = services_.router.shard_of(message.hash);
   session.use_shard(shard);
-  if (request.reply && !swarms_.inline_service) session.owe_reply(owed_announce_reply_bytes);
+  if (request.reply) owe_reply(session, owed_announce_reply_bytes);
   route(shard, std::move(request));
 }
 
@@ -313,7 +313,7 @@ void ws_socket_worker::handle_scrape(ws_connection& session, const wt::scrape_me
     session.reply(wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
     return;
   }
-  if (!swarms_.inline_service) session.owe_reply(owed_scrape_reply_bytes);
+  owe_reply(session, owed_scrape_reply_bytes);
   std::vector<ws_scrape_request> parts(routed_.size());
   for (std::size_t index = 0; index < hashes.size(); ++index) {
     auto& part = parts[services_.router.shard_of(hashes[index])];
@@ -434,7 +434,7 @@ void ws_socket_worker::drain_responses() {
 void ws_socket_worker::handle_response(ws_response& response) {
   if (auto* message = std::get_if<ws_outbound_message>(&response)) {
     send_to(message->connection_id, std::move(message->text), message->kind);
-    if (message->owed && !swarms_.inline_service) settle_reply(message->connection_id, owed_announce_reply_bytes);
+    if (message->owed) settle_reply(message->connection_id, owed_announce_reply_bytes);
     return;
   }
   if (const auto* released = std::get_if<ws_torrent_released>(&response)) {
@@ -453,10 +453,15 @@ void ws_socket_worker::handle_response(ws_response& response) {
   const std::uint64_t connection_id = complete->route;
   pending_scrapes_.close(part.pending_id);
   send_to(connection_id, wt::encode_scrape_response(reply), message_kind::reply);
-  if (!swarms_.inline_service) settle_reply(connection_id, owed_scrape_reply_bytes);
+  settle_reply(connection_id, owed_scrape_reply_bytes);
+}
+
+void ws_socket_worker::owe_reply(ws_connection& session, std::size_t bytes) {
+  if (!swarms_.inline_service) session.owe_reply(bytes);
 }
 
 void ws_socket_worker::settle_reply(std::uint64_t connection_id, std::size_t bytes) {
+  if (swarms_.inline_service) return;  // replies come at once, nothing was owed
   // Looked up again: queuing the reply may have closed the connection (a slow reader).
   const auto target = sessions_.find(connection_id);
   if (target != sessions_.end()) target->second->settle_reply(bytes);

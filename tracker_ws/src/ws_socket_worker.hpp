@@ -175,7 +175,9 @@ class ws_socket_worker {
   void drain_responses();
   void handle_response(ws_response& response);
   void send_to(std::uint64_t connection_id, std::string text, message_kind kind);
-  // A reply that connection's request owed came back, or was answered here (ws_connection::owe_reply).
+  // With request workers only (inline, replies come at once): a routed request owes `session` a
+  // reply of at most `bytes`; such a reply came back, or was answered here (ws_connection::owe_reply).
+  void owe_reply(ws_connection& session, std::size_t bytes);
   void settle_reply(std::uint64_t connection_id, std::size_t bytes);
   void schedule_housekeeping();
   // limits.idle_timeout_seconds and limits.write_timeout_seconds for every connection

@@ -5,6 +5,13 @@
 namespace riptide::test {
 namespace {
 
+// Two torrents per connection, peers that time out after 2 s, and a cleaning every `cleaning_seconds`.
+std::string two_torrents_expiring_config(int cleaning_seconds) {
+  return ws_config("max_torrents_per_connection = 2\n",
+                   "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n[cleaning]\ninterval_seconds = " +
+                       std::to_string(cleaning_seconds) + "\n");
+}
+
 // Announces torrents 0 to count - 1 (seeding) as `peer`, each answered with an announce response.
 void announce_torrents(ws_test_client& client, const proto::peer_id& peer, std::uint8_t count) {
   for (std::uint8_t i = 0; i < count; ++i) {
@@ -173,10 +180,7 @@ TEST_CASE("a refused announce takes no place of max_torrents_per_connection", "[
 }
 
 TEST_CASE("a torrent whose peer expired no longer counts against max_torrents_per_connection", "[announce]") {
-  tracker_process tracker(tracker_ws_path(),
-                          ws_config("max_torrents_per_connection = 2\n",
-                                    "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n"
-                                    "[cleaning]\ninterval_seconds = 1\n"));
+  tracker_process tracker(tracker_ws_path(), two_torrents_expiring_config(1));
   ws_test_client client("127.0.0.1", tracker.port());
   const auto peer = make_id<proto::peer_id>(1);
   announce_torrents(client, peer, 2);
@@ -200,10 +204,7 @@ TEST_CASE("a torrent whose peer expired no longer counts against max_torrents_pe
 TEST_CASE("a silent torrent counts against max_torrents_per_connection until the cleaning drops its peer", "[announce]") {
   // The peers time out after 2 s, but the cleaning runs only every 60 s: until then they are in
   // their swarms, so new torrents are refused, in whichever shard they fall.
-  tracker_process tracker(tracker_ws_path(),
-                          ws_config("max_torrents_per_connection = 2\n",
-                                    "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n"
-                                    "[cleaning]\ninterval_seconds = 60\n"));
+  tracker_process tracker(tracker_ws_path(), two_torrents_expiring_config(60));
   ws_test_client client("127.0.0.1", tracker.port());
   const auto peer = make_id<proto::peer_id>(1);
   announce_torrents(client, peer, 2);
