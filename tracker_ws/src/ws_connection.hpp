@@ -101,7 +101,10 @@ class ws_connection {
   // gets every reply (none pushes its queue past the reply overshoot). A reply that never comes (a
   // full response channel dropped it, a split scrape expired) must not hold the connection back
   // for ever, even one that keeps sending: every period the worker writes off what stayed owed
-  // the whole period, the lowest the count fell to (write_off_lost_replies).
+  // the whole period, the lowest the count fell to (write_off_lost_replies). A reply that comes
+  // after all, past its write-off, settles what later requests owe: the count is low by at most
+  // that reply's bound until they come back (a full channel is rare, and the queue's own bounds
+  // still hold).
   void owe_reply(std::size_t bytes) { owed_reply_bytes_ += bytes; }
   void settle_reply(std::size_t bytes) {
     owed_reply_bytes_ -= bytes < owed_reply_bytes_ ? bytes : owed_reply_bytes_;

@@ -33,9 +33,9 @@ constexpr auto goodbye_timeout = std::chrono::seconds(1);
 // With request workers, a bound on the bytes a reply owed to a routed request takes in its
 // connection's queue (ws_connection::owe_reply), frame overhead included: an announce response
 // or failure (three numbers and an info hash of at most 122 characters), and a scrape response
-// of up to 64 hashes (each key at most 122 characters and three numbers).
+// (each hash a key of at most 122 characters and three numbers).
 constexpr std::size_t owed_announce_reply_bytes = 320;
-constexpr std::size_t owed_scrape_reply_bytes = 64 * 200 + 128;
+constexpr std::size_t owed_scrape_reply_bytes(std::size_t hashes) { return 128 + 200 * hashes; }
 // Every this many once-a-second checks, what a connection's requests owed it all the while is
 // written off as lost (a full response channel dropped it): longer than a split scrape waits for
 // its parts.
@@ -313,7 +313,7 @@ void ws_socket_worker::handle_scrape(ws_connection& session, const wt::scrape_me
     session.reply(wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
     return;
   }
-  owe_reply(session, owed_scrape_reply_bytes);
+  owe_reply(session, owed_scrape_reply_bytes(hashes.size()));
   std::vector<ws_scrape_request> parts(routed_.size());
   for (std::size_t index = 0; index < hashes.size(); ++index) {
     auto& part = parts[services_.router.shard_of(hashes[index])];
@@ -396,11 +396,14 @@ void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
         settle_reply(announce->input.connection.connection_id, owed_announce_reply_bytes);
       }
     } else if (auto* scrape = std::get_if<ws_scrape_request>(&request)) {
-      if (pending_scrapes_.close(scrape->pending_id)) {
+      // Its first unsent part answers it; the others find it closed.
+      if (const auto* refused = pending_scrapes_.find(scrape->pending_id)) {
+        const std::size_t owed = owed_scrape_reply_bytes(refused->results.size());
+        pending_scrapes_.close(scrape->pending_id);
         send_to(scrape->connection.connection_id,
                 wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}),
                 message_kind::reply);
-        settle_reply(scrape->connection.connection_id, owed_scrape_reply_bytes);
+        settle_reply(scrape->connection.connection_id, owed);
       }
     }
   }
@@ -453,7 +456,7 @@ void ws_socket_worker::handle_response(ws_response& response) {
   const std::uint64_t connection_id = complete->route;
   pending_scrapes_.close(part.pending_id);
   send_to(connection_id, wt::encode_scrape_response(reply), message_kind::reply);
-  settle_reply(connection_id, owed_scrape_reply_bytes);
+  settle_reply(connection_id, owed_scrape_reply_bytes(reply.files.size()));
 }
 
 void ws_socket_worker::owe_reply(ws_connection& session, std::size_t bytes) {

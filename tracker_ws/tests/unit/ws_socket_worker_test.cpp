@@ -161,6 +161,42 @@ TEST_CASE("with request workers each routed announce owes its connection a reply
   CHECK(connection.owed_reply_bytes() * 20 == owed_by_20 * 16);
 }
 
+// A scrape of `count` distinct hashes, or of one hash `count` times.
+std::string scrape_text(std::size_t count, bool distinct = true) {
+  std::vector<proto::info_hash> hashes(count);
+  for (std::size_t i = 0; i < count; ++i) hashes[i].bytes.fill(static_cast<std::uint8_t>(distinct ? i : 0));
+  return wt::encode_scrape(hashes);
+}
+
+TEST_CASE("with request workers a scrape owes its connection a bound that grows with its distinct hashes", "[socket_worker]") {
+  worker_with_full_channel f;
+  auto& connection = f.connection;
+  auto owed_by = [&](const std::string& scrape) {
+    const std::size_t before = connection.owed_reply_bytes();
+    f.worker.handle_message(connection, scrape);
+    return connection.owed_reply_bytes() - before;
+  };
+  // One router shard: each scrape is one request, and the channel takes 16.
+  const std::size_t one = owed_by(scrape_text(1));
+  CHECK(one > 0);
+  CHECK(owed_by(scrape_text(10, false)) == one);  // a hash asked for twice is answered once
+  const std::size_t ten = owed_by(scrape_text(10));
+  const std::size_t all = owed_by(scrape_text(wt::decode_limits{}.max_scrape_hashes));
+  CHECK(one < ten);
+  CHECK(ten < all);
+  for (int i = 0; i < 12; ++i) owed_by(scrape_text(1));
+  const std::size_t owed_by_16 = connection.owed_reply_bytes();
+  CHECK(owed_by_16 == 14 * one + ten + all);
+  // The channel is full: the next two are refused ("tracker busy") and settle what each owed.
+  owed_by(scrape_text(wt::decode_limits{}.max_scrape_hashes));
+  owed_by(scrape_text(1));
+  f.worker.stop();
+  f.worker.run();
+  CHECK(connection.sent.size() == 2);
+  CHECK(connection.settlements == 2);
+  CHECK(connection.owed_reply_bytes() == owed_by_16);
+}
+
 std::string announce_of_torrent(std::uint8_t torrent) {
   wt::announce_message message;
   message.hash.bytes.fill(torrent);

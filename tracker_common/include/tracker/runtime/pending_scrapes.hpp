@@ -74,6 +74,15 @@ class pending_scrapes {
     return found->missing == 0 ? found : nullptr;
   }
 
+  // The open entry `id` names, or nullptr (closed, or stale).
+  const entry* find(std::uint64_t id) const {
+    const std::uint64_t slot = id & 0xffff;
+    if (slot >= entries_.size()) return nullptr;
+    const entry& found = entries_[slot];
+    if (!found.in_use || found.generation != id >> 16) return nullptr;
+    return &found;
+  }
+
   // Frees the entry; false when `id` was not open (already closed, or stale).
   bool close(std::uint64_t id) {
     entry* found = lookup(id);
@@ -100,13 +109,7 @@ class pending_scrapes {
   std::size_t open_count() const { return open_count_; }
 
  private:
-  entry* lookup(std::uint64_t id) {
-    const std::uint64_t slot = id & 0xffff;
-    if (slot >= entries_.size()) return nullptr;
-    entry& found = entries_[slot];
-    if (!found.in_use || found.generation != id >> 16) return nullptr;
-    return &found;
-  }
+  entry* lookup(std::uint64_t id) { return const_cast<entry*>(find(id)); }
 
   std::size_t capacity_;
   std::vector<entry> entries_;            // grows on demand up to capacity_
