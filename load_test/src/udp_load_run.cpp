@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -93,6 +94,14 @@ int run_udp_load(const udp_load_config& config, bool json_summary) {
   const std::string text = json_summary ? format_summary_json(config, summary) : format_summary_text(config, summary);
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
+  // A run the tracker answered nothing in measured nothing of it: say so, for scripts too.
+  const auto& replies = summary.results.replies;
+  if (summary.results.error_replies == 0 &&
+      std::all_of(replies.begin(), replies.end(), [](std::uint64_t count) { return count == 0; })) {
+    std::fprintf(stderr, "load_test: the tracker at %s port %u answered none of the requests measured\n",
+                 config.target.address.c_str(), static_cast<unsigned>(config.target.port));
+    return 1;
+  }
   return 0;
 }
 

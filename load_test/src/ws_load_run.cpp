@@ -108,6 +108,15 @@ int run_ws_load(const ws_load_config& config, bool json_summary) {
       json_summary ? format_ws_summary_json(config, summary) : format_ws_summary_text(config, summary);
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
+  // A run the tracker answered nothing in measured nothing of it: say so, for scripts too.
+  const auto& received = summary.total.received;
+  if (std::all_of(received.begin(), received.end(), [](std::uint64_t count) { return count == 0; })) {
+    std::fprintf(stderr, "load_test: the tracker at %s://%s:%u answered nothing (%llu of %u connections failed)\n",
+                 config.target.tls ? "wss" : "ws", config.target.address.c_str(),
+                 static_cast<unsigned>(config.target.port),
+                 static_cast<unsigned long long>(summary.total.connect_failures), config.run.connections);
+    return 1;
+  }
   return 0;
 }
 

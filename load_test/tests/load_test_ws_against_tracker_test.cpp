@@ -19,14 +19,18 @@ using riptide::test::tracker_process;
 
 namespace {
 
-// `run_extra`: more lines of the [run] section.
-boost::json::object run_load(std::uint16_t port, bool tls, const std::string& run_extra = "threads = 2\n") {
+// `run_extra`: more lines of the [run] section. A run the tracker answered nothing in exits with 1
+// and says so in one line on stderr.
+boost::json::object run_load(std::uint16_t port, bool tls, const std::string& run_extra = "threads = 2\n",
+                             bool answered = true) {
   const temporary_file config("[target]\naddress = \"127.0.0.1\"\nport = " + std::to_string(port) +
                               "\ntls = " + (tls ? "true" : "false") + "\n[run]\nconnections = 200\nduration_seconds = 2\n" +
                               run_extra + "[requests]\nmessage_interval_ms = 500\n");
   const auto result = run_command(LOAD_TEST_PATH, {"ws", "-c", config.path(), "--json"}, std::chrono::seconds(60));
   INFO("stderr: " << result.standard_error);
-  REQUIRE(result.exit_status == 0);
+  REQUIRE(result.exit_status == (answered ? 0 : 1));
+  CHECK((result.standard_error.find("answered nothing (200 of 200 connections failed)") != std::string::npos) ==
+        !answered);
   return boost::json::parse(result.standard_output).as_object();
 }
 
@@ -84,7 +88,7 @@ TEST_CASE("load_test ws: a tracker that is not there gives connect failures, not
     port = tracker.port();
     REQUIRE(tracker.stop() == 0);
   }
-  const auto summary = run_load(port, false);
+  const auto summary = run_load(port, false, "threads = 2\n", false);
   INFO(boost::json::serialize(summary));
   CHECK(summary.at("connected").as_int64() == 0);
   CHECK(summary.at("connect_failures").as_int64() == 200);
@@ -106,7 +110,7 @@ TEST_CASE("load_test ws: a listener that never answers gives connect failures at
   REQUIRE(::listen(listener, 512) == 0);
   socklen_t length = sizeof address;
   REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-  const auto summary = run_load(ntohs(address.sin_port), tls);
+  const auto summary = run_load(ntohs(address.sin_port), tls, "threads = 2\n", false);
   ::close(listener);
   INFO(boost::json::serialize(summary));
   CHECK(summary.at("connected").as_int64() == 0);

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include "udp_integration_support.hpp"
 
@@ -91,6 +92,33 @@ TEST_CASE("access list: SIGUSR1 reloads the file, and a bad file keeps the previ
   REQUIRE(tracker->wait_for_log("access list reload failed", std::chrono::seconds(10)));
   CHECK_FALSE(announce_allowed(client, first));
   CHECK(announce_allowed(client, second));
+}
+
+TEST_CASE("access list: with a privilege drop a list its user cannot read is warned about at start-up",
+          "[udp][access_list]") {
+  if (::geteuid() != 0) {
+    WARN("not root: privilege drop not tested");
+    return;
+  }
+  const proto::info_hash listed = make_info_hash(723);
+  const temporary_file list(proto::to_hex(listed) + "\n");  // mode 0600, owned by root
+  REQUIRE(::chmod(std::filesystem::path(list.path()).parent_path().c_str(), 0755) == 0);  // only its mode stops nobody
+  REQUIRE(::chmod(list.path().c_str(), 0600) == 0);
+  auto config = access_list_config("allow", list.path());
+  config.set_bool("privileges", "drop", true);
+  config.set_string("privileges", "user", "nobody");
+  const auto tracker = start_tracker(config);
+  const auto warning = tracker->wait_for_log("cannot be read after the privilege drop", std::chrono::seconds(10));
+  REQUIRE(warning);
+  CHECK(warning->find("access list " + list.path()) != std::string::npos);
+  // Read before the drop, the list serves; its reload fails, as warned, and keeps it.
+  udp_test_client client(client_address(address_family::ipv4, 0), tracker->port());
+  client.connect();
+  CHECK(announce_allowed(client, listed));
+  tracker->send_signal(SIGUSR1);
+  REQUIRE(tracker->wait_for_log("access list reload failed", std::chrono::seconds(10)));
+  CHECK(announce_allowed(client, listed));
+  CHECK_FALSE(announce_allowed(client, make_info_hash(724)));
 }
 
 TEST_CASE("access list: a reload from a FIFO or a device is refused at once, and SIGTERM still stops",

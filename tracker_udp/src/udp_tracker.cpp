@@ -105,6 +105,9 @@ int run(const udp_tracker_config& config) {
     return 1;
   }
   access_list->reload_from(access_list_reload_path);
+  if (config.access_list.mode != config::access_list_mode_config::off) {
+    runtime::warn_if_unreadable_after_drop(config.privileges, "access list", access_list_reload_path);
+  }
 
   const std::size_t socket_worker_count = config.workers.socket_workers;
   const std::size_t request_worker_count = config.workers.request_workers;

@@ -25,6 +25,7 @@ std::string format_stats_json(const ws_counters& t) {
   out << "{\"connections\":" << t.get(g::open_connections) << ",\"torrents\":" << t.get(g::torrents)
       << ",\"peers\":" << t.get(g::peers) << ",\"seeders\":" << t.get(g::seeders) << ",\"leechers\":"
       << t.get(g::leechers) << ",\"pending_offers\":" << t.get(g::pending_offers)
+      << ",\"completed_counts_kept\":" << t.get(g::completed_counts_kept)
       << ",\"messages\":{\"announce\":" << t.get(c::announces) << ",\"answer\":" << t.get(c::answers)
       << ",\"scrape\":" << t.get(c::scrapes) << ",\"invalid\":" << t.get(c::invalid_messages)
       << ",\"refused\":" << t.get(c::refused_announces) << "}"
@@ -41,7 +42,8 @@ std::string format_stats_json(const ws_counters& t) {
       << ",\"limits\":{\"oversized_messages\":" << t.get(c::oversized_messages)
       << ",\"handshake_timeouts\":" << t.get(c::handshake_timeouts) << ",\"idle_timeouts\":" << t.get(c::idle_timeouts)
       << ",\"offers_over_limit\":" << t.get(c::offers_over_limit) << ",\"oversized_offers\":"
-      << t.get(c::oversized_offers) << ",\"invalid_offers\":" << t.get(c::invalid_offers)
+      << t.get(c::oversized_offers) << ",\"oversized_answers\":" << t.get(c::oversized_answers)
+      << ",\"invalid_offers\":" << t.get(c::invalid_offers)
       << ",\"too_many_torrents\":" << t.get(c::too_many_torrents) << ",\"tracker_full\":" << t.get(c::tracker_full)
       << "}"
       << ",\"totals\":{\"connections_accepted\":" << t.get(c::connections_accepted)
@@ -62,7 +64,8 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(ws_counter::coun
     "answers_dropped", "messages_to_closed", "slow_readers_dropped", "relays_to_full_queues",
     "peers_removed_by_cleaning", "peers_removed_by_disconnect", "dropped_request_queue_full",
     "dropped_response_queue_full", "dropped_pending_scrapes_full", "expired_pending_scrapes", "oversized_messages",
-    "handshake_timeouts", "idle_timeouts", "offers_over_limit", "oversized_offers", "invalid_offers",
+    "handshake_timeouts", "idle_timeouts", "offers_over_limit", "oversized_offers", "oversized_answers",
+    "invalid_offers",
     "too_many_torrents", "tracker_full", "heap_trims"};
 constexpr std::array<std::string_view, static_cast<std::size_t>(ws_gauge::count_)> gauge_names = {
     "open_connections", "torrents", "peers", "seeders", "leechers", "pending_offers", "completed_counts_kept"};
@@ -102,6 +105,7 @@ std::string format_stats_line(const ws_counters& t) {
       << t.get(c::dropped_response_queue_full) << " | limits oversized=" << t.get(c::oversized_messages)
       << " timeouts=" << t.get(c::handshake_timeouts) << "/" << t.get(c::idle_timeouts)
       << " offers_skipped=" << t.get(c::offers_over_limit) + t.get(c::oversized_offers) + t.get(c::invalid_offers)
+      << " oversized_answers=" << t.get(c::oversized_answers)
       << " too_many_torrents=" << t.get(c::too_many_torrents) << " tracker_full=" << t.get(c::tracker_full);
   return out.str();
 }

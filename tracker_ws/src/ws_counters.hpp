@@ -43,6 +43,7 @@ enum class ws_counter : std::size_t {
   idle_timeouts,                 // limits.idle_timeout_seconds: no answer to the ping
   offers_over_limit,             // offers past limits.max_offers in one announce: ignored
   oversized_offers,              // offers longer than limits.max_sdp_bytes: skipped
+  oversized_answers,             // answers longer than limits.max_sdp_bytes: refused (also invalid_messages)
   invalid_offers,                // entries of `offers` that are not an offer: skipped
   too_many_torrents,             // announces refused by limits.max_torrents_per_connection
   tracker_full,                  // announces refused by limits.max_torrents or limits.max_peers

@@ -224,6 +224,7 @@ ws_socket_worker::message_verdict ws_socket_worker::handle_message(ws_connection
   if (auto* failure = std::get_if<wt::decode_failure>(&decoded)) {
     if (!proto::is_valid_utf8(text)) return message_verdict::not_utf8;
     counters_.add(ws_counter::invalid_messages);
+    if (failure->error == wt::decode_error::answer_too_large) counters_.add(ws_counter::oversized_answers);
     session.reply(wt::encode_failure(wt::to_failure_reply(*failure)));
     return message_verdict::served;
   }
@@ -313,12 +314,22 @@ void ws_socket_worker::handle_scrape(ws_connection& session, const wt::scrape_me
     session.reply(wt::encode_failure({"tracker busy, scrape again later", wt::message_action::scrape, std::nullopt}));
     return;
   }
-  owe_reply(session, owed_scrape_reply_bytes(hashes.size()));
+  access_list_.refresh();
+  const scrape_table::entry* complete = nullptr;
   std::vector<ws_scrape_request> parts(routed_.size());
   for (std::size_t index = 0; index < hashes.size(); ++index) {
+    if (!access_list_.allows(hashes[index])) {  // not served: zeros, without asking a shard
+      complete = pending_scrapes_.fill(*pending_id, index, wt::scrape_file{hashes[index], {}});
+      continue;
+    }
     auto& part = parts[services_.router.shard_of(hashes[index])];
     part.hashes.push_back({static_cast<std::uint8_t>(index), hashes[index]});
   }
+  if (complete != nullptr) {  // every hash was refused
+    answer_scrape(*pending_id, *complete);
+    return;
+  }
+  owe_reply(session, owed_scrape_reply_bytes(hashes.size()));
   for (std::uint32_t shard = 0; shard < parts.size(); ++shard) {
     if (parts[shard].hashes.empty()) continue;
     parts[shard].connection = core::connection_ref{id_, session.connection_id()};
@@ -451,12 +462,18 @@ void ws_socket_worker::handle_response(ws_response& response) {
     if (auto* filled = pending_scrapes_.fill(part.pending_id, index, file)) complete = filled;
   }
   if (complete == nullptr) return;
-  wt::scrape_response reply;
-  reply.files.assign(complete->results.begin(), complete->results.end());
   const std::uint64_t connection_id = complete->route;
-  pending_scrapes_.close(part.pending_id);
+  const std::size_t hashes = complete->results.size();
+  answer_scrape(part.pending_id, *complete);
+  settle_reply(connection_id, owed_scrape_reply_bytes(hashes));
+}
+
+void ws_socket_worker::answer_scrape(std::uint64_t pending_id, const scrape_table::entry& complete) {
+  wt::scrape_response reply;
+  reply.files.assign(complete.results.begin(), complete.results.end());
+  const std::uint64_t connection_id = complete.route;
+  pending_scrapes_.close(pending_id);
   send_to(connection_id, wt::encode_scrape_response(reply), message_kind::reply);
-  settle_reply(connection_id, owed_scrape_reply_bytes(reply.files.size()));
 }
 
 void ws_socket_worker::owe_reply(ws_connection& session, std::size_t bytes) {

@@ -162,6 +162,8 @@ class ws_socket_worker {
 
   void handle_announce(ws_connection& session, proto::webtorrent::announce_message message);
   void handle_scrape(ws_connection& session, const proto::webtorrent::scrape_message& message);
+  // Sends the scrape's response, every part filled, and closes its entry.
+  void answer_scrape(std::uint64_t pending_id, const scrape_table::entry& complete);
   void route(std::uint32_t shard, ws_request request);
   void apply_inline();
   void flush_to_request_workers();

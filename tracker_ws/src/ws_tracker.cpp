@@ -24,13 +24,9 @@ namespace riptide::ws {
 
 namespace {
 
-// "127.0.0.1:8000" or "[::1]:8000"; an unspecified address is printed as loopback, which is
-// where a local client (a test) reaches it.
+// "0.0.0.0:8000" or "[::1]:8000": the address bound, as tracker_udp prints it.
 std::string printable(const std::string& address, bool ipv6, std::uint16_t port) {
-  std::string host = address;
-  if (host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
 // The settings of shard `shard_index` of `shard_count`: the tracker-wide bounds are split over them
@@ -209,6 +205,14 @@ int run(const ws_tracker_config& config) {
     return 1;
   }
   access_list->reload_from(access_list_reload_path);
+  if (config.access_list.mode != config::access_list_mode_config::off) {
+    runtime::warn_if_unreadable_after_drop(config.privileges, "access list", access_list_reload_path);
+  }
+  if (config.tls.enabled) {
+    runtime::warn_if_unreadable_after_drop(config.privileges, "TLS certificate chain",
+                                           reloaded_tls.certificate_chain_path);
+    runtime::warn_if_unreadable_after_drop(config.privileges, "TLS private key", reloaded_tls.private_key_path);
+  }
 
   runtime::serve_until_stopped(
       request_workers, socket_workers,

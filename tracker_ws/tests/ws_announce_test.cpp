@@ -249,7 +249,7 @@ TEST_CASE("beyond max_torrents or max_peers a new torrent or peer gets \"tracker
   }
 }
 
-TEST_CASE("offers past max_offers, longer than max_sdp_bytes or malformed are skipped and counted", "[announce]") {
+TEST_CASE("offers past max_offers, longer than max_sdp_bytes or malformed are skipped and counted, long answers refused", "[announce]") {
   tracker_process tracker(tracker_ws_path(), ws_config("max_offers = 2\nmax_sdp_bytes = 300\n"));
   const auto hash = make_id<proto::info_hash>(5);
   ws_test_client target("127.0.0.1", tracker.port());
@@ -271,8 +271,18 @@ TEST_CASE("offers past max_offers, longer than max_sdp_bytes or malformed are sk
   offerer.send(text);
   expect_message<wt::announce_response>(offerer.receive());
   // One other peer: one of the kept offers reaches it.
-  CHECK(expect_message<wt::offer_relay>(target.receive()).offer == sdp("offer", "x"));
-  CHECK(stats_show("127.0.0.1", tracker.port(), R"("offers_over_limit":1,"oversized_offers":1,"invalid_offers":1)"));
+  const auto relayed = expect_message<wt::offer_relay>(target.receive());
+  CHECK(relayed.offer == sdp("offer", "x"));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("offers_over_limit":1,"oversized_offers":1,"oversized_answers":0,"invalid_offers":1)"));
+
+  // An answer longer than max_sdp_bytes is refused: there is nothing in it to keep.
+  target.send(answer(hash, make_id<proto::peer_id>(1), relayed.offerer, relayed.id, std::string(400, 'z')));
+  const auto failure = expect_message<wt::failure_reply>(target.receive());
+  CHECK(failure.reason == "answer too large");
+  CHECK(failure.action == wt::message_action::announce);
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("oversized_answers":1)"));
+  target.send(answer(hash, make_id<proto::peer_id>(1), relayed.offerer, relayed.id, "x"));
+  CHECK(expect_message<wt::answer_relay>(offerer.receive()).answer == sdp("answer", "x"));
 }
 
 }  // namespace

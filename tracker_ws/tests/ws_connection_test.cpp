@@ -324,7 +324,7 @@ TEST_CASE("GET /health, /stats and /metrics over plain HTTP, 404 otherwise", "[h
     CHECK(line.find_first_not_of("0123456789", space + 1) == std::string::npos);
     ++samples;
   }
-  CHECK(samples == 7 + 32);  // every gauge and counter of ws_counters.hpp
+  CHECK(samples == 7 + 33);  // every gauge and counter of ws_counters.hpp
 
   CHECK(http_get(host, tracker.port(), "/announce").status == 404);
   CHECK(http_get(host, tracker.port(), "/").status == 404);

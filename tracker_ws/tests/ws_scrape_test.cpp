@@ -1,6 +1,7 @@
 // Scrapes, and the removal of a closed connection's peers.
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "ws_integration_support.hpp"
@@ -44,6 +45,36 @@ TEST_CASE("scrape one and many info hashes", "[scrape]") {
     if (file.hash == first) CHECK(file.stats == wt::scrape_stats{1, 0, 1});
     if (file.hash == second) CHECK(file.stats == wt::scrape_stats{0, 1, 0});
     if (file.hash == unknown) CHECK(file.stats == wt::scrape_stats{0, 0, 0});
+  }
+}
+
+TEST_CASE("hashes outside the access list scrape as zeros even when the list dropped a live swarm on reload", "[scrape]") {
+  const auto kept = make_id<proto::info_hash>(23);
+  const auto dropped = make_id<proto::info_hash>(24);
+  temporary_file list(proto::to_hex(kept) + "\n" + proto::to_hex(dropped) + "\n");
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("", "[access_list]\nmode = \"allow\"\npath = \"" + list.path() + "\"\n"));
+  ws_test_client peer("127.0.0.1", tracker.port());
+  for (const auto& hash : {kept, dropped}) {
+    peer.send(announce(hash, make_id<proto::peer_id>(1), 5));
+    expect_message<wt::announce_response>(peer.receive());
+  }
+  list.write(proto::to_hex(kept) + "\n");
+  tracker.send_signal(SIGUSR1);
+  REQUIRE(tracker.wait_for_log("access list reloaded", std::chrono::seconds(5)));
+
+  // The peer is still in the dropped swarm (it leaves when it times out), but no longer shown.
+  ws_test_client client("127.0.0.1", tracker.port());
+  client.send(scrape({dropped}));
+  auto alone = expect_message<wt::scrape_response>(client.receive());
+  REQUIRE(alone.files.size() == 1);
+  CHECK(alone.files[0].hash == dropped);
+  CHECK(alone.files[0].stats == wt::scrape_stats{0, 0, 0});
+  client.send(scrape({dropped, kept, make_id<proto::info_hash>(25)}));
+  auto mixed = expect_message<wt::scrape_response>(client.receive());
+  REQUIRE(mixed.files.size() == 3);
+  for (const auto& file : mixed.files) {
+    CHECK(file.stats == (file.hash == kept ? wt::scrape_stats{0, 1, 0} : wt::scrape_stats{0, 0, 0}));
   }
 }
 
@@ -158,8 +189,11 @@ TEST_CASE("a torrent keeps its downloaded count when its last peer leaves, for c
     return false;
   };
   CHECK(scrapes_until(wt::scrape_stats{0, 0, 2}));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("torrents":0,)"));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("completed_counts_kept":1,)"));
   // Three seconds later (by the next cleaning), the count is gone too.
   CHECK(scrapes_until(wt::scrape_stats{}));
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("completed_counts_kept":0,)"));
 }
 
 TEST_CASE("a silent peer expires after peer_timeout_seconds, by the cleaning timer", "[scrape][lifecycle]") {

@@ -18,6 +18,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -205,6 +206,36 @@ TEST_CASE("SIGUSR1 reloads the TLS certificate for new connections, a bad pair k
   REQUIRE(logged);
   CHECK(logged->find("not a regular file") != std::string::npos);
   CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=second");
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("with a privilege drop a TLS key its user cannot read is warned about at start-up", "[tls][lifecycle]") {
+  if (::geteuid() != 0) {
+    WARN("not root: privilege drop not tested");
+    return;
+  }
+  temporary_file certificate("");
+  temporary_file key("");  // mode 0600, owned by root: as certbot leaves a key
+  make_certificate("kept", certificate.path(), key.path());
+  // Each lies in a directory of its own (mode 0700): opened for nobody, only the key's mode stops it.
+  for (const auto* file : {&certificate, &key}) {
+    REQUIRE(::chmod(std::filesystem::path(file->path()).parent_path().c_str(), 0755) == 0);
+  }
+  REQUIRE(::chmod(certificate.path().c_str(), 0644) == 0);
+  REQUIRE(::chmod(key.path().c_str(), 0600) == 0);
+  tracker_process tracker(tracker_ws_path(),
+                          tls_config(certificate.path(), key.path()) + "[privileges]\ndrop = true\nuser = \"nobody\"\n");
+  // The first such warning (the readable certificate chain, checked first, has none).
+  const auto warning = tracker.wait_for_log("cannot be read after the privilege drop", std::chrono::seconds(5));
+  REQUIRE(warning);
+  INFO(*warning);
+  CHECK(warning->find("TLS private key " + key.path()) != std::string::npos);
+  CHECK(warning->find("Permission denied") != std::string::npos);
+  // Loaded before the drop, the pair serves; its reload fails, as warned, and keeps it.
+  CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=kept");
+  tracker.send_signal(SIGUSR1);
+  REQUIRE(tracker.wait_for_log("TLS reload failed", std::chrono::seconds(5)));
+  CHECK(https_get("127.0.0.1", tracker.port(), "/health").subject == "/CN=kept");
   CHECK(tracker.stop() == 0);
 }
 

@@ -367,7 +367,7 @@ std::optional<field_error> read_answer(const client_fields& fields, json_value a
   if (auto e = read_id(fields["offer_id"], id, "missing offer_id", "invalid offer_id")) return e;
   auto text = object_text(answer);
   if (!text) return field_error{decode_error::bad_answer, "invalid answer"};
-  if (text->size() > limits.max_sdp_bytes) return field_error{decode_error::bad_answer, "answer too large"};
+  if (text->size() > limits.max_sdp_bytes) return field_error{decode_error::answer_too_large, "answer too large"};
   message.answer = announce_answer{to_peer, id, std::move(*text)};
   return std::nullopt;
 }
@@ -618,6 +618,7 @@ std::string_view to_string(decode_error error) {
     case decode_error::bad_event: return "invalid event";
     case decode_error::bad_type: return "field of the wrong type";
     case decode_error::bad_answer: return "invalid answer";
+    case decode_error::answer_too_large: return "answer too large";
     case decode_error::too_many_info_hashes: return "too many info hashes";
   }
   return "invalid message";

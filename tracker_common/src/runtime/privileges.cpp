@@ -1,5 +1,6 @@
 #include "tracker/runtime/privileges.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <filesystem>
 #include <system_error>
 #include <vector>
+
+#include "tracker/runtime/log.hpp"
 
 namespace riptide::runtime {
 namespace {
@@ -86,6 +89,19 @@ std::string path_after_chroot(const std::string& path, const config::privileges_
   if (auto in_jail = inside(named, jail)) return *in_jail;
   if (auto target_in_jail = inside(resolved_path(path), jail)) return *target_in_jail;
   return path;
+}
+
+void warn_if_unreadable_after_drop(const config::privileges_config& config, std::string_view what,
+                                   const std::string& path) {
+  if (!config.drop || path.empty()) return;
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor >= 0) {
+    ::close(descriptor);
+    return;
+  }
+  log_warning(what, " ", path, " cannot be read after the privilege drop to user ", config.user, " (",
+              std::strerror(errno), "): a reload will fail and keep what was loaded at start-up; make the file "
+              "readable by that user (its owner, or its group with mode 0640)");
 }
 
 }  // namespace riptide::runtime

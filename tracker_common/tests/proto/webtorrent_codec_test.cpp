@@ -836,7 +836,7 @@ TEST_CASE("webtorrent codec: answers: present together, or not an answer", "[pro
   CHECK(announce.answer->answer.size() == 31);
   const auto failure =
       require_failure(announce_with(R"("answer":{"type":"answer","sdp":"123456"})" + rest), limits);
-  CHECK(failure.error == wt::decode_error::bad_answer);
+  CHECK(failure.error == wt::decode_error::answer_too_large);
   CHECK(failure.message == "answer too large");
   CHECK(require_failure(announce_with(R"("answer":[{"type":"answer"}])" + rest)).message == "invalid answer");
   CHECK(require_failure(announce_with(R"("answer":"v=0")" + rest)).message == "invalid answer");

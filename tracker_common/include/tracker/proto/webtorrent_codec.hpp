@@ -148,7 +148,8 @@ enum class decode_error : std::uint8_t {
   bad_number,         // wrong type or out of range
   bad_event,
   bad_type,           // any other field of the wrong type
-  bad_answer,         // `answer` not an object, or too large
+  bad_answer,         // `answer` not an object
+  answer_too_large,   // `answer` longer than decode_limits::max_sdp_bytes
   too_many_info_hashes,
 };
 

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tracker/config/common_config.hpp"
 
@@ -24,5 +25,12 @@ std::optional<std::string> drop_privileges(const config::privileges_config& conf
 // it anew (a certificate renewed by pointing the link at a new file); a link outside that points
 // inside gives its target at start-up.
 std::string path_after_chroot(const std::string& path, const config::privileges_config& config);
+
+// After drop_privileges, for a file reloaded on SIGUSR1 (`path` from path_after_chroot): a warning
+// when the process can no longer open it, naming `what`, the file and why. Its reload would fail
+// long after start-up, keeping what was loaded then: a TLS key that only root may read, as certbot
+// writes it, is the usual case. Nothing without a drop, or for an empty path.
+void warn_if_unreadable_after_drop(const config::privileges_config& config, std::string_view what,
+                                   const std::string& path);
 
 }  // namespace riptide::runtime
