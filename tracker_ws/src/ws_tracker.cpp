@@ -24,7 +24,7 @@ namespace riptide::ws {
 
 namespace {
 
-// "0.0.0.0:8000" or "[::1]:8000": the address bound, as tracker_udp prints it.
+// "0.0.0.0:8000" or "[::1]:8000": the address bound, as configured (tracker_udp prints it too).
 std::string printable(const std::string& address, bool ipv6, std::uint16_t port) {
   return (ipv6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }

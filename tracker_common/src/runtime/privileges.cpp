@@ -94,13 +94,20 @@ std::string path_after_chroot(const std::string& path, const config::privileges_
 void warn_if_unreadable_after_drop(const config::privileges_config& config, std::string_view what,
                                    const std::string& path) {
   if (!config.drop || path.empty()) return;
-  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: a FIFO put there since start-up must not hold the start-up (its reload refuses it).
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (descriptor >= 0) {
     ::close(descriptor);
     return;
   }
+  const int error = errno;
+  if (error == ENOENT && !config.chroot_path.empty()) {  // it lay outside the chroot directory
+    log_warning(what, " ", path, " is not found inside the chroot directory ", config.chroot_path,
+                ": a reload will fail and keep what was loaded at start-up; keep the file inside that directory");
+    return;
+  }
   log_warning(what, " ", path, " cannot be read after the privilege drop to user ", config.user, " (",
-              std::strerror(errno), "): a reload will fail and keep what was loaded at start-up; make the file "
+              std::strerror(error), "): a reload will fail and keep what was loaded at start-up; make the file "
               "readable by that user (its owner, or its group with mode 0640)");
 }
 

@@ -48,6 +48,7 @@ const originalDestroy = Socket.prototype._destroy;
 Socket.prototype._destroy = function (cb) { appendFileSync(capturePath, JSON.stringify({ t: Date.now(), dir: 'close', url: this.url }) + '\n'); return originalDestroy.call(this, cb); };
 
 const send = (message) => process.send?.(message);
+process.on('disconnect', () => process.exit(1));  // the test is gone: so is this client
 mkdirSync(join(workDir, name), { recursive: true });
 // The tracker must be the only way the peers meet: no DHT, no LSD, no ut_pex, no NAT mapping, no
 // web seeds; only the tracker URL given (no default trackers).

@@ -72,19 +72,19 @@ const port = await withTimeout(new Promise((resolve, reject) => {
   });
   tracker.on('exit', (code) => reject(new Error('tracker exited with ' + code + ': ' + printed)));
 }), 10000, 'tracker start').catch((e) => { tracker.kill('SIGKILL'); throw e; });
-process.on('SIGTERM', () => { tracker.kill('SIGKILL'); process.exit(1); });
+process.on('SIGTERM', () => process.exit(1));  // the exit handler below ends the tracker and the clients
 const host = ipv6 ? '[::1]' : '127.0.0.1';
 const announceUrl = `${scheme}://${host}:${port}/announce`;
 note(`tracker on ${announceUrl}${layout ? ` workers ${layout}` : ''}`);
 
-const getStats = () => new Promise((resolve, reject) => {
+const getStats = () => withTimeout(new Promise((resolve, reject) => {
   const get = tls ? https.get : http.get;
   get(`${tls ? 'https' : 'http'}://${host}:${port}/stats`, { rejectUnauthorized: false }, (response) => {
     let body = '';
     response.on('data', (c) => { body += c; });
     response.on('end', () => { try { resolve(JSON.parse(body)); } catch (e) { reject(e); } });
   }).on('error', reject);
-});
+}), 5000, 'GET /stats');
 
 // A scrape over a fresh WebSocket, as a client would send it.
 const scrape = (infoHashHex) => withTimeout(new Promise((resolve, reject) => {
@@ -99,12 +99,24 @@ const scrape = (infoHashHex) => withTimeout(new Promise((resolve, reject) => {
   ws.on('error', reject);
 }), 5000, 'scrape');
 
-// Clients: one process each.
+// Clients: one process each. One that dies unasked (say, a crash in the native WebRTC library)
+// fails the test; whatever is still running when this process exits is killed.
 const children = [];
+process.on('exit', () => {
+  for (const peer of children) if (peer.child.exitCode === null) peer.child.kill('SIGKILL');
+  if (tracker.exitCode === null) tracker.kill('SIGKILL');
+});
 const spawnPeer = (role, name) => {
   const child = fork(join(here, 'webtorrent_peer.mjs'), [role, modulesParent, directory, name],
                      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const peer = { child, name, events: [], waiters: [] };
+  const peer = { child, name, events: [], waiters: [], ending: false };
+  child.on('error', (error) => fail(`${name}: ${error.message}`));
+  child.on('exit', (code, signal) => { if (!peer.ending) fail(`${name} exited unasked (${code ?? signal})`); });
+  peer.send = (message) => {
+    if (message.cmd === 'destroy') peer.ending = true;
+    if (child.connected) child.send(message);
+  };
+  peer.kill = () => { peer.ending = true; child.kill('SIGKILL'); };
   child.on('message', (message) => {
     peer.events.push(message);
     if (message.ev === 'error') fail(`${name}: ${message.message}`);
@@ -131,7 +143,7 @@ try {
   for (let i = 0; i < leecherCount; i++) leechers.push(spawnPeer('leech', `leecher${i + 1}`));
   await Promise.all([seeder, ...leechers].map((p) => p.wait('ready', 15000)));
   const startSeeder = async () => {
-    seeder.child.send({ cmd: 'seed', file: dataPath, announce: [announceUrl] });
+    seeder.send({ cmd: 'seed', file: dataPath, announce: [announceUrl] });
     return seeder.wait('seeding', 30000);
   };
   // The magnet is known without the seeder: make the torrent here the way the seeder will.
@@ -152,7 +164,7 @@ try {
   }
   note(`${leechersFirst ? 'magnet' : 'seeding'} ${seeding.infoHash} (${sizeMiB} MiB): ${seeding.magnet}`);
   const leechStart = Date.now();
-  for (const l of leechers) l.child.send({ cmd: 'leech', magnet: seeding.magnet });
+  for (const l of leechers) l.send({ cmd: 'leech', magnet: seeding.magnet });
   if (leechersFirst) {
     for (let i = 0; i < 100 && (await getStats()).peers < leecherCount; i++) await sleep(100);
     await sleep(500);
@@ -175,7 +187,7 @@ try {
     if (types.length === 0 || types.some((t) => t !== 'webrtc')) fail(`${name}: wires ${JSON.stringify(r.wires)}`);
     note(`${name}: ${r.bytes} bytes, sha256 ok=${r.sha256 === dataHash}, wires ${JSON.stringify(types)}, ${r.ms} ms since start`);
   });
-  if (!(announceUrl && results.every((r) => r.announce.length === 1))) fail(`leecher announce lists: ${JSON.stringify(results.map((r) => r.announce))}`);
+  if (!results.every((r) => r.announce.length === 1)) fail(`leecher announce lists: ${JSON.stringify(results.map((r) => r.announce))}`);
 
   // Stats with the whole swarm up; the leechers announce `completed` soon after done.
   await sleep(1000);
@@ -205,7 +217,7 @@ try {
   if (counts.complete !== n || counts.incomplete !== 0 || counts.downloaded !== leecherCount) fail(`scrape ${JSON.stringify(counts)}`);
 
   // Leecher 1: destroyed (sends stopped, closes its WebSocket). Checked at once.
-  leechers[0].child.send({ cmd: 'destroy' });
+  leechers[0].send({ cmd: 'destroy' });
   await leechers[0].wait('destroyed', 10000);
   counts = await scrape(seeding.infoHash);
   note(`scrape after leecher1 destroyed: ${JSON.stringify(counts)}`);
@@ -213,7 +225,7 @@ try {
   let gone = 1;
   // Leecher 2 (if any): SIGKILL, so only the closed TCP connection tells the tracker.
   if (leecherCount > 1) {
-    leechers[1].child.kill('SIGKILL');
+    leechers[1].kill();
     await new Promise((r) => leechers[1].child.exitCode !== null ? r() : leechers[1].child.once('exit', r));
     // Long before any peer timeout (minutes): the closed connection removes the peer.
     gone++;
@@ -224,8 +236,8 @@ try {
     note(`scrape ${Date.now() - killedAt} ms after leecher2 SIGKILLed: ${JSON.stringify(counts)}`);
     if (counts.complete !== n - gone) fail(`after kill: ${JSON.stringify(counts)}`);
   }
-  for (const l of leechers.slice(gone)) { l.child.send({ cmd: 'destroy' }); await l.wait('destroyed', 10000); }
-  seeder.child.send({ cmd: 'destroy' });
+  for (const l of leechers.slice(gone)) { l.send({ cmd: 'destroy' }); await l.wait('destroyed', 10000); }
+  seeder.send({ cmd: 'destroy' });
   await seeder.wait('destroyed', 10000);
   counts = await scrape(seeding.infoHash);
   note(`scrape after all destroyed: ${JSON.stringify(counts)}`);
@@ -237,7 +249,7 @@ try {
 } catch (error) {
   fail(error.stack ?? String(error));
 } finally {
-  for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+  for (const c of children) if (c.child.exitCode === null) c.kill();
   tracker.kill('SIGTERM');
   exitCode = await withTimeout(new Promise((resolve) => tracker.exitCode !== null ? resolve(tracker.exitCode) : tracker.on('exit', resolve)), 5000, 'tracker exit').catch(() => { tracker.kill('SIGKILL'); return -1; });
 }

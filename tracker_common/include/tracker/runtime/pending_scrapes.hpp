@@ -1,7 +1,8 @@
 #pragma once
-// Scrapes waiting for their parts. A scrape whose hashes live in several shards is split into one
-// part per hash; the socket worker that split it keeps the entry here and answers once every part
-// is back. Bounded: at most `capacity` entries; an entry whose parts do not all come back (a
+// Scrapes waiting for their parts. A scrape whose hashes live in several shards is split into
+// parts (tracker_udp sends one per hash, tracker_ws one per shard); the socket worker that split it
+// keeps the entry here, fills each hash's result as its part comes back (or at once, for a hash it
+// answers itself: one the access list refuses) and answers once every hash is filled. Bounded: at most `capacity` entries; an entry whose parts do not all come back (a
 // channel was full) expires after `max_age_seconds` and its slot is reused. An id carries a
 // generation, so a late part for a reused slot is recognised and ignored.
 //
