@@ -189,15 +189,18 @@ try {
   });
   if (!results.every((r) => r.announce.length === 1)) fail(`leecher announce lists: ${JSON.stringify(results.map((r) => r.announce))}`);
 
-  // Stats with the whole swarm up; the leechers announce `completed` soon after done.
-  await sleep(1000);
-  const stats = await getStats();
+  // Stats with the whole swarm up, once the leechers have announced `completed` (soon after done).
+  const n = leecherCount + 1;
+  let stats = await getStats();
+  for (const deadline = Date.now() + 10000; stats.seeders !== n && Date.now() < deadline;) {
+    await sleep(100);
+    stats = await getStats();
+  }
   const peak = statsDuring.reduce((m, s) => Math.max(m, s.connections), 0);
   note(`stats (swarm up): ${JSON.stringify({ connections: stats.connections, peak_connections: peak, torrents: stats.torrents, peers: stats.peers, seeders: stats.seeders, leechers: stats.leechers, pending_offers: stats.pending_offers, messages: stats.messages, relayed: stats.relayed, totals: stats.totals })}`);
   const nonZero = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v));
   if (Object.keys(nonZero(stats.dropped)).length) note(`stats dropped: ${JSON.stringify(nonZero(stats.dropped))}`);
   if (Object.keys(nonZero(stats.limits)).length) note(`stats limits: ${JSON.stringify(nonZero(stats.limits))}`);
-  const n = leecherCount + 1;
   if (stats.torrents !== 1) fail(`torrents ${stats.torrents}`);
   if (stats.peers !== n) fail(`peers ${stats.peers}, want ${n}`);
   if (stats.seeders !== n) fail(`seeders ${stats.seeders}, want ${n} (everybody completed)`);
@@ -216,34 +219,47 @@ try {
   note(`scrape (swarm up): ${JSON.stringify(counts)}`);
   if (counts.complete !== n || counts.incomplete !== 0 || counts.downloaded !== leecherCount) fail(`scrape ${JSON.stringify(counts)}`);
 
-  // Leecher 1: destroyed (sends stopped, closes its WebSocket). Checked at once.
+  // Scrapes until the swarm has `complete` seeders, for at most 3 s: long before any peer timeout
+  // (minutes), so a peer that leaves is removed at once (the scrape travels on another connection
+  // than the client's last words, hence a few tries).
+  const scrapeUntil = async (complete) => {
+    const since = Date.now();
+    let found = await scrape(seeding.infoHash);
+    while (found.complete !== complete && Date.now() - since < 3000) {
+      await sleep(50);
+      found = await scrape(seeding.infoHash);
+    }
+    return [found, Date.now() - since];
+  };
+  let waited;
+  // Leecher 1: destroyed (sends stopped, closes its WebSocket).
   leechers[0].send({ cmd: 'destroy' });
   await leechers[0].wait('destroyed', 10000);
-  counts = await scrape(seeding.infoHash);
-  note(`scrape after leecher1 destroyed: ${JSON.stringify(counts)}`);
+  [counts, waited] = await scrapeUntil(n - 1);
+  note(`scrape ${waited} ms after leecher1 destroyed: ${JSON.stringify(counts)}`);
   if (counts.complete !== n - 1) fail(`after destroy: ${JSON.stringify(counts)}`);
   let gone = 1;
   // Leecher 2 (if any): SIGKILL, so only the closed TCP connection tells the tracker.
   if (leecherCount > 1) {
     leechers[1].kill();
     await new Promise((r) => leechers[1].child.exitCode !== null ? r() : leechers[1].child.once('exit', r));
-    // Long before any peer timeout (minutes): the closed connection removes the peer.
     gone++;
-    const killedAt = Date.now();
-    do {
-      counts = await scrape(seeding.infoHash);
-    } while (counts.complete !== n - gone && Date.now() - killedAt < 3000 && (await sleep(50), true));
-    note(`scrape ${Date.now() - killedAt} ms after leecher2 SIGKILLed: ${JSON.stringify(counts)}`);
+    [counts, waited] = await scrapeUntil(n - gone);
+    note(`scrape ${waited} ms after leecher2 SIGKILLed: ${JSON.stringify(counts)}`);
     if (counts.complete !== n - gone) fail(`after kill: ${JSON.stringify(counts)}`);
   }
   for (const l of leechers.slice(gone)) { l.send({ cmd: 'destroy' }); await l.wait('destroyed', 10000); }
   seeder.send({ cmd: 'destroy' });
   await seeder.wait('destroyed', 10000);
-  counts = await scrape(seeding.infoHash);
-  note(`scrape after all destroyed: ${JSON.stringify(counts)}`);
+  [counts, waited] = await scrapeUntil(0);
+  note(`scrape ${waited} ms after all destroyed: ${JSON.stringify(counts)}`);
   if (counts.complete !== 0 || counts.incomplete !== 0 || counts.downloaded !== leecherCount) fail(`after all: ${JSON.stringify(counts)}`);
-  await sleep(300);
-  const after = await getStats();
+  // The clients' connections are closed by now; the tracker counts them gone as it sees that.
+  let after = await getStats();
+  for (const deadline = Date.now() + 5000; (after.peers !== 0 || after.connections !== 1) && Date.now() < deadline;) {
+    await sleep(100);
+    after = await getStats();
+  }
   note(`stats (all gone): ${JSON.stringify({ connections: after.connections, torrents: after.torrents, peers: after.peers, pending_offers: after.pending_offers, totals: after.totals })}`);
   if (after.peers !== 0 || after.connections !== 1) fail(`after all gone: peers ${after.peers}, connections ${after.connections}`);
 } catch (error) {
