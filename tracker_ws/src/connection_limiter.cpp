@@ -5,8 +5,12 @@
 namespace riptide::ws {
 
 connection_slot::connection_slot(connection_limiter& limiter, ws_counters& owner, boost::asio::ip::address address,
-                                 bool counted_per_address)
-    : limiter_(&limiter), owner_(&owner), address_(std::move(address)), counted_per_address_(counted_per_address) {
+                                 bool counted_per_address, bool monitoring_only)
+    : limiter_(&limiter),
+      owner_(&owner),
+      address_(std::move(address)),
+      counted_per_address_(counted_per_address),
+      monitoring_only_(monitoring_only) {
   owner_->set(ws_gauge::open_connections, owner_->get(ws_gauge::open_connections) + 1);
 }
 
@@ -23,20 +27,28 @@ boost::asio::ip::address connection_limiter::limited_as(const boost::asio::ip::a
   return boost::asio::ip::address_v6(bytes);
 }
 
+std::optional<bool> connection_limiter::place_in_total() const {
+  if (open_connections_ < max_connections_) return false;
+  if (open_monitoring_connections_ < monitoring_connections_) return true;
+  return std::nullopt;
+}
+
 std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::address& address,
                                                          ws_counters& owner) {
   const std::lock_guard lock(mutex_);
-  if (open_connections_ >= max_connections_ || !take_address_place(address)) return std::nullopt;
-  ++open_connections_;
-  return connection_slot(*this, owner, address, true);
+  const auto monitoring_only = place_in_total();
+  if (!monitoring_only || !take_address_place(address)) return std::nullopt;
+  ++(*monitoring_only ? open_monitoring_connections_ : open_connections_);
+  return connection_slot(*this, owner, address, true, *monitoring_only);
 }
 
 std::optional<connection_slot> connection_limiter::admit_proxied(const boost::asio::ip::address& proxy,
                                                                  ws_counters& owner) {
   const std::lock_guard lock(mutex_);
-  if (open_connections_ >= max_connections_) return std::nullopt;
-  ++open_connections_;
-  return connection_slot(*this, owner, proxy, false);
+  const auto monitoring_only = place_in_total();
+  if (!monitoring_only) return std::nullopt;
+  ++(*monitoring_only ? open_monitoring_connections_ : open_connections_);
+  return connection_slot(*this, owner, proxy, false, *monitoring_only);
 }
 
 bool connection_limiter::count_client(connection_slot& slot, const boost::asio::ip::address& client) {
@@ -57,7 +69,7 @@ bool connection_limiter::take_address_place(const boost::asio::ip::address& addr
 
 void connection_limiter::release(const connection_slot& slot) {
   const std::lock_guard lock(mutex_);
-  --open_connections_;
+  --(slot.monitoring_only_ ? open_monitoring_connections_ : open_connections_);
   if (!slot.counted_per_address_) return;
   const auto found = per_address_.find(limited_as(slot.address_));
   if (found != per_address_.end() && --found->second == 0) per_address_.erase(found);

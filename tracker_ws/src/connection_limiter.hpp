@@ -1,5 +1,8 @@
 #pragma once
-// limits.max_connections and limits.max_connections_per_ip across every socket worker. The kernel
+// limits.max_connections and limits.max_connections_per_ip across every socket worker, and the
+// places kept past max_connections for monitoring (limits.monitoring_connections): a full tracker
+// still answers GET /health, /stats and /metrics, and refuses a WebSocket upgrade there with 503,
+// rather than look dead to the probe that would restart it. The kernel
 // spreads the connections of one address over the workers' SO_REUSEPORT acceptors, so the counts
 // are shared: a mutex held for one map update per connection opened or closed, which is nothing
 // next to the TCP and WebSocket handshakes around it. Thread safety: every call, any thread.
@@ -21,11 +24,16 @@ namespace riptide::ws {
 
 class connection_limiter {
  public:
-  connection_limiter(std::uint32_t max_connections, std::uint32_t max_connections_per_ip)
-      : max_connections_(max_connections), max_connections_per_ip_(max_connections_per_ip) {}
+  connection_limiter(std::uint32_t max_connections, std::uint32_t max_connections_per_ip,
+                     std::uint32_t monitoring_connections = 0)
+      : max_connections_(max_connections),
+        max_connections_per_ip_(max_connections_per_ip),
+        monitoring_connections_(monitoring_connections) {}
 
   // A slot for a new connection from `address`, accepted by the socket worker counting in `owner`,
-  // or nullopt when a limit is reached. The slot gives its place back when destroyed.
+  // or nullopt when a limit is reached. At max_connections the slot is a monitoring place
+  // (connection_slot::monitoring_only), while one is free. The slot gives its place back when
+  // destroyed.
   std::optional<connection_slot> admit(const boost::asio::ip::address& address, ws_counters& owner);
   // The same for a connection from a trusted reverse proxy: counted against max_connections only,
   // since it carries other clients' requests, until count_client() says whose it is.
@@ -41,11 +49,16 @@ class connection_limiter {
  private:
   // Counts one more connection of `address`'s per-IP group, unless it is full. mutex_ held.
   bool take_address_place(const boost::asio::ip::address& address);
+  // Whether a new connection gets a monitoring place rather than a full one; nullopt when it gets
+  // neither. mutex_ held.
+  std::optional<bool> place_in_total() const;
 
   std::mutex mutex_;
   std::uint32_t max_connections_;
   std::uint32_t max_connections_per_ip_;
+  std::uint32_t monitoring_connections_;
   std::uint64_t open_connections_ = 0;
+  std::uint64_t open_monitoring_connections_ = 0;
   boost::unordered_flat_map<boost::asio::ip::address, std::uint32_t, std::hash<boost::asio::ip::address>> per_address_;
 };
 

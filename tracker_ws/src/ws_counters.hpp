@@ -13,7 +13,8 @@ namespace riptide::ws {
 
 enum class ws_counter : std::size_t {
   connections_accepted,          // TCP connections admitted
-  connections_refused,           // over max_connections or max_connections_per_ip, at accept
+  connections_refused,           // over max_connections or max_connections_per_ip: closed at accept, or
+                                 // an upgrade on a monitoring place answered 503
   forwarded_refused,             // upgrades through a trusted proxy: the client over max_connections_per_ip
                                  // (429), or X-Forwarded-For without its address (400); or a
                                  // PROXY header's client over that limit (closed)

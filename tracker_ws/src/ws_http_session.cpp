@@ -134,6 +134,13 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
   }
   const auto& request = parser_.get();
   if (beast::websocket::is_upgrade(request)) {
+    if (slot_.monitoring_only()) {  // past max_connections: the tracker is full
+      worker_.counters().add(ws_counter::connections_refused);
+      auto response = plain_response(request.version(), http::status::service_unavailable, "text/plain",
+                                     "too many connections, try again later\n");
+      response.set(http::field::retry_after, "10");
+      return do_write(std::move(response));
+    }
     if (slot_.awaits_client()) {
       // Through a trusted reverse proxy: the connection is the client's its header names, which
       // counts against max_connections_per_ip and picks the swarms of its address family.

@@ -5,6 +5,7 @@
 // GET /metrics (Prometheus) are answered in HTTP; anything else gets 404. One request per connection (Connection: close).
 // An upgrade through a trusted reverse proxy is the client's its X-Forwarded-For names: 400 when
 // the header names none, 429 when that client has max_connections_per_ip connections already.
+// An upgrade on a place kept for monitoring (the tracker is full: connection_slot) gets 503.
 // The whole of it, TLS handshake included, must finish within limits.handshake_timeout_seconds of
 // the accept.
 // Worker thread only.

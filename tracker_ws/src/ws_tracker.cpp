@@ -129,7 +129,8 @@ int run(const ws_tracker_config& config) {
   const bool inline_swarms = request_worker_count == 0;  // the single socket worker owns them
   const core::shard_router router(core::random_siphash_key(),
                                   static_cast<std::uint32_t>(inline_swarms ? 1 : request_worker_count));
-  connection_limiter limiter(config.limits.max_connections, config.limits.max_connections_per_ip);
+  connection_limiter limiter(config.limits.max_connections, config.limits.max_connections_per_ip,
+                             config.limits.monitoring_connections);
   process_heap_trim heap_trim(socket_worker_count, config.cleaning.return_freed_memory);
   // Checked when the configuration was loaded.
   const auto trusted_proxies = proto::parse_prefix_list(config.network.trusted_proxies).prefixes;
@@ -178,9 +179,11 @@ int run(const ws_tracker_config& config) {
   // Every connection is a descriptor; the tracker's own (listeners, wake-ups, files) are a few dozen.
   const std::uint64_t open_files = runtime::raise_open_file_limit();
   constexpr std::uint64_t own_descriptors = 64;
-  if (open_files < std::uint64_t{config.limits.max_connections} + own_descriptors) {
-    runtime::log_warning("limits.max_connections is ", config.limits.max_connections, " but the open-file limit is ",
-                         open_files, ": accepts fail beyond about ",
+  const std::uint64_t most_connections =
+      std::uint64_t{config.limits.max_connections} + config.limits.monitoring_connections;
+  if (open_files < most_connections + own_descriptors) {
+    runtime::log_warning("limits.max_connections and monitoring_connections make ", most_connections,
+                         " but the open-file limit is ", open_files, ": accepts fail beyond about ",
                          open_files > own_descriptors ? open_files - own_descriptors : 0,
                          " connections (raise the hard limit: ulimit -Hn, systemd LimitNOFILE=)");
   }

@@ -34,6 +34,7 @@ struct limits_config {
   std::uint32_t max_sdp_bytes = 16384;            // compact JSON of one offer or answer, as relayed
   std::uint32_t max_connections = 10000;          // open TCP connections in total
   std::uint32_t max_connections_per_ip = 64;      // open TCP connections from one address
+  std::uint32_t monitoring_connections = 16;      // past max_connections: plain HTTP only
   std::uint32_t max_torrents_per_connection = 256;
   std::uint64_t max_torrents = 1'000'000;
   std::uint64_t max_peers = 2'000'000;

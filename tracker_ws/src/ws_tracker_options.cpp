@@ -130,11 +130,18 @@ config::option_table<ws_tracker_config> make_table() {
                       "Largest offer or answer (compact JSON); a larger offer is skipped, a larger answer refused."),
       option::integer("limits", "max_connections", "connections", 1, 10'000'000,
                       [](auto& c) -> auto& { return c.limits.max_connections; },
-                      "Open TCP connections in total; beyond, new ones are closed at once."),
+                      "Open TCP connections in total; beyond, new ones are closed at once (but for\n"
+                      "monitoring_connections)."),
       option::integer("limits", "max_connections_per_ip", "connections", 1, 10'000'000,
                       [](auto& c) -> auto& { return c.limits.max_connections_per_ip; },
                       "Open TCP connections from one IP address (for IPv6: from one /64); beyond, new ones\n"
                       "are closed at once."),
+      // Each lives at most handshake_timeout_seconds and one response: a handful is plenty.
+      option::integer("limits", "monitoring_connections", "connections", 0, 1024,
+                      [](auto& c) -> auto& { return c.limits.monitoring_connections; },
+                      "Connections taken past max_connections for plain HTTP only (within\n"
+                      "max_connections_per_ip), so that GET /health, /stats and /metrics still answer when\n"
+                      "the tracker is full; a WebSocket upgrade on one gets 503. 0: none."),
       // A connection's torrents are scanned on each of its announces (socket worker and shard): a
       // few thousand at most keeps that cheap whatever a client does.
       option::integer("limits", "max_torrents_per_connection", "torrents", 1, 10'000,

@@ -53,6 +53,35 @@ TEST_CASE("connections beyond max_connections_per_ip are refused", "[connection]
   CHECK_NOTHROW(ws_test_client("127.0.0.1", tracker.port()));
 }
 
+TEST_CASE("a full tracker still answers monitoring from places past max_connections and refuses upgrades there with 503",
+          "[connection][http]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("max_connections = 4\nmax_connections_per_ip = 4\nmonitoring_connections = 4\n"));
+  const auto port = tracker.port();
+  std::vector<std::unique_ptr<ws_test_client>> clients;
+  for (int i = 0; i < 4; ++i) clients.push_back(std::make_unique<ws_test_client>("::1", port));
+  // Full: a new connection gets a monitoring place, which serves plain HTTP. (How many such places
+  // there are, and that they stay within max_connections_per_ip: connection_limiter_test.) Four,
+  // as each request's place is the tracker's until it sees its client close, which may come after
+  // the next request.
+  const auto health = http_get("127.0.0.1", port, "/health");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok");
+  CHECK(http_get("127.0.0.1", port, "/stats").status == 200);
+  const auto refused = upgrade_response("127.0.0.1", port, "");
+  CHECK(refused.status == 503);
+  CHECK(refused.body == "too many connections, try again later\n");
+  CHECK(stats_show("127.0.0.1", port, R"("connections_refused":1,)"));
+  // Full places that come free are taken by the next connections: an upgrade is served. (Two: the
+  // last /stats request may still hold one.)
+  clients[0]->close();
+  clients[1]->close();
+  REQUIRE(stats_show("127.0.0.1", port, R"({"connections":3,)"));  // two WebSockets, this request
+  ws_test_client next("127.0.0.1", port);
+  next.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(1), 0));
+  CHECK(expect_message<wt::announce_response>(next.receive()).complete == 1);
+}
+
 TEST_CASE("behind a trusted proxy, connections count per client, as X-Forwarded-For names it", "[connection]") {
   tracker_process tracker(tracker_ws_path(), ws_config("max_connections_per_ip = 2\n", "",
                                                        "trusted_proxies = \"127.0.0.1\"\n"));

@@ -2,6 +2,7 @@
 // Shared by the tracker_ws integration tests: the tracker's config, ids, message builders and
 // reply parsing over the project's WebTorrent codec. Header-only.
 
+#include <boost/system/system_error.hpp>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <chrono>
@@ -97,13 +98,19 @@ inline std::string answer(const proto::info_hash& hash, const proto::peer_id& an
 
 // Polls GET /stats until its JSON contains `needle`, e.g. R"("idle_timeouts":1)": a counter is
 // written by the thread that saw the event, which may run a moment after the client noticed it.
+// A request refused at accept (its connection closed: a limit, while an earlier connection's
+// place is still held) is tried again.
 inline bool stats_show(const std::string& host, std::uint16_t port, const std::string& needle,
                        std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string body;
   do {
-    body = http_get(host, port, "/stats").body;
-    if (body.find(needle) != std::string::npos) return true;
+    try {
+      body = http_get(host, port, "/stats").body;
+      if (body.find(needle) != std::string::npos) return true;
+    } catch (const boost::system::system_error& error) {
+      body = std::string("(no response: ") + error.what() + ")";
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (std::chrono::steady_clock::now() < deadline);
   UNSCOPED_INFO("stats: " << body);

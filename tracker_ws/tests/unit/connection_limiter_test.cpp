@@ -33,6 +33,38 @@ TEST_CASE("connections are limited per address and in total, and slots give thei
   CHECK(admit(first_address, worker_a));
 }
 
+TEST_CASE("past max_connections a few monitoring places are given within the per-address limit", "[limiter]") {
+  connection_limiter limiter(2, 2, 1);
+  ws_counters worker;
+  std::optional<connection_slot> full_1 = limiter.admit(first_address, worker);
+  std::optional<connection_slot> full_2 = limiter.admit(first_address, worker);
+  REQUIRE(full_1);
+  REQUIRE(full_2);
+  CHECK_FALSE(full_1->monitoring_only());
+  CHECK_FALSE(full_2->monitoring_only());
+  CHECK_FALSE(limiter.admit(first_address, worker));  // a monitoring place is free, not for an address at its limit
+  std::optional<connection_slot> monitoring = limiter.admit(second_address, worker);
+  REQUIRE(monitoring);
+  CHECK(monitoring->monitoring_only());
+  CHECK(worker.get(ws_gauge::open_connections) == 3);
+  CHECK_FALSE(limiter.admit(second_address, worker));  // the one monitoring place is taken
+  monitoring.reset();
+  // A full place that comes free is a full place again; a proxy's connections get them too.
+  full_1.reset();
+  std::optional<connection_slot> proxied = limiter.admit_proxied(second_address, worker);
+  REQUIRE(proxied);
+  CHECK_FALSE(proxied->monitoring_only());
+  std::optional<connection_slot> proxied_monitoring = limiter.admit_proxied(second_address, worker);
+  REQUIRE(proxied_monitoring);
+  CHECK(proxied_monitoring->monitoring_only());
+  CHECK_FALSE(limiter.admit_proxied(second_address, worker));
+  // Without monitoring places, full is full.
+  connection_limiter strict(1, 1);
+  std::optional<connection_slot> only = strict.admit(first_address, worker);
+  REQUIRE(only);
+  CHECK_FALSE(strict.admit(second_address, worker));
+}
+
 TEST_CASE("an IPv6 /64 counts as one address; IPv4 addresses count one by one", "[limiter]") {
   namespace ip = boost::asio::ip;
   connection_limiter limiter(100, 2);
