@@ -27,32 +27,44 @@ boost::asio::ip::address connection_limiter::limited_as(const boost::asio::ip::a
   return boost::asio::ip::address_v6(bytes);
 }
 
-std::optional<bool> connection_limiter::place_in_total() const {
+std::optional<bool> connection_limiter::place_in_total(const boost::asio::ip::address& address) const {
   if (open_connections_ < max_connections_) return false;
-  if (open_monitoring_connections_ < monitoring_connections_) return true;
+  if (open_monitoring_connections_ < monitoring_connections_ && !monitoring_holders_.contains(limited_as(address))) {
+    return true;
+  }
   return std::nullopt;
+}
+
+void connection_limiter::take_place_in_total(bool monitoring_only, const boost::asio::ip::address& address) {
+  if (!monitoring_only) {
+    ++open_connections_;
+    return;
+  }
+  ++open_monitoring_connections_;
+  monitoring_holders_.insert(limited_as(address));
 }
 
 std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::address& address,
                                                          ws_counters& owner) {
   const std::lock_guard lock(mutex_);
-  const auto monitoring_only = place_in_total();
+  const auto monitoring_only = place_in_total(address);
   if (!monitoring_only || !take_address_place(address)) return std::nullopt;
-  ++(*monitoring_only ? open_monitoring_connections_ : open_connections_);
+  take_place_in_total(*monitoring_only, address);
   return connection_slot(*this, owner, address, true, *monitoring_only);
 }
 
 std::optional<connection_slot> connection_limiter::admit_proxied(const boost::asio::ip::address& proxy,
                                                                  ws_counters& owner) {
   const std::lock_guard lock(mutex_);
-  const auto monitoring_only = place_in_total();
+  const auto monitoring_only = place_in_total(proxy);
   if (!monitoring_only) return std::nullopt;
-  ++(*monitoring_only ? open_monitoring_connections_ : open_connections_);
+  take_place_in_total(*monitoring_only, proxy);
   return connection_slot(*this, owner, proxy, false, *monitoring_only);
 }
 
 bool connection_limiter::count_client(connection_slot& slot, const boost::asio::ip::address& client) {
-  if (slot.counted_per_address_) return false;
+  // A monitoring place stays its address's (release finds it by that); it never gets a client.
+  if (slot.counted_per_address_ || slot.monitoring_only_) return false;
   const std::lock_guard lock(mutex_);
   if (!take_address_place(client)) return false;
   slot.address_ = client;
@@ -69,7 +81,12 @@ bool connection_limiter::take_address_place(const boost::asio::ip::address& addr
 
 void connection_limiter::release(const connection_slot& slot) {
   const std::lock_guard lock(mutex_);
-  --(slot.monitoring_only_ ? open_monitoring_connections_ : open_connections_);
+  if (slot.monitoring_only_) {
+    --open_monitoring_connections_;
+    monitoring_holders_.erase(limited_as(slot.address_));
+  } else {
+    --open_connections_;
+  }
   if (!slot.counted_per_address_) return;
   const auto found = per_address_.find(limited_as(slot.address_));
   if (found != per_address_.end() && --found->second == 0) per_address_.erase(found);

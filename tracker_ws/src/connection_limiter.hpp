@@ -2,7 +2,9 @@
 // limits.max_connections and limits.max_connections_per_ip across every socket worker, and the
 // places kept past max_connections for monitoring (limits.monitoring_connections): a full tracker
 // still answers GET /health, /stats and /metrics, and refuses a WebSocket upgrade there with 503,
-// rather than look dead to the probe that would restart it. The kernel
+// rather than look dead to the probe that would restart it. A monitoring place is one per address
+// (as max_connections_per_ip counts them) and lives at most a couple of seconds
+// (ws_listener.cpp), so that no one client can hold them all. The kernel
 // spreads the connections of one address over the workers' SO_REUSEPORT acceptors, so the counts
 // are shared: a mutex held for one map update per connection opened or closed, which is nothing
 // next to the TCP and WebSocket handshakes around it. Thread safety: every call, any thread.
@@ -12,6 +14,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -49,9 +52,11 @@ class connection_limiter {
  private:
   // Counts one more connection of `address`'s per-IP group, unless it is full. mutex_ held.
   bool take_address_place(const boost::asio::ip::address& address);
-  // Whether a new connection gets a monitoring place rather than a full one; nullopt when it gets
-  // neither. mutex_ held.
-  std::optional<bool> place_in_total() const;
+  // Whether a new connection from `address` gets a monitoring place rather than a full one;
+  // nullopt when it gets neither. mutex_ held.
+  std::optional<bool> place_in_total(const boost::asio::ip::address& address) const;
+  // Takes the place place_in_total() found. mutex_ held.
+  void take_place_in_total(bool monitoring_only, const boost::asio::ip::address& address);
 
   std::mutex mutex_;
   std::uint32_t max_connections_;
@@ -60,6 +65,8 @@ class connection_limiter {
   std::uint64_t open_connections_ = 0;
   std::uint64_t open_monitoring_connections_ = 0;
   boost::unordered_flat_map<boost::asio::ip::address, std::uint32_t, std::hash<boost::asio::ip::address>> per_address_;
+  // The addresses (limited_as) holding a monitoring place, one each.
+  boost::unordered_flat_set<boost::asio::ip::address, std::hash<boost::asio::ip::address>> monitoring_holders_;
 };
 
 }  // namespace riptide::ws

@@ -2,6 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/strand.hpp>
@@ -21,6 +24,10 @@ namespace {
 // Accept fails again and again while the descriptor table is full: one line per this, not one per
 // retry (ten a second).
 constexpr auto accept_warning_interval = std::chrono::seconds(10);
+// A connection on a monitoring place (the tracker is full) has this long at most for its TLS
+// handshake and request, however long limits.handshake_timeout_seconds is: a probe asks at once,
+// and a client that holds the place idle must let it go soon.
+constexpr auto monitoring_request_timeout = std::chrono::seconds(2);
 }  // namespace
 
 ws_listener::ws_listener(asio::io_context& io, ws_socket_worker& worker)
@@ -100,7 +107,11 @@ void ws_listener::on_accept(const boost::system::error_code& error, tcp_socket s
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (auto slot = worker_.admit(remote.address())) {
-      const auto deadline = std::chrono::steady_clock::now() + worker_.session_limits().handshake_timeout;
+      const auto allowed = slot->monitoring_only()
+                               ? std::min<std::chrono::steady_clock::duration>(
+                                     worker_.session_limits().handshake_timeout, monitoring_request_timeout)
+                               : worker_.session_limits().handshake_timeout;
+      const auto deadline = std::chrono::steady_clock::now() + allowed;
       if (worker_.reads_proxy_header(*slot)) {
         read_proxy_header(std::move(socket), std::move(*slot), worker_, deadline);
       } else {

@@ -33,7 +33,7 @@ TEST_CASE("connections are limited per address and in total, and slots give thei
   CHECK(admit(first_address, worker_a));
 }
 
-TEST_CASE("past max_connections a few monitoring places are given within the per-address limit", "[limiter]") {
+TEST_CASE("past max_connections a few monitoring places are given: one per address and within its limit", "[limiter]") {
   connection_limiter limiter(2, 2, 1);
   ws_counters worker;
   std::optional<connection_slot> full_1 = limiter.admit(first_address, worker);
@@ -58,6 +58,22 @@ TEST_CASE("past max_connections a few monitoring places are given within the per
   REQUIRE(proxied_monitoring);
   CHECK(proxied_monitoring->monitoring_only());
   CHECK_FALSE(limiter.admit_proxied(second_address, worker));
+  // One monitoring place per address (as the per-address limit counts them), however many are free.
+  connection_limiter spread(1, 4, 3);
+  std::optional<connection_slot> full = spread.admit(first_address, worker);
+  std::optional<connection_slot> probe = spread.admit(first_address, worker);
+  REQUIRE(probe);
+  CHECK(probe->monitoring_only());
+  CHECK_FALSE(spread.admit(first_address, worker));
+  CHECK_FALSE(spread.admit_proxied(first_address, worker));
+  std::optional<connection_slot> other = spread.admit(second_address, worker);
+  REQUIRE(other);
+  CHECK(other->monitoring_only());
+  CHECK_FALSE(spread.count_client(*other, boost::asio::ip::make_address("203.0.113.9")));  // stays its address's
+  probe.reset();
+  std::optional<connection_slot> next_probe = spread.admit(first_address, worker);
+  REQUIRE(next_probe);
+  CHECK(next_probe->monitoring_only());
   // Without monitoring places, full is full.
   connection_limiter strict(1, 1);
   std::optional<connection_slot> only = strict.admit(first_address, worker);
