@@ -32,6 +32,15 @@ std::string format_ws_summary_text(const ws_load_config& config, const ws_load_s
   for (std::size_t i = 0; i < ws_received_kinds; ++i) {
     text += " " + std::string(to_string(static_cast<ws_received>(i))) + " " + number(per_second(m.received[i], s));
   }
+  // Counts over the whole run, warm-up included, to set beside the tracker's own counters.
+  text += "\n  whole run    sent";
+  for (std::size_t i = 0; i < ws_sent_kinds; ++i) {
+    text += " " + std::string(to_string(static_cast<ws_sent>(i))) + " " + std::to_string(summary.total.sent[i]);
+  }
+  text += "  received";
+  for (std::size_t i = 0; i < ws_received_kinds; ++i) {
+    text += " " + std::string(to_string(static_cast<ws_received>(i))) + " " + std::to_string(summary.total.received[i]);
+  }
   text += "\n  errors       failures " + std::to_string(m.of(ws_received::failure)) + "  malformed " +
           std::to_string(m.malformed) + "  dropped (write queue full) " + std::to_string(m.dropped) + "\n";
   text += latency_line("announce", summary.results.announce_latency_us);
@@ -61,11 +70,13 @@ std::string format_ws_summary_json(const ws_load_config& config, const ws_load_s
     const std::string name(to_string(static_cast<ws_sent>(i)));
     json["sent_" + name] = m.sent[i];
     json["sent_" + name + "_per_second"] = per_second(m.sent[i], s);
+    json["total_sent_" + name] = summary.total.sent[i];
   }
   for (std::size_t i = 0; i < ws_received_kinds; ++i) {
     const std::string name(to_string(static_cast<ws_received>(i)));
     json["received_" + name] = m.received[i];
     json["received_" + name + "_per_second"] = per_second(m.received[i], s);
+    json["total_received_" + name] = summary.total.received[i];
   }
   json["malformed"] = m.malformed;
   json["dropped"] = m.dropped;

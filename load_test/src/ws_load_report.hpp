@@ -12,7 +12,7 @@ namespace riptide::load_test {
 struct ws_load_summary {
   double measured_seconds = 0;
   ws_counts measured;  // what happened during the measured phase
-  ws_counts total;     // the whole run, warm-up included (connections)
+  ws_counts total;     // the whole run, warm-up included
   ws_worker_results results;
 };
 

@@ -52,11 +52,53 @@ void check_summary(const boost::json::object& summary, bool tls) {
 
 const std::string tracker_config = "[network]\nport = 0\n[statistics]\ninterval_seconds = 0\n";
 
+// The tracker's GET /stats, parsed.
+boost::json::object tracker_stats(std::uint16_t port) {
+  const int socket = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(socket >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  REQUIRE(::connect(socket, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const std::string request = "GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(socket, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buffer[4096];
+  for (ssize_t got; (got = ::recv(socket, buffer, sizeof buffer, 0)) > 0;) {
+    response.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(socket);
+  const auto body = response.find("\r\n\r\n");
+  REQUIRE(body != std::string::npos);
+  return boost::json::parse(response.substr(body + 4)).as_object();
+}
+
+// load_test's whole-run counts against the tracker's: every message the tracker counted was sent
+// by load_test, and every reply load_test counted answered one the tracker counted.
+void check_totals_against_tracker(const boost::json::object& summary, std::uint16_t port) {
+  const auto stats = tracker_stats(port);
+  INFO(boost::json::serialize(summary) << "\n" << boost::json::serialize(stats));
+  const auto& messages = stats.at("messages").as_object();
+  const auto total = [&](const char* name) { return summary.at(name).as_int64(); };
+  CHECK(total("total_sent_announce") >= total("sent_announce"));
+  CHECK(total("total_received_announce_response") > 0);
+  CHECK(messages.at("announce").as_int64() <= total("total_sent_announce"));
+  CHECK(messages.at("announce").as_int64() >= total("total_received_announce_response"));
+  CHECK(messages.at("scrape").as_int64() <= total("total_sent_scrape"));
+  CHECK(messages.at("scrape").as_int64() >= total("total_received_scrape_response"));
+  CHECK(messages.at("answer").as_int64() <= total("total_sent_answer"));
+  CHECK(stats.at("relayed").as_object().at("answers").as_int64() >= total("total_received_answer"));
+  CHECK(stats.at("relayed").as_object().at("offers").as_int64() >= total("total_received_offer"));
+}
+
 }  // namespace
 
 TEST_CASE("load_test ws: announces, scrapes, offers and answers flow over ws://", "[load_test][integration]") {
   tracker_process tracker(TRACKER_WS_PATH, tracker_config);
-  check_summary(run_load(tracker.port(), false), false);
+  const auto summary = run_load(tracker.port(), false);
+  check_summary(summary, false);
+  check_totals_against_tracker(summary, tracker.port());
   CHECK(tracker.stop() == 0);
 }
 
