@@ -103,7 +103,7 @@ TEST_CASE("access list: with a privilege drop a list its user cannot read is war
   const proto::info_hash listed = make_info_hash(723);
   const temporary_file list(proto::to_hex(listed) + "\n");  // owned by root
   REQUIRE(::chmod(std::filesystem::path(list.path()).parent_path().c_str(), 0755) == 0);  // only its mode stops nobody
-  REQUIRE(::chmod(list.path().c_str(), 0600) == 0);  // as certbot leaves a key: root's alone
+  REQUIRE(::chmod(list.path().c_str(), 0600) == 0);  // readable by root alone
   auto config = access_list_config("allow", list.path());
   config.set_bool("privileges", "drop", true);
   config.set_string("privileges", "user", "nobody");
