@@ -87,6 +87,14 @@ const getStats = () => withTimeout(new Promise((resolve, reject) => {
 }), 5000, 'GET /stats');
 
 // A scrape over a fresh WebSocket, as a client would send it.
+// Polls /stats until the tracker holds `count` peers, for at most 10 s; fails the test otherwise.
+const peersReach = async (count, what) => {
+  for (const deadline = Date.now() + 10000; (await getStats()).peers < count;) {
+    if (Date.now() > deadline) throw new Error(`timeout: ${what} (${count} peer(s) in the tracker)`);
+    await sleep(100);
+  }
+};
+
 const scrape = (infoHashHex) => withTimeout(new Promise((resolve, reject) => {
   const ws = new WebSocket(announceUrl, { rejectUnauthorized: false });
   const binary = Buffer.from(infoHashHex, 'hex').toString('latin1');
@@ -157,8 +165,7 @@ try {
   let seeding;
   if (!leechersFirst) {
     seeding = await startSeeder();
-    // Let the seeder's first announce land before the leechers make their offers.
-    for (let i = 0; i < 50 && (await getStats()).peers < 1; i++) await sleep(100);
+    await peersReach(1, "the seeder's first announce, before the leechers make their offers");
   } else {
     seeding = await magnetOf();
   }
@@ -166,8 +173,7 @@ try {
   const leechStart = Date.now();
   for (const l of leechers) l.send({ cmd: 'leech', magnet: seeding.magnet });
   if (leechersFirst) {
-    for (let i = 0; i < 100 && (await getStats()).peers < leecherCount; i++) await sleep(100);
-    await sleep(500);
+    await peersReach(leecherCount, "the leechers' first announces, before the seeder comes");
     const seeded = await startSeeder();
     if (seeded.infoHash !== seeding.infoHash) fail(`seeder info hash ${seeded.infoHash}, magnet ${seeding.infoHash}`);
     seeding.announce = seeded.announce;
