@@ -5,6 +5,9 @@
 // (a message is a scrape when its text starts as load_test's scrapes do) and relays nothing, so
 // it is a floor for `load_test ws` without offers only. Not a tracker: a benchmark tool.
 //   ws_floor_server PORT     listens on 127.0.0.1:PORT, prints `ready`, ends on SIGTERM or SIGINT
+//   ws_floor_server PORT HOLD_US   the same, but after each round of work it sleeps HOLD_US
+//                            microseconds before it waits again, so that what comes in meanwhile is
+//                            taken in one wake-up: what holding replies back would save, and cost
 // Run beside tracker_ws and the reference by scripts/ab-ws.sh (`--b floor`); docs/benchmarks.md.
 
 #include <arpa/inet.h>
@@ -86,8 +89,8 @@ std::string_view header_value(std::string_view request, std::string_view name) {
 
 class floor_server {
  public:
-  explicit floor_server(std::uint16_t port)
-      : announce_reply_(announce_reply()), scrape_reply_(scrape_reply()) {
+  floor_server(std::uint16_t port, long hold_us)
+      : announce_reply_(announce_reply()), scrape_reply_(scrape_reply()), hold_us_(hold_us) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int on = 1;
@@ -126,6 +129,7 @@ class floor_server {
           on_readable(fd);
         }
       }
+      if (hold_us_ > 0 && count > 0) usleep(static_cast<useconds_t>(hold_us_));
     }
   }
 
@@ -228,6 +232,7 @@ class floor_server {
 
   const std::string announce_reply_;
   const std::string scrape_reply_;
+  const long hold_us_;
   int epoll_ = -1;
   int listener_ = -1;
   int signals_ = -1;
@@ -236,14 +241,24 @@ class floor_server {
   std::string replies_;
 };
 
+// A whole decimal number from min to max, or -1.
+long whole_number(const char* text, long min, long max) {
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || errno != 0 || value < min || value > max) return -1;
+  return value;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long port = argc == 2 ? std::strtol(argv[1], nullptr, 10) : 0;
-  if (port < 1 || port > 65535) {
-    std::fprintf(stderr, "usage: ws_floor_server PORT\n");
+  const long port = argc == 2 || argc == 3 ? whole_number(argv[1], 1, 65535) : -1;
+  const long hold_us = argc == 3 ? whole_number(argv[2], 0, 1000000) : 0;
+  if (port < 0 || hold_us < 0) {
+    std::fprintf(stderr, "usage: ws_floor_server PORT [HOLD_US 0..1000000]\n");
     return 2;
   }
-  floor_server(static_cast<std::uint16_t>(port)).run();
+  floor_server(static_cast<std::uint16_t>(port), hold_us).run();
   return 0;
 }

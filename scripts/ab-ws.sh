@@ -13,6 +13,8 @@
 #                                                # against the npm server, over the same seconds
 #   scripts/ab-ws.sh --a X --b reference --tls    # the same over wss://
 #   scripts/ab-ws.sh --a X --b floor --connections 1000 --offers 0   # against the least a server can do
+#   scripts/ab-ws.sh --a floor --b reference --floor-hold-us 5000 --connections 1000 --offers 0
+#                                                # the floor holding 5 ms between rounds of work
 #   scripts/ab-ws.sh --help                      # every option
 # RIPTIDE_BENCH_BUILD_DIR=DIR builds load_test in (and runs it from) DIR instead of build/release.
 set -euo pipefail

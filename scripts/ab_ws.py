@@ -15,7 +15,9 @@ where runs one after the other differ by 10% to 30% (the reference's own CPU at 
 without offers went from 6.9% to 11.6% of its core between two days). Or `floor`:
 benchmarks/ws_floor_server, which answers each message with a reply of tracker_ws's size and does
 nothing else (no swarms, no JSON, one recv and one send per readable socket): what the kernel
-alone costs per message, without offers (it relays nothing) and over ws:// only.
+alone costs per message, without offers (it relays nothing) and over ws:// only. With
+--floor-hold-us it sleeps that long after each round of work before it waits again: what a server
+would save by holding replies back to take several messages per wake-up.
 
 Each pair of runs prints the CPU of each build over the window (from /proc/PID/task/*/schedstat,
 all threads, in nanoseconds), the messages its load_test sent and received in that window (the
@@ -153,7 +155,7 @@ def server_command(args, build: str, tracker_config_path: Path, work: Path, port
     """How build A or B is started: tracker_ws with its configuration, or the reference or the floor
     server on `port`."""
     if build == FLOOR:
-        return [str(args.floor_server), str(port)]
+        return [str(args.floor_server), str(port), str(args.floor_hold_us)]
     if build != REFERENCE:
         return [build, "-c", str(tracker_config_path)]
     script = work / "reference.mjs"
@@ -269,6 +271,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a tracker_ws setting for both builds (repeatable)")
     parser.add_argument("--load-test", type=Path, default=DEFAULT_LOAD_TEST, help="load_test binary")
     parser.add_argument("--floor-server", type=Path, default=DEFAULT_FLOOR_SERVER, help="ws_floor_server binary (floor)")
+    parser.add_argument("--floor-hold-us", type=int, default=0, metavar="US",
+                        help="floor sleeps this long after each round of work, so that it takes what came in "
+                             "meanwhile in one wake-up (0: it waits at once)")
     parser.add_argument("--node", default=shutil.which("node") or "/usr/bin/node", help="node binary (reference)")
     parser.add_argument("--reference-dir", type=Path, default=DEFAULT_REFERENCE_DIR,
                         help="directory with node_modules/bittorrent-tracker (reference)")
@@ -296,6 +301,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if FLOOR in (args.a, args.b):
         require(parser, args.offers == 0, "floor relays nothing: use --offers 0")
         require(parser, not args.tls, "floor speaks ws:// only")
+    require(parser, 0 <= args.floor_hold_us <= 1000000, "--floor-hold-us must be from 0 to 1000000")
+    require(parser, args.floor_hold_us == 0 or FLOOR in (args.a, args.b), "--floor-hold-us needs floor as --a or --b")
     require(parser, not args.tls or shutil.which("openssl") is not None, "--tls: openssl not found")
     if REFERENCE in (args.a, args.b):
         require(parser, shutil.which(args.node) is not None, f"{args.node}: not found (install Node.js)")

@@ -21,7 +21,13 @@ Metrics per measurement:
   sent/s, received/s  messages per second by type, from load_test, over its measured phase:
                       sent: announce, answer, scrape; received: announce response, offer (relayed
                       by the tracker), answer (relayed), scrape response.
-  msgs/s              all of them (sent + received): every message the server read or wrote.
+  msgs/s              all of them (sent + received). A server that keeps up reads or writes every
+                      one; one that falls behind leaves what load_test sent piling up in its socket
+                      buffers, unread, and those still count here.
+  served msgs/s       the messages the server is known to have handled: each announce response,
+                      scrape response and relayed answer twice (the request read, the reply
+                      written), each relayed offer once (written; it came in an announce). Equal to
+                      msgs/s while the server keeps up.
   CPU %               server CPU seconds (utime + stime of every thread) / wall seconds, sampled at
                       load_test's first and last per-second progress lines of the measured phase
                       (so the warm-up and the first second are left out); over the whole load_test
@@ -30,7 +36,7 @@ Metrics per measurement:
                       on loopback (including the receiving side, which loopback runs in the
                       sender's context), waking the load generator and sleeping. Both servers pay
                       it for every message; it bounds the ratio a faster server can show.
-  msgs/CPU-s          msgs/s / (CPU % / 100): messages per second of server CPU.
+  msgs/CPU-s          served msgs/s / (CPU % / 100): messages handled per second of server CPU.
   p50, p99 µs         announce latency (announce sent to its response), from load_test.
   peak RSS            VmHWM of the server after the run.
   RSS B/conn          (VmRSS at the last progress line of the measured phase, every connection
@@ -207,6 +213,13 @@ class WsServer(Server):
 # One measurement
 
 
+def served_messages_per_second(received: dict[str, float]) -> float:
+    """What the server handled, from what load_test received: a response or a relayed answer
+    stands for a request read and a reply written, a relayed offer for a message written."""
+    return (2 * (received["announce_response"] + received["scrape_response"] + received["answer"])
+            + received["offer"])
+
+
 def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path, tag: str) -> dict:
     connections = scenario["connections"]
     load = run_load_test(server, "ws", load_config, args, logs, tag, args.warmup_timeout)
@@ -219,6 +232,7 @@ def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path,
     sent = {k: float(report.get(f"sent_{k}_per_second", 0)) for k in SENT_KINDS}
     received = {k: float(report.get(f"received_{k}_per_second", 0)) for k in RECEIVED_KINDS}
     mps = sum(sent.values()) + sum(received.values())
+    served = served_messages_per_second(received)
     result = {
         "server": server.name,
         "connections": connections,
@@ -230,8 +244,9 @@ def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path,
         **{f"sent_{k}_per_second": v for k, v in sent.items()},
         **{f"received_{k}_per_second": v for k, v in received.items()},
         "messages_per_second": mps,
+        "served_messages_per_second": served,
         **load.cpu_fields(),
-        "messages_per_cpu_second": mps / util if util > 0 else None,
+        "messages_per_cpu_second": served / util if util > 0 else None,
         "latency_us_p50": report["announce_latency_us_p50"],
         "latency_us_p99": report["announce_latency_us_p99"],
         "latency_us_p999": report["announce_latency_us_p999"],
@@ -262,6 +277,7 @@ def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path,
 # (key, header, format) of the table columns.
 COLUMNS = [
     ("messages_per_second", "msgs/s", "{:,.0f}"),
+    ("served_messages_per_second", "served msgs/s", "{:,.0f}"),
     ("sent_announce_per_second", "sent ann/s", "{:,.0f}"),
     ("sent_answer_per_second", "sent answer/s", "{:,.0f}"),
     ("sent_scrape_per_second", "sent scrape/s", "{:,.0f}"),
@@ -315,6 +331,7 @@ def summary_table(summary: list[dict]) -> str:
 
 RATIO_KEYS = [
     ("messages_per_second", "msgs/s"),
+    ("served_messages_per_second", "served msgs/s"),
     ("messages_per_cpu_second", "msgs/CPU-s"),
     ("cpu_percent", "CPU %"),
     ("latency_us_p50", "p50 latency"),
@@ -535,7 +552,8 @@ def run(args, argv: list[str]) -> int:
                     result = measure(server, args, scenario, load_path, work, tag)
                     result.update(round=round_number, position=position)
                     runs.append(result)
-                    log(f"  {result['messages_per_second']:,.0f} msgs/s, server CPU {result['cpu_percent']:.1f} %, "
+                    log(f"  {result['messages_per_second']:,.0f} msgs/s ({result['served_messages_per_second']:,.0f} "
+                        f"served), server CPU {result['cpu_percent']:.1f} %, "
                         f"announce p50/p99 {result['latency_us_p50']}/{result['latency_us_p99']} µs, "
                         f"peak RSS {result['peak_rss_mib']:.1f} MiB, {result['bytes_per_connection']:,.0f} B/conn, "
                         f"load CPU {fmt(result['load_cpu_percent'], '{:.1f}')} %")
@@ -565,16 +583,19 @@ def run(args, argv: list[str]) -> int:
             + ("servers" if len(servers) > 1 else "server") + f" on CPUs {args.server_cores}",
         ] + extras_header_lines(args, "tracker_ws")
         notes = (f"{cpu_note}; msgs/s = every message sent and received by load_test (sent: announce, answer, "
-                 "scrape; received: announce response, relayed offer, relayed answer, scrape response); "
-                 "of it kernel % = the share of the server's CPU spent in the kernel (stime); "
-                 "msgs/CPU-s = msgs/s ÷ server CPU; p50/p99 = announce latency; RSS B/conn = (RSS with every "
-                 "connection open, at the last second of the measured phase − RSS before the load) / connections.")
+                 "scrape; received: announce response, relayed offer, relayed answer, scrape response), "
+                 "counting what a server that falls behind leaves unread in its socket buffers; served msgs/s "
+                 "= the messages the server is known to have handled (2 per announce response, scrape response "
+                 "and relayed answer, 1 per relayed offer); of it kernel % = the share of the server's CPU spent "
+                 "in the kernel (stime); msgs/CPU-s = served msgs/s ÷ server CPU; p50/p99 = announce latency; "
+                 "RSS B/conn = (RSS with every connection open, at the last second of the measured phase − RSS "
+                 "before the load) / connections.")
 
         text = "\n".join(header_lines) + "\n\n"
         text += "Per run:\n\n" + rounds_table(runs) + "\n\n"
         text += f"Medians over {args.rounds} round(s):\n\n" + summary_table(summary) + "\n\n"
         if ratios is not None:
-            text += "riptide / reference (medians; > 1 is better for msgs/s and msgs/CPU-s, < 1 for the others):\n\n"
+            text += "riptide / reference (medians; > 1 is better for msgs/s, served msgs/s and msgs/CPU-s, < 1 for the others):\n\n"
             text += ratios_table(ratios) + "\n\n"
         text += f"Notes: {notes}\n"
         print(text, end="", flush=True)
@@ -586,7 +607,7 @@ def run(args, argv: list[str]) -> int:
         warn_if_load_limited(runs, args)
         if saturated:
             warn(f"in {len(saturated)} run(s) the server used ≥ 90 % of its CPUs: it could not keep up with the "
-                 "offered load, so its msgs/s is its capacity there")
+                 "offered load, so its served msgs/s is its capacity there")
 
         if args.output:
             date = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
