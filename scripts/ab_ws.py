@@ -20,8 +20,9 @@ alone costs per message, without offers (it relays nothing) and over ws:// only.
 would save by holding replies back to take several messages per wake-up.
 
 Each pair of runs prints the CPU of each build over the window (from /proc/PID/task/*/schedstat,
-all threads, in nanoseconds), the messages its load_test sent and received in that window (the
-sum of the per-second progress lines), and B's CPU per message over A's. The summary is the
+all threads, in nanoseconds), the messages it served in that window (from what its load_test
+received, summed over the per-second progress lines; see messages_per_second), and B's CPU per
+message over A's. The summary is the
 median of those ratios over every pair, with the smallest and largest. Below 1, B spends less.
 
 Both servers share one core: keep the workload well below what one server takes alone, or both
@@ -57,18 +58,22 @@ FLOOR = "floor"
 DEFAULT_FLOOR_SERVER = BUILD / "benchmarks/ws_floor_server"
 NAMED_SERVERS = (REFERENCE, FLOOR)
 
-# The numbers of a progress line's "sent/s ... | received/s ..." parts.
-RATE_PART = re.compile(r"^\s*(sent/s|received/s)\s")
-NUMBER = re.compile(r"\b(\d+)\b")
+# The "name number" pairs of a progress line's "received/s ..." part.
+RECEIVED_PART = re.compile(r"^\s*received/s\s")
+NAMED_NUMBER = re.compile(r"([a-z]+) (\d+)")
 
 
 def messages_per_second(line: str) -> int:
-    """Messages sent and received in the second a `load_test: measure` progress line reports."""
-    total = 0
+    """Messages the server served in the second a `load_test: measure` progress line reports, from
+    what load_test received (as scripts/bench_ws.py counts them): two for each announce response,
+    relayed answer and scrape response (the request read, the reply written), one for each relayed
+    offer. Messages sent that a server fell behind on and left unread do not count."""
     for part in line.split("|"):
-        if RATE_PART.match(part):
-            total += sum(int(n) for n in NUMBER.findall(part))
-    return total
+        if RECEIVED_PART.match(part):
+            received = {name: int(number) for name, number in NAMED_NUMBER.findall(part)}
+            return (2 * (received.get("response", 0) + received.get("answer", 0) + received.get("scrape", 0))
+                    + received.get("offer", 0))
+    return 0
 
 
 def cpu_ns(pid: int) -> int:

@@ -40,7 +40,7 @@ Metrics per measurement:
   p50, p99 µs         announce latency (announce sent to its response), from load_test.
   peak RSS            VmHWM of the server after the run.
   RSS B/conn          (VmRSS at the last progress line of the measured phase, every connection
-                      open - VmRSS before the load) * 1024 / connections.
+                      open - VmRSS before the load) * 1024 / connections the server took.
   load CPU %          load_test's CPU over the same window; near 100 % per load thread means the
                       load generator, not the server, is the limit.
 """
@@ -233,6 +233,8 @@ def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path,
     received = {k: float(report.get(f"received_{k}_per_second", 0)) for k in RECEIVED_KINDS}
     mps = sum(sent.values()) + sum(received.values())
     served = served_messages_per_second(received)
+    # Memory per connection is of those the server took: at capacity the reference takes fewer.
+    held = report.get("connected") or connections
     result = {
         "server": server.name,
         "connections": connections,
@@ -257,17 +259,26 @@ def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path,
         "loaded_rss_kib": loaded_kib,
         "peak_rss_kib": peak_kib,
         "peak_rss_mib": peak_kib / 1024,
-        "bytes_per_connection": (loaded_kib - baseline_kib) * 1024 / connections,
-        "peak_bytes_per_connection": (peak_kib - baseline_kib) * 1024 / connections,
+        "bytes_per_connection": (loaded_kib - baseline_kib) * 1024 / held,
+        "peak_bytes_per_connection": (peak_kib - baseline_kib) * 1024 / held,
         "failures": report.get("received_failure", 0),
         "malformed": report.get("malformed", 0),
         "dropped": report.get("dropped", 0),
+        "unanswered": report.get("unanswered", 0),
+        "missed": report.get("missed", 0),
     }
     if result["connected"] is not None and result["connected"] < connections:
         warn(f"{server.name} ({tag}): only {result['connected']} of {connections} connections connected")
     warn_about_problems(server.name, tag, result, report,
                         ("failures", "malformed", "dropped", "connect_failures", "closed"),
                         ("first_failure", "first_malformed"))
+    requests = report.get("sent_announce", 0) + report.get("sent_scrape", 0)
+    if requests and result["missed"] > 0.01 * requests:
+        warn(f"{server.name} ({tag}): load_test missed {result['missed']:,} scheduled messages (sent {requests:,} "
+             "announces and scrapes): it could not keep its schedule, so the load offered was below the one asked for")
+    if requests and result["unanswered"] > 0.01 * requests:
+        warn(f"{server.name} ({tag}): {result['unanswered']:,} of the {requests:,} announces and scrapes sent in the "
+             "measured window were not answered in it: the server fell behind (see its latency) or dropped them")
     return result
 
 
@@ -589,7 +600,7 @@ def run(args, argv: list[str]) -> int:
                  "and relayed answer, 1 per relayed offer); of it kernel % = the share of the server's CPU spent "
                  "in the kernel (stime); msgs/CPU-s = served msgs/s ÷ server CPU; p50/p99 = announce latency; "
                  "RSS B/conn = (RSS with every connection open, at the last second of the measured phase − RSS "
-                 "before the load) / connections.")
+                 "before the load) / connections it took.")
 
         text = "\n".join(header_lines) + "\n\n"
         text += "Per run:\n\n" + rounds_table(runs) + "\n\n"

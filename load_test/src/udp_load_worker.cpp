@@ -211,6 +211,7 @@ void udp_load_worker::fill_window(load_socket& socket, load_phase phase, std::ui
     pending_request& request = socket.slots[packet_slots[i]];
     if (request.expected.kind == request_kind::connect) socket.connecting = false;
     if (request.measured) --results_.sent[static_cast<std::size_t>(request.expected.kind)];
+    if (request.warmup_announce) --socket.warmup_next;  // the last ones handed out: that peer goes again
     request.used = false;
     socket.free_slots.push_back(packet_slots[i]);
   }
@@ -261,6 +262,7 @@ bool udp_load_worker::build_request(load_socket& socket, load_phase phase, std::
       }
       const bool warming = phase == load_phase::warmup;
       const std::uint32_t nth = warming ? socket.warmup_next++ : std::uniform_int_distribution<std::uint32_t>(0, count - 1)(random_);
+      request.warmup_announce = warming;
       const std::uint32_t peer = peers_.peer_of_socket(socket.index, nth);
       proto::udp::announce_request announce;
       announce.connection = socket.connection;
@@ -312,9 +314,12 @@ void udp_load_worker::handle_reply(load_socket& socket, std::span<const std::uin
   const std::size_t slot = transaction & ((1U << slot_bits) - 1);
   if (!has_transaction || slot >= socket.slots.size() || !socket.slots[slot].used ||
       socket.slots[slot].expected.transaction != transaction) {
-    // Not a request in flight: a reply to one already counted lost, or garbage.
-    if (has_transaction) {
+    // Not a request in flight: a reply to one of the last counted lost (once), or else garbage, a
+    // duplicate or a reply to a request never sent.
+    const auto lost = std::find(socket.lost_transactions.begin(), socket.lost_transactions.end(), transaction);
+    if (has_transaction && transaction != 0 && lost != socket.lost_transactions.end()) {
       ++results_.late;
+      *lost = 0;
     } else {
       ++results_.malformed;
       live_counters::bump(live_.malformed);
@@ -366,6 +371,8 @@ void udp_load_worker::expire(load_socket& socket, std::uint64_t now_ns) {
     if (request.expected.kind == request_kind::connect) socket.connecting = false;
     live_counters::bump(live_.lost);
     if (request.measured) ++results_.lost;
+    socket.lost_transactions[socket.next_lost] = request.expected.transaction;
+    socket.next_lost = (socket.next_lost + 1) % socket.lost_transactions.size();
     request.used = false;
     socket.free_slots.push_back(static_cast<std::uint16_t>(slot));
   }

@@ -79,6 +79,7 @@ class udp_load_worker {
     std::uint64_t sent_ns = 0;
     bool measured = false;
     bool used = false;
+    bool warmup_announce = false;  // the announce of load_socket::warmup_next at the time
   };
 
   struct load_socket {
@@ -92,6 +93,10 @@ class udp_load_worker {
     proto::connection_id connection;
     std::uint64_t connected_at_ns = 0;
     std::uint32_t warmup_next = 0;  // the next of this socket's peers to warm up
+    // The transaction ids of the requests last counted lost (0: none), to tell a late reply from
+    // one that answers no request of ours.
+    std::array<std::uint32_t, 64> lost_transactions{};
+    std::size_t next_lost = 0;
   };
 
   void open_socket(load_socket& socket);

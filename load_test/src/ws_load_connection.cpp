@@ -156,7 +156,8 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
     do_read();
     // The first periodic message at a random point of the interval, so connections do not beat together.
     const auto interval = worker_.config().requests.message_interval_ms;
-    arm_timer(std::chrono::milliseconds(worker_.random()() % interval + 1));
+    next_message_at_ = clock::now() + std::chrono::milliseconds(worker_.random()() % interval + 1);
+    wait_for_next_message();
   }
 
   void fail_connect() {
@@ -185,8 +186,8 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
     tcp_layer().close(ignored);
   }
 
-  void arm_timer(std::chrono::milliseconds delay) {
-    timer_.expires_after(delay);
+  void wait_for_next_message() {
+    timer_.expires_at(next_message_at_);
     timer_.async_wait([self = this->shared_from_this()](const error_code& ec) {
       if (!ec) self->on_timer();
     });
@@ -204,7 +205,22 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
         send_scrape();
       }
     }
-    arm_timer(std::chrono::milliseconds(requests.message_interval_ms));
+    schedule_next_message();
+  }
+
+  // Messages keep to a fixed schedule, one an interval from a random start. A worker that falls more
+  // than an interval behind does not make up the slots it missed: it counts them (ws_counts::missed)
+  // and goes on from the next slot, so what it reports sending is what it really offered.
+  void schedule_next_message() {
+    const auto interval = std::chrono::milliseconds(worker_.config().requests.message_interval_ms);
+    next_message_at_ += interval;
+    const auto now = clock::now();
+    if (next_message_at_ <= now) {
+      const auto behind = (now - next_message_at_) / interval + 1;
+      worker_.counters().add_missed(static_cast<std::uint64_t>(behind));
+      next_message_at_ += behind * interval;
+    }
+    wait_for_next_message();
   }
 
   void send_announce(bool first) {
@@ -253,12 +269,17 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
     pending.push_back(clock::now());
   }
 
-  void answered(std::deque<clock::time_point>& pending, latency_histogram& histogram) {
+  // WebTorrent replies carry no request id: each is taken as the reply to the oldest request of its
+  // kind still waiting on this connection (TCP keeps them in order). A failure reply settles its
+  // request but is not timed, so that fast refusals do not pass for fast answers. (If a tracker
+  // leaves requests unanswered, later replies pair with the wrong requests: the summary's
+  // `unanswered` count shows when that happens.)
+  void answered(std::deque<clock::time_point>& pending, latency_histogram* histogram) {
     if (pending.empty()) return;
     const auto elapsed = clock::now() - pending.front();
     pending.pop_front();
-    if (worker_.measuring()) {
-      histogram.record(static_cast<std::uint64_t>(
+    if (histogram != nullptr && worker_.measuring()) {
+      histogram->record(static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
     }
   }
@@ -339,17 +360,17 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
     auto& results = worker_.results();
     switch (kind) {
       case ws_received::announce_response:
-        answered(pending_announces_, results.announce_latency_us);
+        answered(pending_announces_, &results.announce_latency_us);
         mark_warmed();
         break;
-      case ws_received::scrape_response: answered(pending_scrapes_, results.scrape_latency_us); break;
+      case ws_received::scrape_response: answered(pending_scrapes_, &results.scrape_latency_us); break;
       case ws_received::failure: {
         const auto& failure = std::get<wt::failure_reply>(*message);
         if (results.first_failure.empty()) results.first_failure = failure.reason;
         if (failure.action == wt::message_action::scrape) {
-          answered(pending_scrapes_, results.scrape_latency_us);
+          answered(pending_scrapes_, nullptr);
         } else {
-          answered(pending_announces_, results.announce_latency_us);
+          answered(pending_announces_, nullptr);
           mark_warmed();
         }
         break;
@@ -373,6 +394,7 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
   std::uint32_t index_;
   Stream stream_;
   worker_timer timer_;
+  clock::time_point next_message_at_{};  // the slot of the next periodic message
   websocket::frame_reader reader_;
   std::unique_ptr<handshake_state> handshake_;
   proto::info_hash hash_;

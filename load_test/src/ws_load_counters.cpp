@@ -31,6 +31,7 @@ ws_counts& ws_counts::operator+=(const ws_counts& other) {
   warmed += other.warmed;
   malformed += other.malformed;
   dropped += other.dropped;
+  missed += other.missed;
   return *this;
 }
 
@@ -44,6 +45,7 @@ ws_counts operator-(const ws_counts& after, const ws_counts& before) {
   d.warmed = after.warmed - before.warmed;
   d.malformed = after.malformed - before.malformed;
   d.dropped = after.dropped - before.dropped;
+  d.missed = after.missed - before.missed;
   return d;
 }
 
@@ -57,6 +59,7 @@ ws_counts ws_live_counters::snapshot() const {
   c.warmed = warmed_.load(std::memory_order_relaxed);
   c.malformed = malformed_.load(std::memory_order_relaxed);
   c.dropped = dropped_.load(std::memory_order_relaxed);
+  c.missed = missed_.load(std::memory_order_relaxed);
   return c;
 }
 

@@ -29,6 +29,7 @@ struct ws_counts {
   std::uint64_t warmed = 0;            // connections done with warm-up (first announce answered, or dead)
   std::uint64_t malformed = 0;         // replies that decode_tracker_message rejects
   std::uint64_t dropped = 0;           // messages not sent: the connection's write queue was full
+  std::uint64_t missed = 0;            // scheduled messages not sent: the worker was over an interval late
 
   std::uint64_t& of(ws_sent kind) { return sent[static_cast<std::size_t>(kind)]; }
   std::uint64_t& of(ws_received kind) { return received[static_cast<std::size_t>(kind)]; }
@@ -48,6 +49,9 @@ class ws_live_counters {
   void add_warmed() { bump(warmed_); }
   void add_malformed() { bump(malformed_); }
   void add_dropped() { bump(dropped_); }
+  void add_missed(std::uint64_t count) {
+    missed_.store(missed_.load(std::memory_order_relaxed) + count, std::memory_order_relaxed);
+  }
   ws_counts snapshot() const;
 
  private:
@@ -57,7 +61,8 @@ class ws_live_counters {
   }
   std::array<std::atomic<std::uint64_t>, ws_sent_kinds> sent_{};
   std::array<std::atomic<std::uint64_t>, ws_received_kinds> received_{};
-  std::atomic<std::uint64_t> connected_{0}, connect_failures_{0}, closed_{0}, warmed_{0}, malformed_{0}, dropped_{0};
+  std::atomic<std::uint64_t> connected_{0}, connect_failures_{0}, closed_{0}, warmed_{0}, malformed_{0}, dropped_{0},
+      missed_{0};
 };
 
 }  // namespace riptide::load_test

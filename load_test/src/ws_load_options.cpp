@@ -48,7 +48,8 @@ config::option_table<ws_load_config> make_table() {
 
       option::integer("requests", "message_interval_ms", "milliseconds", 1, 3'600'000,
                       [](auto& c) -> auto& { return c.requests.message_interval_ms; },
-                      "Each connection sends an announce or a scrape this often (answers come on top)."),
+                      "Each connection sends an announce or a scrape this often (answers come on top), on a fixed\n"
+                      "schedule: slots load_test falls over an interval behind on count as missed, not made up."),
       option::integer("requests", "announce_weight", "", 0, 1000,
                       [](auto& c) -> auto& { return c.requests.announce_weight; }, "Weight of announces (with offers)."),
       option::integer("requests", "scrape_weight", "", 0, 1000, [](auto& c) -> auto& { return c.requests.scrape_weight; },

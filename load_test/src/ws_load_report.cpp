@@ -8,6 +8,15 @@
 namespace riptide::load_test {
 namespace {
 
+// Announces and scrapes sent in the window less the replies to them received in it: near zero while
+// the tracker keeps up, the requests it dropped or left queued when it does not.
+std::uint64_t unanswered(const ws_counts& m) {
+  const std::uint64_t requests = m.of(ws_sent::announce) + m.of(ws_sent::scrape);
+  const std::uint64_t replies =
+      m.of(ws_received::announce_response) + m.of(ws_received::scrape_response) + m.of(ws_received::failure);
+  return requests > replies ? requests - replies : 0;
+}
+
 std::string latency_line(const char* name, const latency_histogram& h) {
   return std::string("  ") + name + " latency us  " + latency_percentiles(h) + "  (" + std::to_string(h.count()) +
          " samples)\n";
@@ -43,6 +52,8 @@ std::string format_ws_summary_text(const ws_load_config& config, const ws_load_s
   }
   text += "\n  errors       failures " + std::to_string(m.of(ws_received::failure)) + "  malformed " +
           std::to_string(m.malformed) + "  dropped (write queue full) " + std::to_string(m.dropped) + "\n";
+  text += "  behind       unanswered requests " + std::to_string(unanswered(m)) +
+          "  missed (load_test over an interval late) " + std::to_string(m.missed) + "\n";
   text += latency_line("announce", summary.results.announce_latency_us);
   text += latency_line("scrape  ", summary.results.scrape_latency_us);
   if (!summary.results.first_failure.empty()) text += "  first failure reply: " + summary.results.first_failure + "\n";
@@ -80,11 +91,14 @@ std::string format_ws_summary_json(const ws_load_config& config, const ws_load_s
   }
   json["malformed"] = m.malformed;
   json["dropped"] = m.dropped;
+  json["unanswered"] = unanswered(m);
+  json["missed"] = m.missed;
   const auto latency = [&json](const std::string& name, const latency_histogram& h) {
     json[name + "_latency_us_p50"] = h.percentile(0.5);
     json[name + "_latency_us_p99"] = h.percentile(0.99);
     json[name + "_latency_us_p999"] = h.percentile(0.999);
     json[name + "_latency_us_max"] = h.max();
+    json[name + "_latency_samples"] = h.count();
   };
   latency("announce", summary.results.announce_latency_us);
   latency("scrape", summary.results.scrape_latency_us);

@@ -109,12 +109,19 @@ int run_ws_load(const ws_load_config& config, bool json_summary) {
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
   // A run the tracker answered nothing in measured nothing of it: say so, for scripts too.
-  const auto& received = summary.total.received;
-  if (std::all_of(received.begin(), received.end(), [](std::uint64_t count) { return count == 0; })) {
+  const auto nothing = [](const auto& received) {
+    return std::all_of(received.begin(), received.end(), [](std::uint64_t count) { return count == 0; });
+  };
+  const char* scheme = config.target.tls ? "wss" : "ws";
+  if (nothing(summary.total.received)) {
     std::fprintf(stderr, "load_test: the tracker at %s://%s:%u answered nothing (%llu of %u connections failed)\n",
-                 config.target.tls ? "wss" : "ws", config.target.address.c_str(),
-                 static_cast<unsigned>(config.target.port),
+                 scheme, config.target.address.c_str(), static_cast<unsigned>(config.target.port),
                  static_cast<unsigned long long>(summary.total.connect_failures), config.run.connections);
+    return 1;
+  }
+  if (nothing(summary.measured.received)) {
+    std::fprintf(stderr, "load_test: the tracker at %s://%s:%u answered nothing in the measured %.1f s\n", scheme,
+                 config.target.address.c_str(), static_cast<unsigned>(config.target.port), measured_seconds);
     return 1;
   }
   return 0;
