@@ -7,8 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "process_inspection.hpp"
 #include "udp_integration_support.hpp"
@@ -68,6 +71,48 @@ TEST_CASE("lifecycle: SIGTERM stops the tracker gracefully with exit status 0", 
   v4.connect();
   v6.connect();
   v4.announce_ok(v4.make_announce(make_info_hash(900), 7001));
+  CHECK(tracker->stop() == 0);
+}
+
+TEST_CASE("lifecycle: the stop logs what came since the last statistics line", "[udp][lifecycle]") {
+  const auto tracker = start_tracker(tracker_config().set("statistics", "interval_seconds", 3600));
+  udp_test_client v4(client_address(address_family::ipv4, 0), tracker->port());
+  v4.connect();
+  v4.announce_ok(v4.make_announce(make_info_hash(901), 7001));
+  CHECK(tracker->stop() == 0);
+  const auto& lines = tracker->log_lines();
+  const auto last = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("at the stop, over the last ") != std::string::npos;
+  });
+  REQUIRE(last != lines.end());
+  INFO(*last);
+  // One connect and one announce, at a rate over those seconds: not zero.
+  CHECK(last->find("stats: requests/s connect=0.0 ") == std::string::npos);
+  CHECK(last->find(" announce=0.0 scrape") == std::string::npos);
+  CHECK(last->find("peers=1 ") != std::string::npos);
+}
+
+TEST_CASE("lifecycle: datagrams the kernel drops for want of buffer room are counted", "[udp][lifecycle]") {
+  const auto tracker = start_tracker(tracker_config()
+                                         .set("statistics", "interval_seconds", 1)
+                                         .set("network", "socket_receive_buffer_bytes", 4096));
+  udp_test_client client(client_address(address_family::ipv4, 0), tracker->port());
+  // Stopped, the tracker reads nothing: what its socket's few kilobytes cannot hold, the kernel drops.
+  tracker->send_signal(SIGSTOP);
+  const std::vector<std::uint8_t> datagram(100, 0);
+  for (int i = 0; i < 2000; ++i) client.send_raw(datagram);
+  tracker->send_signal(SIGCONT);
+  std::uint64_t dropped = 0;
+  for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       dropped == 0 && std::chrono::steady_clock::now() < deadline;) {
+    const auto line = tracker->wait_for_log("stats:", std::chrono::seconds(2));
+    if (!line) continue;
+    const auto at = line->find(" by_kernel=");
+    REQUIRE(at != std::string::npos);
+    dropped += std::stoull(line->substr(at + 11));
+  }
+  CHECK(dropped > 1000);
+  CHECK(dropped <= 2000);
   CHECK(tracker->stop() == 0);
 }
 

@@ -1,7 +1,10 @@
 #include "udp_socket_worker.hpp"
 
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <cstring>
 
@@ -399,8 +402,26 @@ void udp_socket_worker::schedule_housekeeping() {
       local_shard_->clean_if_due(now);
       local_shard_->publish_gauges();
     }
+    count_kernel_drops();
     schedule_housekeeping();
   });
+}
+
+// What the kernel dropped for want of room in a socket's receive buffer never reaches the tracker,
+// so no other counter sees it; the socket counts it (sk_drops, also /proc/net/udp's `drops`).
+void udp_socket_worker::count_kernel_drops() {
+  for (socket_state& state : sockets_) {
+    if (!state.socket) continue;
+    std::array<std::uint32_t, SK_MEMINFO_VARS> memory{};
+    socklen_t length = sizeof memory;
+    if (::getsockopt(state.socket->native_handle(), SOL_SOCKET, SO_MEMINFO, memory.data(), &length) != 0 ||
+        length < (SK_MEMINFO_DROPS + 1) * sizeof(std::uint32_t)) {
+      continue;
+    }
+    const std::uint32_t drops = memory[SK_MEMINFO_DROPS];
+    counters_.add(counter::dropped_by_kernel, drops - state.kernel_drops_seen);  // modulo 2^32, as the kernel counts
+    state.kernel_drops_seen = drops;
+  }
 }
 
 }  // namespace riptide::udp

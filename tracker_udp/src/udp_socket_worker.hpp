@@ -72,6 +72,7 @@ class udp_socket_worker {
   struct socket_state {
     std::unique_ptr<boost::asio::ip::udp::socket> socket;
     send_batch outbox;
+    std::uint32_t kernel_drops_seen = 0;  // the socket's own count (SO_MEMINFO) when last read
   };
 
   void wait_readable(std::uint8_t which);
@@ -82,6 +83,7 @@ class udp_socket_worker {
   void drain_responses();
   void handle_response(runtime::shard_response& response);
   void schedule_housekeeping();
+  void count_kernel_drops();
 
   void route_requests();
   void flush_outboxes();

@@ -306,6 +306,16 @@ TEST_CASE("max_peers_per_source: 0 or a share per request worker, and not too sm
         std::string::npos);
 }
 
+TEST_CASE("a string with a NUL in it is refused, not cut short", "[config]") {
+  CHECK(error_of("[network]\nipv4_address = \"127.0.0.1\\u0000junk\"\n") ==
+        "config error: test.toml:2: network.ipv4_address: contains a NUL character (\\u0000), which no address, path "
+        "or name can hold");
+  CHECK(error_of("[privileges]\nuser = \"nobody\\u0000root\"\n").find("privileges.user: contains a NUL") !=
+        std::string::npos);
+  CHECK(error_of("[access_list]\npath = \"/etc/allow\\u0000.txt\"\n").find("access_list.path: contains a NUL") !=
+        std::string::npos);
+}
+
 TEST_CASE("an enum value outside its names is an error listing them", "[config]") {
   CHECK(error_of("[log]\nlevel = \"verbose\"\n") ==
         "config error: test.toml:2: log.level: expected one of \"debug\", \"info\", \"warning\", \"error\", got a "
@@ -651,6 +661,14 @@ TEST_CASE("the command line", "[config][cli]") {
     CHECK(r.out.empty());
     CHECK(r.err == "config error: " + file.path() + ":2: network.port: expected an integer from 0 to 65535, got 70000\n");
     CHECK(run_cli({"-P", "-c", file.path().c_str()}).outcome.exit_code == exit_usage);
+  }
+  SECTION("an empty file name (-c \"$UNSET\") is refused, not taken as no -c") {
+    for (const auto& args : std::vector<std::vector<const char*>>{{"-c", ""}, {"--config", ""}, {"-P", "-c", ""}}) {
+      const auto r = run_cli(args);
+      CHECK_FALSE(r.outcome.config.has_value());
+      CHECK(r.outcome.exit_code == exit_usage);
+      CHECK(r.err == "usage error: -c,--config: an empty file name (see tracker_udp --help)\n");
+    }
   }
   SECTION("a missing file") {
     const auto r = run_cli({"-c", "/nonexistent/riptide.toml"});

@@ -538,6 +538,11 @@ std::string ws_socket_worker::stats_json() const {
   return format_stats_json(tracker_totals(total));
 }
 
+std::string ws_socket_worker::stats_line() const {
+  ws_counters total;
+  return format_stats_line(tracker_totals(total));
+}
+
 std::string ws_socket_worker::stats_prometheus() const {
   ws_counters total;
   return format_stats_prometheus(tracker_totals(total));
@@ -607,8 +612,7 @@ void ws_socket_worker::schedule_statistics() {
   statistics_timer_->expires_after(statistics_interval_);
   statistics_timer_->async_wait([this](const boost::system::error_code& error) {
     if (error) return;
-    ws_counters total;
-    runtime::log_info("statistics: ", format_stats_line(tracker_totals(total)));
+    runtime::log_info("statistics: ", stats_line());
     schedule_statistics();
   });
 }

@@ -155,6 +155,8 @@ class ws_socket_worker {
 
   std::string stats_json() const;
   std::string stats_prometheus() const;  // the same, for GET /metrics
+  // The statistics line's totals; also logged once more at the stop, once every worker is done.
+  std::string stats_line() const;
 
  private:
   using scrape_table = runtime::pending_scrapes<std::uint64_t, proto::webtorrent::scrape_file,

@@ -229,6 +229,10 @@ int run(const ws_tracker_config& config) {
         if (config.tls.enabled) reload_tls(reloaded_tls, socket_workers);
         runtime::reload_access_list(*access_list);
       });
+  // The totals at the stop, with what came since the last line: every worker has stopped.
+  if (config.statistics.interval_seconds != 0 && !socket_workers.empty()) {
+    runtime::log_info("statistics at the stop: ", socket_workers.front()->stats_line());
+  }
   socket_workers.clear();
   runtime::log_info("stopped");
   return 0;

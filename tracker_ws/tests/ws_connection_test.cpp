@@ -522,6 +522,26 @@ TEST_CASE("SIGTERM closes open connections with 'going away' and exits with code
   CHECK(tracker.stop() == 0);
 }
 
+TEST_CASE("the stop logs the statistics line once more so nothing since the last one goes unreported", "[lifecycle]") {
+  std::string config = ws_config();
+  const std::string off = "[statistics]\ninterval_seconds = 0\n";
+  REQUIRE(config.find(off) != std::string::npos);
+  config.replace(config.find(off), off.size(), "[statistics]\ninterval_seconds = 3600\n");
+  tracker_process tracker(tracker_ws_path(), config);
+  {
+    ws_test_client client("127.0.0.1", tracker.port());
+    client.send(announce(make_id<proto::info_hash>(1), make_id<proto::peer_id>(1), 0));
+    expect_message<wt::announce_response>(client.receive());
+  }
+  CHECK(tracker.stop() == 0);
+  const auto& lines = tracker.log_lines();
+  const auto last = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("statistics at the stop: ") != std::string::npos;
+  });
+  REQUIRE(last != lines.end());
+  CHECK(last->find("messages announce=1 ") != std::string::npos);
+}
+
 TEST_CASE("SIGTERM does not wait for a client that never answers the close frame", "[lifecycle]") {
   tracker_process tracker(tracker_ws_path(), ws_config());
   ws_test_client client("127.0.0.1", tracker.port());

@@ -111,6 +111,8 @@ http_result upgrade_response(const std::string& host, std::uint16_t port, const 
   beast::websocket::response_type response;
   boost::system::error_code declined;  // a refusal is what some tests want to see
   ws.handshake(response, host, "/announce", declined);
+  // No response at all (closed at accept, reset) is not a refusal: thrown, as a connect failure is.
+  if (declined && declined != beast::websocket::error::upgrade_declined) throw boost::system::system_error(declined);
   return {response.result_int(), response.body(), std::string(response[beast::http::field::content_length]), ""};
 }
 

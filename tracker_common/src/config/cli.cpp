@@ -62,6 +62,11 @@ command_line parse_command_line(int argc, const char* const* argv, std::string_v
     return {command_line::action::exit, {}, exit_usage};
   }
 
+  // `-c "$UNSET"` must not quietly run a tracker on the defaults.
+  if (config->count() > 0 && command.config_path.empty()) {
+    err << "usage error: -c,--config: an empty file name (see " << name << " --help)\n" << std::flush;
+    return {command_line::action::exit, {}, exit_usage};
+  }
   if (print_markdown) {
     command.what = command_line::action::print_config_markdown;
   } else if (print_default) {

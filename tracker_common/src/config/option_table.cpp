@@ -290,6 +290,11 @@ std::optional<option_value> check_value(const option_spec& spec, const toml::val
       return option_value{value.as_boolean()};
     case option_kind::string:
       if (!value.is_string()) return complain(false);
+      // Addresses, paths and names all reach the system as C strings, which a NUL would cut short.
+      if (value.as_string().str.find('\0') != std::string::npos) {
+        problems.add(value, spec.full_name() + ": contains a NUL character (\\u0000), which no address, path or name can hold");
+        return std::nullopt;
+      }
       return option_value{value.as_string().str};
     case option_kind::enumeration: {
       if (!value.is_string()) return complain(false);

@@ -1,11 +1,18 @@
 #include "tracker/runtime/log.hpp"
 
+#include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <string>
+
+#include "tracker/proto/utf8.hpp"
 
 namespace riptide::runtime {
 namespace {
@@ -22,20 +29,74 @@ std::string_view level_name(config::log_level level) {
   return "?";
 }
 
+// A reader of stderr that stalls (a paused pager, a stuck log shipper) must not stop the tracker,
+// nor its graceful stop: a line waits at most this long for room, then is dropped and counted.
+constexpr std::chrono::milliseconds log_patience{100};
+std::atomic<std::uint64_t> dropped_lines{0};
+// Whether stderr takes RWF_NOWAIT writes (pipes and sockets on recent kernels); where it does not
+// (a terminal, older kernels), a write that poll() said had room is left to block in the rare race
+// with another thread of ours taking that room first.
+std::atomic<bool> nowait_writes{true};
+
+ssize_t write_stderr(std::string_view text) {
+  if (nowait_writes.load(std::memory_order_relaxed)) {
+    iovec piece{const_cast<char*>(text.data()), text.size()};
+    const ssize_t written = ::pwritev2(STDERR_FILENO, &piece, 1, -1, RWF_NOWAIT);
+    if (written >= 0 || errno != EOPNOTSUPP) return written;
+    nowait_writes.store(false, std::memory_order_relaxed);
+  }
+  return ::write(STDERR_FILENO, text.data(), text.size());
+}
+
+// All of `text`, or false once log_patience has passed or stderr is gone.
+bool write_with_patience(std::string_view text) {
+  const auto deadline = std::chrono::steady_clock::now() + log_patience;
+  while (!text.empty()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd room{STDERR_FILENO, POLLOUT, 0};
+    const int ready = ::poll(&room, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0 || (room.revents & (POLLERR | POLLNVAL)) != 0) return false;
+    const ssize_t written = write_stderr(text);
+    if (written < 0 && (errno == EAGAIN || errno == EINTR)) continue;  // taken by another line first
+    if (written <= 0) return false;  // nowhere to log to; never block or throw over it
+    text.remove_prefix(static_cast<std::size_t>(written));
+  }
+  return true;
+}
+
 }  // namespace
 
 void append_escaped_controls(std::string& out, std::string_view text) {
   constexpr char hex_digits[] = "0123456789abcdef";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte == '\\') {
-      out += "\\\\";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += "\\x";
-      out += hex_digits[byte >> 4];
-      out += hex_digits[byte & 0xf];
+  const auto escape = [&](unsigned char byte) {
+    out += "\\x";
+    out += hex_digits[byte >> 4];
+    out += hex_digits[byte & 0xf];
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      if (byte == '\\') {
+        out += "\\\\";
+      } else if (byte < 0x20 || byte == 0x7f) {
+        escape(byte);
+      } else {
+        out += text[i];
+      }
+      ++i;
+      continue;
+    }
+    // U+0080..U+009F are the C1 controls (0xc2 0x80..0x9f), CSI among them.
+    const std::size_t length = proto::utf8_sequence_length(text.substr(i));
+    const bool c1_control = length == 2 && byte == 0xc2 && static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+    if (length == 0 || c1_control) {
+      for (std::size_t k = 0; k < std::max<std::size_t>(length, 1); ++k) escape(static_cast<unsigned char>(text[i + k]));
+      i += std::max<std::size_t>(length, 1);
     } else {
-      out += c;
+      out.append(text.substr(i, length));
+      i += length;
     }
   }
 }
@@ -55,23 +116,28 @@ void write_log_line(config::log_level level, std::string_view message) {
 
   std::string line;
   line.reserve(64 + message.size());
-  line.append(stamp, stamp_length);
-  line += '.';
-  line += static_cast<char>('0' + millis / 100);
-  line += static_cast<char>('0' + millis / 10 % 10);
-  line += static_cast<char>('0' + millis % 10);
-  line += "Z ";
-  line += level_name(level);
-  line += ' ';
+  const auto start_line = [&](config::log_level line_level) {
+    line.append(stamp, stamp_length);
+    line += '.';
+    line += static_cast<char>('0' + millis / 100);
+    line += static_cast<char>('0' + millis / 10 % 10);
+    line += static_cast<char>('0' + millis % 10);
+    line += "Z ";
+    line += level_name(line_level);
+    line += ' ';
+  };
+  // Lines dropped before this one are owned up to first, in the same write.
+  const std::uint64_t dropped = dropped_lines.exchange(0, std::memory_order_relaxed);
+  if (dropped != 0) {
+    start_line(config::log_level::warning);
+    line += std::to_string(dropped) + " log line(s) dropped: stderr took none for " +
+            std::to_string(log_patience.count()) + " ms\n";
+  }
+  start_line(level);
   append_escaped_controls(line, message);
   line += '\n';
   // One write per line: POSIX keeps writes to a pipe of up to PIPE_BUF bytes whole.
-  std::string_view rest = line;
-  while (!rest.empty()) {
-    const ssize_t written = ::write(STDERR_FILENO, rest.data(), rest.size());
-    if (written <= 0) return;  // nowhere to log to; never block or throw over it
-    rest.remove_prefix(static_cast<std::size_t>(written));
-  }
+  if (!write_with_patience(line)) dropped_lines.fetch_add(dropped + 1, std::memory_order_relaxed);
 }
 
 }  // namespace riptide::runtime

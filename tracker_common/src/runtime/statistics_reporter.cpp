@@ -44,6 +44,7 @@ std::string format_statistics_line(const statistics_snapshot& previous, const st
                      " request_queue_full=" + delta(counter::dropped_request_queue_full) +
                      " response_queue_full=" + delta(counter::dropped_response_queue_full) +
                      " pending_scrapes_full=" + delta(counter::dropped_pending_scrapes_full) +
+                     " by_kernel=" + delta(counter::dropped_by_kernel) +
                      " expired_scrapes=" + delta(counter::expired_pending_scrapes) +
                      " send_errors=" + delta(counter::send_errors) +
                      " | refused tracker_full=" + delta(counter::refused_tracker_full) +
@@ -95,6 +96,12 @@ void statistics_reporter::run() {
     previous = current;
     previous_time = now;
   }
+  // The stop (the workers are done by then): what came since the last line, so none goes unreported.
+  const statistics_snapshot last = sum_counters(workers_);
+  const double elapsed = std::chrono::duration<double>(clock::now() - previous_time).count();
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.3f", elapsed);
+  log_info("at the stop, over the last ", seconds, " s: ", format_statistics_line(previous, last, elapsed));
 }
 
 }  // namespace riptide::runtime

@@ -23,6 +23,7 @@ std::string_view counter_name(counter which) {
     case counter::dropped_request_queue_full: return "dropped_request_queue_full";
     case counter::dropped_response_queue_full: return "dropped_response_queue_full";
     case counter::dropped_pending_scrapes_full: return "dropped_pending_scrapes_full";
+    case counter::dropped_by_kernel: return "dropped_by_kernel";
     case counter::expired_pending_scrapes: return "expired_pending_scrapes";
     case counter::send_errors: return "send_errors";
     case counter::peers_removed_by_cleaning: return "peers_removed_by_cleaning";

@@ -2,9 +2,11 @@
 // A minimal thread-safe logger: one line per call, written to stderr with a single write(2), so
 // lines from different threads never interleave. Arguments are streamed one after the other:
 //   log_info("bound ", address, ':', port);
-// Timestamps are UTC, ISO 8601. ASCII control characters in a message (from a file's line, a
-// path) are written as \xNN, so that no message can end its line early or hold a terminal escape
-// sequence; bytes from 0x80 up pass as they are (UTF-8).
+// Timestamps are UTC, ISO 8601. Control characters in a message (from a file's line, a path) are
+// written as \xNN, so that no message can end its line early or hold a terminal escape sequence:
+// ASCII's and the C1 controls, and every byte that is not part of well-formed UTF-8; other UTF-8
+// passes as it is. A line stderr does not take within 100 ms (its reader stalled) is dropped, and
+// the next line written says how many were.
 
 #include <sstream>
 #include <string>
@@ -15,7 +17,8 @@
 namespace riptide::runtime {
 
 void set_log_level(config::log_level level);
-// Appends `text` with every byte below 0x20, 0x7F and `\` written as \xNN (`\` as \\).
+// Appends `text` with every byte below 0x20, 0x7F, the C1 controls U+0080..U+009F and the bytes of
+// ill-formed UTF-8 written as \xNN, and `\` as \\.
 void append_escaped_controls(std::string& out, std::string_view text);
 bool log_enabled(config::log_level level);
 void write_log_line(config::log_level level, std::string_view message);
