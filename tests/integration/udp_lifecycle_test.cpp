@@ -163,10 +163,12 @@ TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the
   }
   const temporary_chroot root;
   const auto no_leak_check = without_leak_check();  // the empty chroot has no /proc
+  const std::string user = GENERATE(std::string("nobody"), std::string("65534"));  // a name, or nobody's id
+  INFO("user " << user);
   tracker_config config;
   config.set_bool("privileges", "drop", true);
   config.set_string("privileges", "chroot_path", root.path());
-  config.set_string("privileges", "user", "nobody");
+  config.set_string("privileges", "user", user);
   tracker_process tracker(tracker_executable(), config.text());
   check_dropped_to_nobody(tracker.pid(), root.path());
 
@@ -178,6 +180,22 @@ TEST_CASE("lifecycle: privileges are dropped once the sockets are bound, and the
     for (const std::string& line : tracker.log_lines()) UNSCOPED_INFO(line);
   }
   CHECK(status == 0);
+}
+
+TEST_CASE("lifecycle: a privilege drop to root is refused at start-up, not done", "[udp][lifecycle]") {
+  if (::geteuid() != 0) {
+    WARN("not root: privilege drop not tested");
+    return;
+  }
+  tracker_config config;
+  config.set_bool("privileges", "drop", true);
+  config.set_string("privileges", "user", "root");
+  const temporary_file file(config.text());
+  const auto result = run_command(tracker_executable(), {"-c", file.path()}, std::chrono::seconds(10));
+  INFO(result.standard_error);
+  CHECK(result.exit_status == 1);
+  CHECK(result.standard_error.find("privileges: user root is root, and dropping to it would keep every privilege") !=
+        std::string::npos);
 }
 
 }  // namespace

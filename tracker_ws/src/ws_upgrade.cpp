@@ -23,6 +23,9 @@ http::response<http::string_body> answer_upgrade(const http::request<http::empty
     response.prepare_payload();
     return response;
   };
+  if (request.count(http::field::sec_websocket_version) > 1) {
+    return refuse(http::status::bad_request, "bad Sec-WebSocket-Version: one, 13");
+  }
   if (request[http::field::sec_websocket_version] != "13") {
     response.set(http::field::sec_websocket_version, "13");
     return refuse(http::status::upgrade_required, "WebSocket version 13 only");

@@ -34,7 +34,9 @@ bool is_client_key(std::string_view key) {
   const auto is_base64 = [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
   };
-  return key.size() == 24 && std::all_of(key.begin(), key.begin() + 22, is_base64) && key.substr(22) == "==";
+  // The 22nd character carries the last 2 bits of the 16th byte and 4 zero bits: A, Q, g or w.
+  return key.size() == 24 && std::all_of(key.begin(), key.begin() + 22, is_base64) && key.substr(22) == "==" &&
+         std::string_view("AQgw").find(key[21]) != std::string_view::npos;
 }
 
 }  // namespace riptide::proto::websocket

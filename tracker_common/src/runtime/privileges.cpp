@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -55,15 +56,28 @@ std::optional<std::string> inside(const std::string& named, const std::string& j
 
 std::optional<std::string> drop_privileges(const config::privileges_config& config) {
   if (!config.drop) return std::nullopt;
+  if (::geteuid() != 0) {
+    return "privileges: drop = true needs the tracker started as root (it runs as uid " +
+           std::to_string(::geteuid()) + "): start it as root, or set drop = false";
+  }
 
-  // Look the user up before chroot: the passwd database lives outside it.
+  // Look the user up before chroot: the passwd database lives outside it. A name, or else a
+  // number that is a user's id.
   std::vector<char> buffer(16384);
   passwd entry{};
   passwd* found = nullptr;
-  const int lookup = ::getpwnam_r(config.user.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  int lookup = ::getpwnam_r(config.user.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  if (found == nullptr && !config.user.empty() && config.user.size() <= 9 &&
+      std::all_of(config.user.begin(), config.user.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    lookup = ::getpwuid_r(static_cast<uid_t>(std::stoul(config.user)), &entry, buffer.data(), buffer.size(), &found);
+  }
   if (lookup != 0 || found == nullptr) return "privileges: unknown user " + config.user;
   const uid_t uid = found->pw_uid;
   const gid_t gid = found->pw_gid;
+  if (uid == 0) {
+    return "privileges: user " + config.user + " is root, and dropping to it would keep every privilege: name an "
+           "unprivileged user, or set drop = false";
+  }
 
   if (!config.chroot_path.empty()) {
     if (::chroot(config.chroot_path.c_str()) != 0) return errno_text("privileges: chroot " + config.chroot_path);
@@ -73,7 +87,7 @@ std::optional<std::string> drop_privileges(const config::privileges_config& conf
   if (::setgid(gid) != 0) return errno_text("privileges: setgid");
   if (::setuid(uid) != 0) return errno_text("privileges: setuid");
   // Make sure there is no way back.
-  if (uid != 0 && ::setuid(0) == 0) return "privileges: could regain root after setuid";
+  if (::setuid(0) == 0) return "privileges: could regain root after setuid";
   return std::nullopt;
 }
 

@@ -40,11 +40,16 @@ TEST_CASE("another version gets 426 naming 13; a missing or overlong key gets 40
   CHECK(answer_upgrade(upgrade_request("13", ""), "riptide").result() == http::status::bad_request);
   CHECK(answer_upgrade(upgrade_request("13", std::string(25, 'k')), "riptide").result() == http::status::bad_request);
   CHECK_FALSE(answer_upgrade(upgrade_request("13", ""), "riptide").keep_alive());
+  // Two versions, even if one is 13: which one the client speaks is unclear.
+  http::request<http::empty_body> two_versions = upgrade_request("13", "dGhlIHNhbXBsZSBub25jZQ==");
+  two_versions.insert(http::field::sec_websocket_version, "8");
+  CHECK(answer_upgrade(two_versions, "riptide").result() == http::status::bad_request);
 }
 
 TEST_CASE("an upgrade without one Host or one key of 16 bytes gets 400", "[handshake]") {
   // RFC 6455, 4.2.1: the key must decode to 16 bytes; RFC 9112, 3.2: one Host line.
-  for (const char* key : {"x", "AAAAAAAAAAA=", "!!!!!!!!!!!!!!!!!!!!!!!!", "dGhlIHNhbXBsZSBub25jZQ="}) {
+  for (const char* key :
+       {"x", "AAAAAAAAAAA=", "!!!!!!!!!!!!!!!!!!!!!!!!", "dGhlIHNhbXBsZSBub25jZQ=", "AAAAAAAAAAAAAAAAAAAAAB=="}) {
     INFO("key " << key);
     CHECK(answer_upgrade(upgrade_request("13", key), "riptide").result() == http::status::bad_request);
   }

@@ -43,7 +43,7 @@ std::vector<option<Config>> shared_tracker_options() {
       entry::string("privileges", "chroot_path", [](auto& c) -> auto& { return c.privileges.chroot_path; },
                     "Absolute directory to chroot into when drop is true; empty: no chroot."),
       entry::string("privileges", "user", [](auto& c) -> auto& { return c.privileges.user; },
-                    "User (and its primary group) to run as when drop is true."),
+                    "User (and its primary group) to run as when drop is true: a name, or a user id; not root."),
 
       // [log]
       entry::template enumeration<log_level>("log", "level",
