@@ -128,7 +128,19 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
       if (*status == http::status::request_header_fields_too_large && parser_.get().target().empty()) {
         return do_write(plain_response(11, http::status::uri_too_long, "text/plain", "request line too long\n"));
       }
-      return do_write(plain_response(11, *status, "text/plain", error.message() + "\n"));
+      // Answered in the request's own HTTP version once its line was read.
+      const bool line_read = !parser_.get().target().empty();
+      const unsigned version = line_read ? parser_.get().version() : 11;
+      // A body is refused before the path is looked at; only GET and HEAD are served, so a PUT or
+      // POST with one is the wrong method, said as it would be without the body.
+      const auto method = parser_.get().method();
+      if (*status == http::status::payload_too_large && line_read && method != http::verb::get &&
+          method != http::verb::head) {
+        auto response = plain_response(version, http::status::method_not_allowed, "text/plain", "method not allowed");
+        response.set(http::field::allow, "GET, HEAD");
+        return do_write(std::move(response));
+      }
+      return do_write(plain_response(version, *status, "text/plain", error.message() + "\n"));
     }
     return fail(error, "http read");
   }

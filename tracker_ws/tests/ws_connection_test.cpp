@@ -399,7 +399,7 @@ TEST_CASE("GET /health, /stats and /metrics over plain HTTP, 404 otherwise", "[h
   CHECK(http_get(host, tracker.port(), "/").status == 404);
 }
 
-TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, then the close", "[http]") {
+TEST_CASE("a request the HTTP parser refuses gets 400, 405, 413, 414 or 431 saying why, then the close", "[http]") {
   tracker_process tracker(tracker_ws_path(), ws_config());
   struct refused {
     const char* what;
@@ -410,6 +410,10 @@ TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, th
       {"not HTTP", "HELLO\r\n\r\n", "HTTP/1.1 400 "},
       {"a header line without a colon", "GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", "HTTP/1.1 400 "},
       {"a GET with a body", "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 413 "},
+      {"an HTTP/1.0 GET with a body", "GET /health HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.0 413 "},
+      // Only GET and HEAD are served: the wrong method, whether or not a body comes with it.
+      {"a PUT with a body", "PUT /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "HTTP/1.1 405 "},
+      {"a POST with a body", "POST /stats HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}", "HTTP/1.1 405 "},
       {"a header over 8 KiB", "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n",
        "HTTP/1.1 431 "},
       {"a header far over 8 KiB", "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n",
@@ -424,7 +428,8 @@ TEST_CASE("a request the HTTP parser refuses gets 400, 413 or 431 saying why, th
     const std::string response = raw_exchange("127.0.0.1", tracker.port(), {request});
     INFO("response: " << response);
     CHECK(response.rfind(status_line, 0) == 0);
-    CHECK(response.find("Connection: close") != std::string::npos);
+    // HTTP/1.0 closes unless told otherwise.
+    CHECK((response.find("Connection: close") != std::string::npos || response.rfind("HTTP/1.0 ", 0) == 0));
   }
   // The tracker still serves.
   CHECK(http_get("127.0.0.1", tracker.port(), "/health").status == 200);
