@@ -233,8 +233,8 @@ def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path,
     received = {k: float(report.get(f"received_{k}_per_second", 0)) for k in RECEIVED_KINDS}
     mps = sum(sent.values()) + sum(received.values())
     served = served_messages_per_second(received)
-    # Memory per connection is of those the server took: at capacity the reference takes fewer.
-    held = report.get("connected") or connections
+    # Memory per connection is of those the server held: at capacity the reference takes fewer.
+    held = (report.get("connected") or connections) - report.get("closed", 0) or connections
     result = {
         "server": server.name,
         "connections": connections,

@@ -251,9 +251,9 @@ TEST_CASE("load_test ws: slots of a schedule it cannot keep are counted as misse
   const double scheduled = 200 * 1000 * summary.at("seconds").to_number<double>();
   const double accounted = count("sent_announce") + count("sent_scrape") + count("dropped") + count("missed");
   CHECK(count("missed") > 0);
-  // Each slot is sent, dropped or missed once; slots a late timer has not reached yet when the
-  // window closes are counted after it.
-  CHECK(accounted <= scheduled * 1.02 + 200);
+  // Each slot is sent, dropped or missed once, but missed slots are counted when the late timer
+  // comes, so the window's count is off by what the thread's lag was at its two ends.
+  CHECK(accounted <= scheduled * 1.2 + 200);
   CHECK(accounted >= scheduled * 0.5);
   CHECK(tracker.stop() == 0);
 }

@@ -207,7 +207,11 @@ int tracker_process::stop(std::chrono::milliseconds timeout) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      read_available(std::chrono::milliseconds(0));
+      // Everything it wrote before it went, to the end of both pipes (bounded: nobody else holds them).
+      const auto drained_by = clock::now() + std::chrono::seconds(2);
+      while ((stdout_fd_ >= 0 || stderr_fd_ >= 0) && clock::now() < drained_by) {
+        read_available(std::chrono::milliseconds(100));
+      }
       return decode_status(status);
     }
     if (clock::now() > deadline) {

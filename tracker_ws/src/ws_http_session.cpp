@@ -128,11 +128,11 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
       if (*status == http::status::request_header_fields_too_large && parser_.get().target().empty()) {
         return do_write(plain_response(11, http::status::uri_too_long, "text/plain", "request line too long\n"));
       }
-      // Answered in the request's own HTTP version once its line was read.
+      // Answered in the request's own HTTP version (1.0 or 1.1) once its line was read.
       const bool line_read = !parser_.get().target().empty();
-      const unsigned version = line_read ? parser_.get().version() : 11;
-      // A body is refused before the path is looked at; only GET and HEAD are served, so a PUT or
-      // POST with one is the wrong method, said as it would be without the body.
+      const unsigned version = line_read && parser_.get().version() == 10 ? 10 : 11;
+      // A body is refused before the path is looked at. Only GET and HEAD are served, on any path:
+      // a PUT or POST with a body is the wrong method wherever it goes.
       const auto method = parser_.get().method();
       if (*status == http::status::payload_too_large && line_read && method != http::verb::get &&
           method != http::verb::head) {

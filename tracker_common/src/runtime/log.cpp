@@ -1,14 +1,17 @@
 #include "tracker/runtime/log.hpp"
 
 #include <poll.h>
-#include <sys/uio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdint>
+#include <mutex>
 #include <ctime>
 #include <string>
 
@@ -30,40 +33,69 @@ std::string_view level_name(config::log_level level) {
 }
 
 // A reader of stderr that stalls (a paused pager, a stuck log shipper) must not stop the tracker,
-// nor its graceful stop: a line waits at most this long for room, then is dropped and counted.
+// nor its graceful stop. Where stderr is a pipe or a socket, a line waits at most log_patience for
+// its turn and for room, then is dropped and counted. Lines go out one at a time, and each write
+// is of at most PIPE_BUF bytes once poll() has seen room: a pipe then has a free page and takes it
+// whole without blocking, on any kernel; a socket is written with MSG_DONTWAIT. A terminal or a
+// file is written as it comes: neither waits on a reader.
 constexpr std::chrono::milliseconds log_patience{100};
+std::timed_mutex stderr_turn;
 std::atomic<std::uint64_t> dropped_lines{0};
-// Whether stderr takes RWF_NOWAIT writes (pipes and sockets on recent kernels); where it does not
-// (a terminal, older kernels), a write that poll() said had room is left to block in the rare race
-// with another thread of ours taking that room first.
-std::atomic<bool> nowait_writes{true};
+bool line_cut = false;  // under stderr_turn: the last line stopped part-way; the next starts a new one
 
-ssize_t write_stderr(std::string_view text) {
-  if (nowait_writes.load(std::memory_order_relaxed)) {
-    iovec piece{const_cast<char*>(text.data()), text.size()};
-    const ssize_t written = ::pwritev2(STDERR_FILENO, &piece, 1, -1, RWF_NOWAIT);
-    if (written >= 0 || errno != EOPNOTSUPP) return written;
-    nowait_writes.store(false, std::memory_order_relaxed);
-  }
-  return ::write(STDERR_FILENO, text.data(), text.size());
+enum class stderr_kind { other, pipe, socket };
+
+stderr_kind kind_of_stderr() {
+  struct stat status {};
+  if (::fstat(STDERR_FILENO, &status) != 0) return stderr_kind::other;
+  if (S_ISFIFO(status.st_mode)) return stderr_kind::pipe;
+  if (S_ISSOCK(status.st_mode)) return stderr_kind::socket;
+  return stderr_kind::other;
 }
 
-// All of `text`, or false once log_patience has passed or stderr is gone.
-bool write_with_patience(std::string_view text) {
-  const auto deadline = std::chrono::steady_clock::now() + log_patience;
+// As much of `text` as stderr takes by `deadline`; what is left of it.
+std::string_view write_by(std::string_view text, stderr_kind kind, std::chrono::steady_clock::time_point deadline) {
   while (!text.empty()) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
+    if (left.count() <= 0) break;
     pollfd room{STDERR_FILENO, POLLOUT, 0};
     const int ready = ::poll(&room, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0 || (room.revents & (POLLERR | POLLNVAL)) != 0) return false;
-    const ssize_t written = write_stderr(text);
-    if (written < 0 && (errno == EAGAIN || errno == EINTR)) continue;  // taken by another line first
-    if (written <= 0) return false;  // nowhere to log to; never block or throw over it
+    if (ready <= 0 || (room.revents & (POLLERR | POLLNVAL)) != 0) break;
+    const std::string_view piece = text.substr(0, PIPE_BUF);
+    const ssize_t written = kind == stderr_kind::socket
+                                ? ::send(STDERR_FILENO, piece.data(), piece.size(), MSG_DONTWAIT | MSG_NOSIGNAL)
+                                : ::write(STDERR_FILENO, piece.data(), piece.size());
+    if (written < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (written <= 0) break;  // nowhere to log to; never block or throw over it
     text.remove_prefix(static_cast<std::size_t>(written));
   }
-  return true;
+  return text;
+}
+
+// The whole line, or false: dropped (or cut short) for want of room or of a turn in time.
+bool write_with_patience(std::string_view line) {
+  const auto deadline = std::chrono::steady_clock::now() + log_patience;
+  std::unique_lock turn(stderr_turn, std::defer_lock);
+  if (!turn.try_lock_until(deadline)) return false;
+  const stderr_kind kind = kind_of_stderr();
+  if (kind == stderr_kind::other) {
+    for (std::string_view rest = line; !rest.empty();) {
+      const ssize_t written = ::write(STDERR_FILENO, rest.data(), rest.size());
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) return false;
+      rest.remove_prefix(static_cast<std::size_t>(written));
+    }
+    return true;
+  }
+  if (line_cut) {
+    if (!write_by("\n", kind, deadline).empty()) return false;
+    line_cut = false;
+  }
+  const std::string_view rest = write_by(line, kind, deadline);
+  const std::size_t sent = line.size() - rest.size();
+  line_cut = !rest.empty() && sent != 0 && line[sent - 1] != '\n';
+  return rest.empty();
 }
 
 }  // namespace
@@ -136,7 +168,7 @@ void write_log_line(config::log_level level, std::string_view message) {
   start_line(level);
   append_escaped_controls(line, message);
   line += '\n';
-  // One write per line: POSIX keeps writes to a pipe of up to PIPE_BUF bytes whole.
+  // Whole, after the lines of other threads, or dropped and counted.
   if (!write_with_patience(line)) dropped_lines.fetch_add(dropped + 1, std::memory_order_relaxed);
 }
 

@@ -69,7 +69,11 @@ statistics_reporter::~statistics_reporter() { stop(); }
 
 void statistics_reporter::start() {
   if (interval_seconds_ == 0 || thread_.joinable()) return;
-  thread_ = std::thread([this] { run(); });
+  // The baseline is taken here, before the tracker says it is ready, not when the thread first
+  // runs: what came in between would otherwise be left out of every line.
+  thread_ = std::thread([this, baseline = sum_counters(workers_), since = std::chrono::steady_clock::now()] {
+    run(baseline, since);
+  });
 }
 
 void statistics_reporter::stop() {
@@ -81,10 +85,8 @@ void statistics_reporter::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void statistics_reporter::run() {
+void statistics_reporter::run(statistics_snapshot previous, std::chrono::steady_clock::time_point previous_time) {
   using clock = std::chrono::steady_clock;
-  statistics_snapshot previous = sum_counters(workers_);
-  auto previous_time = clock::now();
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     const auto deadline = previous_time + std::chrono::seconds(interval_seconds_);

@@ -23,24 +23,64 @@ std::string escaped(std::string_view text) {
   return out;
 }
 
+// A pipe, both ends closed with the object.
+struct pipe_ends {
+  std::array<int, 2> fds{-1, -1};
+  pipe_ends() { REQUIRE(::pipe(fds.data()) == 0); }
+  ~pipe_ends() {
+    for (const int fd : fds) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  pipe_ends(const pipe_ends&) = delete;
+  pipe_ends& operator=(const pipe_ends&) = delete;
+  int read_end() const { return fds[0]; }
+  int write_end() const { return fds[1]; }
+  void close_write_end() {
+    ::close(fds[1]);
+    fds[1] = -1;
+  }
+  // Everything until end of file (the write end closed).
+  std::string read_all() const {
+    std::string text;
+    std::array<char, 4096> buffer{};
+    for (ssize_t got; (got = ::read(read_end(), buffer.data(), buffer.size())) > 0;) {
+      text.append(buffer.data(), static_cast<std::size_t>(got));
+    }
+    return text;
+  }
+};
+
+// stderr pointed at `descriptor` for the object's life, then put back, whatever a test does.
+class stderr_redirect {
+ public:
+  explicit stderr_redirect(int descriptor) : saved_(::dup(STDERR_FILENO)) {
+    REQUIRE(saved_ >= 0);
+    if (::dup2(descriptor, STDERR_FILENO) != STDERR_FILENO) {
+      ::close(saved_);
+      FAIL("dup2 onto stderr");
+    }
+  }
+  ~stderr_redirect() {
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+  }
+  stderr_redirect(const stderr_redirect&) = delete;
+  stderr_redirect& operator=(const stderr_redirect&) = delete;
+
+ private:
+  int saved_;
+};
+
 // What write_log_line writes to stderr, read back through a pipe put in its place.
 std::string logged_line(std::string_view message) {
-  std::array<int, 2> pipe_ends{};
-  REQUIRE(::pipe(pipe_ends.data()) == 0);
-  const int saved_stderr = ::dup(STDERR_FILENO);
-  REQUIRE(saved_stderr >= 0);
-  REQUIRE(::dup2(pipe_ends[1], STDERR_FILENO) == STDERR_FILENO);
-  write_log_line(config::log_level::error, message);
-  ::dup2(saved_stderr, STDERR_FILENO);
-  ::close(saved_stderr);
-  ::close(pipe_ends[1]);
-  std::string text;
-  std::array<char, 4096> buffer{};
-  for (ssize_t got; (got = ::read(pipe_ends[0], buffer.data(), buffer.size())) > 0;) {
-    text.append(buffer.data(), static_cast<std::size_t>(got));
+  pipe_ends pipe;
+  {
+    const stderr_redirect redirect(pipe.write_end());
+    write_log_line(config::log_level::error, message);
   }
-  ::close(pipe_ends[0]);
-  return text;
+  pipe.close_write_end();
+  return pipe.read_all();
 }
 
 TEST_CASE("control characters and backslashes are written as escapes, the rest as it is", "[log]") {
@@ -67,36 +107,29 @@ TEST_CASE("UTF-8 passes as it is and the C1 controls and ill-formed bytes are es
 
 TEST_CASE("a line stderr does not take in time is dropped and owned up to by the next one", "[log]") {
   // A pipe nobody reads, full, in place of stderr (blocking, as a shell's pipe is).
-  std::array<int, 2> pipe_ends{};
-  REQUIRE(::pipe(pipe_ends.data()) == 0);
-  ::fcntl(pipe_ends[1], F_SETPIPE_SZ, 4096);
-  REQUIRE(::fcntl(pipe_ends[1], F_SETFL, O_NONBLOCK) == 0);
+  pipe_ends pipe;
+  ::fcntl(pipe.write_end(), F_SETPIPE_SZ, 4096);
+  REQUIRE(::fcntl(pipe.write_end(), F_SETFL, O_NONBLOCK) == 0);
   const std::string filler(512, 'x');
-  while (::write(pipe_ends[1], filler.data(), filler.size()) > 0) {
+  while (::write(pipe.write_end(), filler.data(), filler.size()) > 0) {
   }
   REQUIRE(errno == EAGAIN);
-  REQUIRE(::fcntl(pipe_ends[1], F_SETFL, 0) == 0);
-  const int saved_stderr = ::dup(STDERR_FILENO);
-  REQUIRE(saved_stderr >= 0);
-  REQUIRE(::dup2(pipe_ends[1], STDERR_FILENO) == STDERR_FILENO);
-
-  const auto started = std::chrono::steady_clock::now();
-  write_log_line(config::log_level::error, "nobody reads this");
-  const auto waited = std::chrono::steady_clock::now() - started;
-  // The reader catches up: what the pipe held is read, then the next line goes through.
-  REQUIRE(::fcntl(pipe_ends[0], F_SETFL, O_NONBLOCK) == 0);
-  std::array<char, 4096> buffer{};
-  while (::read(pipe_ends[0], buffer.data(), buffer.size()) > 0) {
+  REQUIRE(::fcntl(pipe.write_end(), F_SETFL, 0) == 0);
+  std::chrono::steady_clock::duration waited{};
+  {
+    const stderr_redirect redirect(pipe.write_end());
+    const auto started = std::chrono::steady_clock::now();
+    write_log_line(config::log_level::error, "nobody reads this");
+    waited = std::chrono::steady_clock::now() - started;
+    // The reader catches up: what the pipe held is read, then the next line goes through.
+    REQUIRE(::fcntl(pipe.read_end(), F_SETFL, O_NONBLOCK) == 0);
+    std::array<char, 4096> buffer{};
+    while (::read(pipe.read_end(), buffer.data(), buffer.size()) > 0) {
+    }
+    write_log_line(config::log_level::error, "read again");
   }
-  write_log_line(config::log_level::error, "read again");
-  ::dup2(saved_stderr, STDERR_FILENO);
-  ::close(saved_stderr);
-  ::close(pipe_ends[1]);
-  std::string text;
-  for (ssize_t got; (got = ::read(pipe_ends[0], buffer.data(), buffer.size())) > 0;) {
-    text.append(buffer.data(), static_cast<std::size_t>(got));
-  }
-  ::close(pipe_ends[0]);
+  pipe.close_write_end();
+  const std::string text = pipe.read_all();
   CHECK(waited < std::chrono::seconds(5));  // a hang would never get here; 100 ms is the design
   INFO(text);
   CHECK(text.find("WARN 1 log line(s) dropped: stderr took none for 100 ms\n") != std::string::npos);

@@ -1,6 +1,6 @@
 #pragma once
-// A minimal thread-safe logger: one line per call, written to stderr with a single write(2), so
-// lines from different threads never interleave. Arguments are streamed one after the other:
+// A minimal thread-safe logger: one line per call, written to stderr one line at a time, so lines
+// from different threads never interleave. Arguments are streamed one after the other:
 //   log_info("bound ", address, ':', port);
 // Timestamps are UTC, ISO 8601. Control characters in a message (from a file's line, a path) are
 // written as \xNN, so that no message can end its line early or hold a terminal escape sequence:

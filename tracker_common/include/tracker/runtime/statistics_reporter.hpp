@@ -3,6 +3,7 @@
 // with rates since the previous line and current gauges.
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -35,11 +36,11 @@ class statistics_reporter {
   statistics_reporter(const statistics_reporter&) = delete;
   statistics_reporter& operator=(const statistics_reporter&) = delete;
 
-  void start();  // no-op when the interval is 0
-  void stop();   // wakes the thread at once and joins it
+  void start();  // no-op when the interval is 0; counts from here
+  void stop();   // wakes the thread at once, which logs what came since its last line, and joins it
 
  private:
-  void run();
+  void run(statistics_snapshot previous, std::chrono::steady_clock::time_point previous_time);
 
   std::vector<const worker_counters*> workers_;
   std::uint32_t interval_seconds_;

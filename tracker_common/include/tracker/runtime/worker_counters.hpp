@@ -29,7 +29,8 @@ enum class counter : std::size_t {
   dropped_request_queue_full,
   dropped_response_queue_full,
   dropped_pending_scrapes_full,
-  dropped_by_kernel,          // datagrams the kernel dropped before the tracker read them (receive buffer full)
+  dropped_by_kernel,          // datagrams the kernel dropped before the tracker read them (sk_drops: mostly a
+                              // full receive buffer; also bad checksums and socket filters)
   expired_pending_scrapes,
   send_errors,
   peers_removed_by_cleaning,
