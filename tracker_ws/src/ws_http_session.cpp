@@ -1,11 +1,17 @@
 #include "ws_http_session.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/range/iterator_range.hpp>
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,8 +113,41 @@ void ws_http_session<Stream>::deadline_passed() {
 
 template <typename Stream>
 void ws_http_session<Stream>::on_handshake(const boost::system::error_code& error) {
+  if (error && error.category() == boost::asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(error.value())) == SSL_R_HTTP_REQUEST) {
+    return answer_plain_http_on_tls_port();
+  }
   if (error) return fail(error, "tls handshake");
   do_read();
+}
+
+template <typename Stream>
+void ws_http_session<Stream>::answer_plain_http_on_tls_port() {
+  static const std::string response = [] {
+    const std::string body = "this port speaks TLS: use wss:// (or https:// for /health and /stats)\n";
+    return "HTTP/1.1 400 Bad Request\r\nServer: " + std::string(server_name) +
+           "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+  }();
+  worker_.counters().add(ws_counter::http_requests);
+  auto& socket = beast::get_lowest_layer(stream_);
+  boost::asio::async_write(socket, boost::asio::buffer(response),
+                           [self = this->shared_from_this()](const boost::system::error_code& error, std::size_t) {
+                             if (error) return;
+                             boost::system::error_code ignored;
+                             beast::get_lowest_layer(self->stream_).shutdown(tcp_socket::shutdown_send, ignored);
+                             self->drain_until_closed();
+                           });
+}
+
+template <typename Stream>
+void ws_http_session<Stream>::drain_until_closed() {
+  thread_local std::array<char, 4096> discarded;  // nobody reads it: one per worker thread will do
+  beast::get_lowest_layer(stream_).async_read_some(
+      boost::asio::buffer(discarded), [self = this->shared_from_this()](const boost::system::error_code& error,
+                                                                        std::size_t) {
+        if (!error) self->drain_until_closed();
+      });
 }
 
 template <typename Stream>

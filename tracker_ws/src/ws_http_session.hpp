@@ -44,6 +44,12 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stre
   // limits.handshake_timeout_seconds passed: counted, and the connection closed.
   void deadline_passed();
   void on_handshake(const boost::system::error_code& error);
+  // Plain HTTP sent to the TLS port (OpenSSL saw a request line where a ClientHello belongs): a
+  // plain 400 saying so, as nginx does, rather than a bare reset.
+  void answer_plain_http_on_tls_port();
+  // Reads and drops what the client still sends until it closes (or the deadline): closing with
+  // its request unread would reset the connection, and the client might lose the response.
+  void drain_until_closed();
   void do_read();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
   void do_write(boost::beast::http::response<boost::beast::http::string_body> response);

@@ -13,7 +13,9 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/system/system_error.hpp>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -293,6 +295,34 @@ TEST_CASE("over wss:// the tracker's close frame is followed by TLS close_notify
   CHECK(bytes == expected_close);
   // eof is close_notify; a TCP close without it reads as stream_truncated.
   CHECK(error == asio::error::eof);
+  CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("plain HTTP sent to the TLS port gets a plain 400 that says so, not a bare reset", "[tls]") {
+  temporary_file certificate("");
+  temporary_file key("");
+  make_certificate("plain", certificate.path(), key.path());
+  tracker_process tracker(tracker_ws_path(), tls_config(certificate.path(), key.path()));
+  for (const std::string request : {"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+                                    "GET /announce HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"}) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), tracker.port()));
+    const timeval timeout{5, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    asio::write(socket, asio::buffer(request));
+    std::string response;
+    char chunk[4096];
+    for (ssize_t got; (got = ::recv(socket.native_handle(), chunk, sizeof chunk, 0)) > 0;) {
+      response.append(chunk, static_cast<std::size_t>(got));
+    }
+    INFO(response);
+    CHECK(response.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+    CHECK(response.find("\r\n\r\nthis port speaks TLS: use wss://") != std::string::npos);
+  }
+  // And TLS still works there.
+  CHECK(https_get("127.0.0.1", tracker.port(), "/health").reply == "ok");
   CHECK(tracker.stop() == 0);
 }
 
