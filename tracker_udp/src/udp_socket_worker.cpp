@@ -133,6 +133,7 @@ void udp_socket_worker::run() {
   if (response_wake_) wait_for_responses();
   schedule_housekeeping();
   io_.run();
+  count_kernel_drops();  // the last second's too, for the statistics line at the stop
 }
 
 void udp_socket_worker::stop() { io_.stop(); }
