@@ -46,7 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import (apply_extras, bench_main, bench_workspace, BenchError, log, MEASURE_LINE, pick_port,
-                          render_toml, require, ROOT, run_tool, set_program_name, spawn, stop, tail)
+                          render_toml, require, ROOT, run_tool, served_ws_messages, set_program_name, spawn, stop,
+                          tail)
 from bench_ws import (DEFAULT_REFERENCE_DIR, make_certificate, raise_descriptor_limit, REFERENCE, REFERENCE_SCRIPT,
                       WsServer)
 
@@ -63,16 +64,18 @@ RECEIVED_PART = re.compile(r"^\s*received/s\s")
 NAMED_NUMBER = re.compile(r"([a-z]+) (\d+)")
 
 
+# The progress line's names for what load_test received, as its JSON summary names them.
+PROGRESS_NAMES = {"response": "announce_response", "offer": "offer", "answer": "answer", "scrape": "scrape_response"}
+
+
 def messages_per_second(line: str) -> int:
-    """Messages the server served in the second a `load_test: measure` progress line reports, from
-    what load_test received (as scripts/bench_ws.py counts them): two for each announce response,
-    relayed answer and scrape response (the request read, the reply written), one for each relayed
-    offer. Messages sent that a server fell behind on and left unread do not count."""
+    """Messages the server served in the second a `load_test: measure` progress line reports
+    (bench_common.served_ws_messages, as scripts/bench_ws.py counts them)."""
     for part in line.split("|"):
         if RECEIVED_PART.match(part):
-            received = {name: int(number) for name, number in NAMED_NUMBER.findall(part)}
-            return (2 * (received.get("response", 0) + received.get("answer", 0) + received.get("scrape", 0))
-                    + received.get("offer", 0))
+            received = {PROGRESS_NAMES[name]: int(number) for name, number in NAMED_NUMBER.findall(part)
+                        if name in PROGRESS_NAMES}
+            return int(served_ws_messages(received))
     return 0
 
 

@@ -525,6 +525,15 @@ def _record_progress(load: subprocess.Popen, pid: int, stderr_path: Path,
                 sys.stderr.write("    " + line)
 
 
+def served_ws_messages(received: dict[str, float]) -> float:
+    """What a WebTorrent tracker handled, from what `load_test ws` received (keys as in its JSON
+    summary: announce_response, offer, answer, scrape_response): a response or a relayed answer
+    stands for a request read and a reply written, a relayed offer for a message written. Messages
+    sent that a server fell behind on and left unread do not count."""
+    return (2 * (received.get("announce_response", 0) + received.get("scrape_response", 0) + received.get("answer", 0))
+            + received.get("offer", 0))
+
+
 def warn_about_problems(server_name: str, tag: str, result: dict, report: dict, problem_keys: tuple[str, ...],
                         detail_keys: tuple[str, ...]) -> None:
     """Warns when any of result's problem_keys is not zero, with report's detail_keys that are set."""

@@ -68,7 +68,8 @@ from bench_common import (add_config_extra_options, add_housekeeping_options, ad
                           cpu_window_note, extras_header_lines, fmt, format_ratio, git_version, log, machine_info,
                           machine_log_line, markdown_table, median_of, metric_cells, metric_headers, pick_port,
                           placement_settings, port_is_free, print_json_results, ratio, render_toml, require, ROOT,
-                          run_header_lines, run_load_test, run_tool, Server, server_cells, server_order,
+                          run_header_lines, run_load_test, run_tool, served_ws_messages, Server, server_cells,
+                          server_order,
                           set_program_name, socket_inodes, sockets_on_port, tail, tool_version, warn,
                           warn_about_problems, warn_if_load_limited, write_markdown)
 
@@ -213,13 +214,6 @@ class WsServer(Server):
 # One measurement
 
 
-def served_messages_per_second(received: dict[str, float]) -> float:
-    """What the server handled, from what load_test received: a response or a relayed answer
-    stands for a request read and a reply written, a relayed offer for a message written."""
-    return (2 * (received["announce_response"] + received["scrape_response"] + received["answer"])
-            + received["offer"])
-
-
 def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path, tag: str) -> dict:
     connections = scenario["connections"]
     load = run_load_test(server, "ws", load_config, args, logs, tag, args.warmup_timeout)
@@ -232,7 +226,7 @@ def measure(server: Server, args, scenario: dict, load_config: Path, logs: Path,
     sent = {k: float(report.get(f"sent_{k}_per_second", 0)) for k in SENT_KINDS}
     received = {k: float(report.get(f"received_{k}_per_second", 0)) for k in RECEIVED_KINDS}
     mps = sum(sent.values()) + sum(received.values())
-    served = served_messages_per_second(received)
+    served = served_ws_messages(received)
     # Memory per connection is of those the server held: at capacity the reference takes fewer.
     held = (report.get("connected") or connections) - report.get("closed", 0) or connections
     result = {

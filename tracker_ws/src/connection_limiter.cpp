@@ -29,7 +29,7 @@ boost::asio::ip::address connection_limiter::limited_as(const boost::asio::ip::a
 
 std::optional<bool> connection_limiter::place_in_total(const boost::asio::ip::address& address) const {
   if (open_connections_ < max_connections_) return false;
-  if (open_monitoring_connections_ < monitoring_connections_ && !monitoring_holders_.contains(limited_as(address))) {
+  if (monitoring_holders_.size() < monitoring_connections_ && !monitoring_holders_.contains(limited_as(address))) {
     return true;
   }
   return std::nullopt;
@@ -40,7 +40,6 @@ void connection_limiter::take_place_in_total(bool monitoring_only, const boost::
     ++open_connections_;
     return;
   }
-  ++open_monitoring_connections_;
   monitoring_holders_.insert(limited_as(address));
 }
 
@@ -82,7 +81,6 @@ bool connection_limiter::take_address_place(const boost::asio::ip::address& addr
 void connection_limiter::release(const connection_slot& slot) {
   const std::lock_guard lock(mutex_);
   if (slot.monitoring_only_) {
-    --open_monitoring_connections_;
     monitoring_holders_.erase(limited_as(slot.address_));
   } else {
     --open_connections_;

@@ -63,9 +63,8 @@ class connection_limiter {
   std::uint32_t max_connections_per_ip_;
   std::uint32_t monitoring_connections_;
   std::uint64_t open_connections_ = 0;
-  std::uint64_t open_monitoring_connections_ = 0;
   boost::unordered_flat_map<boost::asio::ip::address, std::uint32_t, std::hash<boost::asio::ip::address>> per_address_;
-  // The addresses (limited_as) holding a monitoring place, one each.
+  // The addresses (limited_as) holding a monitoring place, one each: as many as the places taken.
   boost::unordered_flat_set<boost::asio::ip::address, std::hash<boost::asio::ip::address>> monitoring_holders_;
 };
 

@@ -4,7 +4,6 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -123,21 +122,17 @@ void ws_http_session<Stream>::on_handshake(const boost::system::error_code& erro
 
 template <typename Stream>
 void ws_http_session<Stream>::answer_plain_http_on_tls_port() {
-  static const std::string response = [] {
-    const std::string body = "this port speaks TLS: use wss:// (or https:// for /health and /stats)\n";
-    return "HTTP/1.1 400 Bad Request\r\nServer: " + std::string(server_name) +
-           "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\nConnection: close\r\n\r\n" + body;
-  }();
   worker_.counters().add(ws_counter::http_requests);
-  auto& socket = beast::get_lowest_layer(stream_);
-  boost::asio::async_write(socket, boost::asio::buffer(response),
-                           [self = this->shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                             if (error) return;
-                             boost::system::error_code ignored;
-                             beast::get_lowest_layer(self->stream_).shutdown(tcp_socket::shutdown_send, ignored);
-                             self->drain_until_closed();
-                           });
+  response_ = std::make_shared<http::response<http::string_body>>(
+      plain_response(11, http::status::bad_request, "text/plain",
+                     "this port speaks TLS: use wss:// (or https:// for /health and /stats)\n"));
+  http::async_write(beast::get_lowest_layer(stream_), *response_,
+                    [self = this->shared_from_this()](const boost::system::error_code& error, std::size_t) {
+                      if (error) return;
+                      boost::system::error_code ignored;
+                      beast::get_lowest_layer(self->stream_).shutdown(tcp_socket::shutdown_send, ignored);
+                      self->drain_until_closed();
+                    });
 }
 
 template <typename Stream>

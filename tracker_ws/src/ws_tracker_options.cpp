@@ -136,7 +136,7 @@ config::option_table<ws_tracker_config> make_table() {
                       [](auto& c) -> auto& { return c.limits.max_connections_per_ip; },
                       "Open TCP connections from one IP address (for IPv6: from one /64); beyond, new ones\n"
                       "are closed at once."),
-      // Each lives at most handshake_timeout_seconds and one response: a handful is plenty.
+      // Each lives at most 2 s and one response, one per address: a handful is plenty.
       option::integer("limits", "monitoring_connections", "connections", 0, 1024,
                       [](auto& c) -> auto& { return c.limits.monitoring_connections; },
                       "Connections taken past max_connections for plain HTTP only, so that GET /health,\n"
