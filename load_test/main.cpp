@@ -1,9 +1,11 @@
 // load_test: the Riptide load generator. `load_test udp|ws [-c FILE] [-p] [-P] [--json]`.
 
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 #include "tracker/config/cli.hpp"
+#include "tracker/runtime/log.hpp"
 #include "udp_load_options.hpp"
 #include "udp_load_run.hpp"
 #include "ws_load_options.hpp"
@@ -47,7 +49,20 @@ int main(int argc, char** argv) {
     if (!command.config) return command.exit_code;
     return riptide::load_test::run_ws_load(*command.config, json);
   }
-  const bool asked_for_help = mode == "-h" || mode == "--help";
-  std::fputs(usage, asked_for_help ? stdout : stderr);
-  return asked_for_help ? 0 : riptide::config::exit_usage;
+  if (mode == "-h" || mode == "--help") {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  // One line, as every other usage error (the mode is escaped: it may hold any byte).
+  std::string problem = "usage error: ";
+  if (argc < 2) {
+    problem += "no mode: udp or ws";
+  } else {
+    problem += "unknown mode \"";
+    riptide::runtime::append_escaped_controls(problem, mode);
+    problem += "\": udp or ws";
+  }
+  problem += " (see load_test --help)\n";
+  std::fputs(problem.c_str(), stderr);
+  return riptide::config::exit_usage;
 }

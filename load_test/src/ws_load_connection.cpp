@@ -273,7 +273,9 @@ class ws_load_connection : public std::enable_shared_from_this<ws_load_connectio
   // kind still waiting on this connection (TCP keeps them in order). A failure reply settles its
   // request but is not timed, so that fast refusals do not pass for fast answers. (If a tracker
   // leaves requests unanswered, later replies pair with the wrong requests: the summary's
-  // `unanswered` count shows when that happens.)
+  // `unanswered` count shows when that happens. A refused answer looks like a refused announce,
+  // action and info hash alike, and settles one; trackers refuse answers only when busy or over
+  // a size limit, which the failure count shows.)
   void answered(std::deque<clock::time_point>& pending, latency_histogram* histogram) {
     if (pending.empty()) return;
     const auto elapsed = clock::now() - pending.front();

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -93,7 +92,7 @@ int run(const udp_tracker_config& config) {
   std::vector<bound_address> bound;
   const auto port_or_error = bind_sockets(config, sockets, bound);
   if (auto* error = std::get_if<std::string>(&port_or_error)) {
-    std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
+    runtime::write_error_line("tracker_udp", *error);
     return 1;
   }
   const std::uint16_t port = std::get<std::uint16_t>(port_or_error);
@@ -101,7 +100,7 @@ int run(const udp_tracker_config& config) {
   // Resolved before the drop, while the path and the chroot directory name what they named at start-up.
   const std::string access_list_reload_path = runtime::path_after_chroot(config.access_list.path, config.privileges);
   if (auto error = runtime::drop_privileges(config.privileges)) {
-    std::fprintf(stderr, "tracker_udp: %s\n", error->c_str());
+    runtime::write_error_line("tracker_udp", *error);
     return 1;
   }
   access_list->reload_from(access_list_reload_path);

@@ -1,7 +1,6 @@
 #include "ws_tracker.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <variant>
@@ -117,7 +116,7 @@ int run(const ws_tracker_config& config) {
   if (config.tls.enabled) {
     auto loaded = load_tls_context(config.tls.certificate_chain_path, config.tls.private_key_path);
     if (auto* error = std::get_if<std::string>(&loaded)) {
-      std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
+      runtime::write_error_line("tracker_ws", *error);
       return 1;
     }
     tls = std::get<std::shared_ptr<boost::asio::ssl::context>>(std::move(loaded));
@@ -189,7 +188,7 @@ int run(const ws_tracker_config& config) {
   }
   const auto listening = listen_everywhere(config, socket_workers);
   if (auto* error = std::get_if<std::string>(&listening)) {
-    std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
+    runtime::write_error_line("tracker_ws", *error);
     return 1;
   }
   // Plain names, not a structured binding: lambdas below capture them (clang before 16 cannot).
@@ -204,7 +203,7 @@ int run(const ws_tracker_config& config) {
   reloaded_tls.certificate_chain_path = runtime::path_after_chroot(config.tls.certificate_chain_path, config.privileges);
   reloaded_tls.private_key_path = runtime::path_after_chroot(config.tls.private_key_path, config.privileges);
   if (auto error = runtime::drop_privileges(config.privileges)) {
-    std::fprintf(stderr, "tracker_ws: %s\n", error->c_str());
+    runtime::write_error_line("tracker_ws", *error);
     return 1;
   }
   access_list->reload_from(access_list_reload_path);

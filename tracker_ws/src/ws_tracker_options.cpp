@@ -124,7 +124,8 @@ config::option_table<ws_tracker_config> make_table() {
                       "Largest WebSocket message read; a larger one closes the connection.\n"
                       "A real announce with 5 offers is about 7 KB."),
       option::integer("limits", "max_offers", "offers", 0, 100, [](auto& c) -> auto& { return c.limits.max_offers; },
-                      "Offers read from one announce; the rest are ignored."),
+                      "Offers kept from one announce; well-formed ones past it are ignored (offers_over_limit).\n"
+                      "Malformed or oversized entries are skipped and do not count towards it."),
       option::integer("limits", "max_sdp_bytes", "bytes", 256, max_message_bytes,
                       [](auto& c) -> auto& { return c.limits.max_sdp_bytes; },
                       "Largest offer or answer (compact JSON); a larger offer is skipped, a larger answer refused."),

@@ -4,12 +4,6 @@
 #
 #   cli_test.sh bad-config     TRACKER          bad files and flags: exit code 2, empty stdout,
 #                                               exactly one stderr line naming the key
-set -euo pipefail
-
-mode=$1
-program=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/expect_one_line.sh"
 
 case "$mode" in
@@ -68,6 +62,13 @@ case "$mode" in
     expect_one_line "wrong family" "network.ipv4_address" -c "$work/family.toml"
 
     expect_one_line "unknown flag" "usage error:" --bogus
+
+    # A file name holding a newline stays on its line (the newline shown as a space).
+    expect_one_line "a file name with a newline" "config error: $work/no file: cannot read:" -c "$work/no"$'\n'"file"
+
+    # What ends a start-up is one line too, its controls escaped as in the log.
+    printf '[access_list]\nmode = "allow"\npath = "%s/a\\u0007b\\n"\n' "$work" >"$work/list_path.toml"
+    expect_one_line_with_status 1 "an access list path with controls" "$work/a\\x07b\\x0a" -c "$work/list_path.toml"
     ;;
 
   *)

@@ -324,7 +324,8 @@ std::optional<option_value> check_value(const option_spec& spec, const toml::val
 namespace detail {
 
 config_error make_error(std::string_view where, std::string_view what) {
-  return config_error{"config error: " + std::string(where) + ": " + one_line(what)};
+  // `where` names the file as given on the command line, which may hold any byte but NUL.
+  return config_error{"config error: " + one_line(where) + ": " + one_line(what)};
 }
 
 std::string render_toml(std::string_view program, std::span<const section_spec> sections,

@@ -1,6 +1,5 @@
 #include "tracker/runtime/access_list_holder.hpp"
 
-#include <cstdio>
 
 #include "tracker/runtime/log.hpp"
 #include "tracker/runtime/regular_file.hpp"
@@ -70,7 +69,7 @@ std::unique_ptr<access_list_holder> open_access_list(const config::access_list_c
                                                      std::string_view program) {
   auto holder_or_error = access_list_holder::create(config);
   if (auto* error = std::get_if<std::string>(&holder_or_error)) {
-    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(), error->c_str());
+    write_error_line(program, *error);
     return nullptr;
   }
   return std::move(std::get<std::unique_ptr<access_list_holder>>(holder_or_error));

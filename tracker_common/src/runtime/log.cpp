@@ -172,4 +172,12 @@ void write_log_line(config::log_level level, std::string_view message) {
   if (!write_with_patience(line)) dropped_lines.fetch_add(dropped + 1, std::memory_order_relaxed);
 }
 
+void write_error_line(std::string_view program, std::string_view message) {
+  std::string line(program);
+  line += ": ";
+  append_escaped_controls(line, message);
+  line += '\n';
+  write_with_patience(line);
+}
+
 }  // namespace riptide::runtime

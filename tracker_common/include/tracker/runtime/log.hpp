@@ -22,6 +22,9 @@ void set_log_level(config::log_level level);
 void append_escaped_controls(std::string& out, std::string_view text);
 bool log_enabled(config::log_level level);
 void write_log_line(config::log_level level, std::string_view message);
+// For the error that ends a start-up: "program: message" on one line, without a timestamp,
+// escaped and written as log lines are.
+void write_error_line(std::string_view program, std::string_view message);
 
 template <typename... Args>
 void log(config::log_level level, const Args&... args) {
