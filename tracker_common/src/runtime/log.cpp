@@ -14,6 +14,7 @@
 #include <mutex>
 #include <ctime>
 #include <string>
+#include <thread>
 
 #include "tracker/proto/utf8.hpp"
 
@@ -39,7 +40,11 @@ std::string_view level_name(config::log_level level) {
 // whole without blocking, on any kernel; a socket is written with MSG_DONTWAIT. A terminal or a
 // file is written as it comes: neither waits on a reader.
 constexpr std::chrono::milliseconds log_patience{100};
-std::timed_mutex stderr_turn;
+// Taken with try_lock, retried every 200 µs until the line's deadline: a timed mutex waits on the
+// steady clock through pthread_mutex_clocklock, which ThreadSanitizer (GCC 12) does not see, so it
+// took every unlock for an error. Lines seldom meet, so the retries cost nothing in practice.
+constexpr std::chrono::microseconds turn_retry{200};
+std::mutex stderr_turn;
 std::atomic<std::uint64_t> dropped_lines{0};
 bool line_cut = false;  // under stderr_turn: the last line stopped part-way; the next starts a new one
 
@@ -73,11 +78,19 @@ std::string_view write_by(std::string_view text, stderr_kind kind, std::chrono::
   return text;
 }
 
+bool take_turn(std::unique_lock<std::mutex>& turn, std::chrono::steady_clock::time_point deadline) {
+  while (!turn.try_lock()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(turn_retry);
+  }
+  return true;
+}
+
 // The whole line, or false: dropped (or cut short) for want of room or of a turn in time.
 bool write_with_patience(std::string_view line) {
   const auto deadline = std::chrono::steady_clock::now() + log_patience;
   std::unique_lock turn(stderr_turn, std::defer_lock);
-  if (!turn.try_lock_until(deadline)) return false;
+  if (!take_turn(turn, deadline)) return false;
   const stderr_kind kind = kind_of_stderr();
   if (kind == stderr_kind::other) {
     for (std::string_view rest = line; !rest.empty();) {
