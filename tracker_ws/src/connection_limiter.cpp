@@ -27,37 +27,41 @@ boost::asio::ip::address connection_limiter::limited_as(const boost::asio::ip::a
   return boost::asio::ip::address_v6(bytes);
 }
 
-std::optional<bool> connection_limiter::place_in_total(const boost::asio::ip::address& address) const {
+std::optional<bool> connection_limiter::place_in_total(const boost::asio::ip::address& address, bool proxied) const {
   if (open_connections_ < max_connections_) return false;
-  if (monitoring_holders_.size() < monitoring_connections_ && !monitoring_holders_.contains(limited_as(address))) {
+  const std::size_t taken = monitoring_holders_.size() + proxied_monitoring_places_;
+  if (taken < monitoring_connections_ && (proxied || !monitoring_holders_.contains(limited_as(address)))) {
     return true;
   }
   return std::nullopt;
 }
 
-void connection_limiter::take_place_in_total(bool monitoring_only, const boost::asio::ip::address& address) {
+void connection_limiter::take_place_in_total(bool monitoring_only, const boost::asio::ip::address& address,
+                                             bool proxied) {
   if (!monitoring_only) {
     ++open_connections_;
-    return;
+  } else if (proxied) {
+    ++proxied_monitoring_places_;
+  } else {
+    monitoring_holders_.insert(limited_as(address));
   }
-  monitoring_holders_.insert(limited_as(address));
 }
 
 std::optional<connection_slot> connection_limiter::admit(const boost::asio::ip::address& address,
                                                          ws_counters& owner) {
   const std::lock_guard lock(mutex_);
-  const auto monitoring_only = place_in_total(address);
+  const auto monitoring_only = place_in_total(address, false);
   if (!monitoring_only || !take_address_place(address)) return std::nullopt;
-  take_place_in_total(*monitoring_only, address);
+  take_place_in_total(*monitoring_only, address, false);
   return connection_slot(*this, owner, address, true, *monitoring_only);
 }
 
 std::optional<connection_slot> connection_limiter::admit_proxied(const boost::asio::ip::address& proxy,
                                                                  ws_counters& owner) {
   const std::lock_guard lock(mutex_);
-  const auto monitoring_only = place_in_total(proxy);
+  const auto monitoring_only = place_in_total(proxy, true);
   if (!monitoring_only) return std::nullopt;
-  take_place_in_total(*monitoring_only, proxy);
+  take_place_in_total(*monitoring_only, proxy, true);
   return connection_slot(*this, owner, proxy, false, *monitoring_only);
 }
 
@@ -81,7 +85,12 @@ bool connection_limiter::take_address_place(const boost::asio::ip::address& addr
 void connection_limiter::release(const connection_slot& slot) {
   const std::lock_guard lock(mutex_);
   if (slot.monitoring_only_) {
-    monitoring_holders_.erase(limited_as(slot.address_));
+    // A monitoring place is counted per address only if it was taken directly (admit()).
+    if (slot.counted_per_address_) {
+      monitoring_holders_.erase(limited_as(slot.address_));
+    } else {
+      --proxied_monitoring_places_;
+    }
   } else {
     --open_connections_;
   }

@@ -4,7 +4,9 @@
 // still answers GET /health, /stats and /metrics, and refuses a WebSocket upgrade there with 503,
 // rather than look dead to the probe that would restart it. A monitoring place is one per address
 // (as max_connections_per_ip counts them) and lives at most a couple of seconds
-// (ws_listener.cpp), so that no one client can hold them all. The kernel
+// (ws_listener.cpp), so that no one client can hold them all. A trusted proxy's connection, whose
+// client is not known when it is accepted, takes any free one: the proxy carries the probes of
+// others, and a monitoring place never becomes a client's (count_client refuses it). The kernel
 // spreads the connections of one address over the workers' SO_REUSEPORT acceptors, so the counts
 // are shared: a mutex held for one map update per connection opened or closed, which is nothing
 // next to the TCP and WebSocket handshakes around it. Thread safety: every call, any thread.
@@ -52,11 +54,11 @@ class connection_limiter {
  private:
   // Counts one more connection of `address`'s per-IP group, unless it is full. mutex_ held.
   bool take_address_place(const boost::asio::ip::address& address);
-  // Whether a new connection from `address` gets a monitoring place rather than a full one;
-  // nullopt when it gets neither. mutex_ held.
-  std::optional<bool> place_in_total(const boost::asio::ip::address& address) const;
+  // Whether a new connection from `address` (from a trusted proxy: `proxied`) gets a monitoring
+  // place rather than a full one; nullopt when it gets neither. mutex_ held.
+  std::optional<bool> place_in_total(const boost::asio::ip::address& address, bool proxied) const;
   // Takes the place place_in_total() found. mutex_ held.
-  void take_place_in_total(bool monitoring_only, const boost::asio::ip::address& address);
+  void take_place_in_total(bool monitoring_only, const boost::asio::ip::address& address, bool proxied);
 
   std::mutex mutex_;
   std::uint32_t max_connections_;
@@ -64,8 +66,10 @@ class connection_limiter {
   std::uint32_t monitoring_connections_;
   std::uint64_t open_connections_ = 0;
   boost::unordered_flat_map<boost::asio::ip::address, std::uint32_t, std::hash<boost::asio::ip::address>> per_address_;
-  // The addresses (limited_as) holding a monitoring place, one each: as many as the places taken.
+  // The addresses (limited_as) holding a monitoring place, one each, and the places trusted
+  // proxies' connections hold: together, the places taken.
   boost::unordered_flat_set<boost::asio::ip::address, std::hash<boost::asio::ip::address>> monitoring_holders_;
+  std::uint32_t proxied_monitoring_places_ = 0;
 };
 
 }  // namespace riptide::ws

@@ -185,6 +185,9 @@ ws_socket_worker::client_verdict ws_socket_worker::admit_client(connection_slot&
 }
 
 bool ws_socket_worker::admit_proxy_client(connection_slot& slot, const proto::proxy_header& header) {
+  // The tracker is full and this is a monitoring place: it serves plain HTTP (the health checks
+  // that come through the balancer) and refuses an upgrade, for no client of the balancer's.
+  if (slot.monitoring_only()) return true;
   // No client named: the connection's own endpoint stands, the balancer's (as the specification
   // says). Either way the slot is counted now, so X-Forwarded-For, which behind a TCP-mode
   // balancer the client itself writes, is never read on this connection.

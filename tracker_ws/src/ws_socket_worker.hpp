@@ -130,7 +130,8 @@ class ws_socket_worker {
   // The client a PROXY header names, counted as admit_client() counts the one X-Forwarded-For
   // names; false (counted) when it is at max_connections_per_ip, and the connection is to close.
   // A header that names no client (v1 UNKNOWN, v2 LOCAL, a unix socket) leaves the connection
-  // the balancer's, counted as such. X-Forwarded-For is not read after a header.
+  // the balancer's, counted as such. X-Forwarded-For is not read after a header. On a monitoring
+  // place (the tracker is full) no client is counted: true, and it serves plain HTTP only.
   bool admit_proxy_client(connection_slot& slot, const proto::proxy_header& header);
 
   // A WebSocket handshake succeeded: the session gets its connection id.

@@ -142,8 +142,9 @@ config::option_table<ws_tracker_config> make_table() {
                       [](auto& c) -> auto& { return c.limits.monitoring_connections; },
                       "Connections taken past max_connections for plain HTTP only, so that GET /health,\n"
                       "/stats and /metrics still answer when the tracker is full; a WebSocket upgrade on\n"
-                      "one gets 503. One per address at a time (within max_connections_per_ip), each for at\n"
-                      "most 2 s (or handshake_timeout_seconds if shorter). 0: none."),
+                      "one gets 503. One per address at a time (within max_connections_per_ip; a trusted\n"
+                      "proxy's connections take any free one), each for at most 2 s (or\n"
+                      "handshake_timeout_seconds if shorter). 0: none."),
       // A connection's torrents are scanned on each of its announces (socket worker and shard): a
       // few thousand at most keeps that cheap whatever a client does.
       option::integer("limits", "max_torrents_per_connection", "torrents", 1, 10'000,

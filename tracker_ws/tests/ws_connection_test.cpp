@@ -312,6 +312,36 @@ TEST_CASE("a PROXY header that names no client leaves the connection the balance
   CHECK(stats_show("::1", port, R"("forwarded_refused":2,"proxy_headers_refused":0)"));
 }
 
+TEST_CASE("a full tracker behind a load balancer answers the health checks that come through it", "[connection]") {
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("max_connections = 2\nmax_connections_per_ip = 2\nmonitoring_connections = 4\n", "",
+                                    "trusted_proxies = \"127.0.0.1\"\nproxy_protocol = true\n"));
+  const auto port = tracker.port();
+  ws_test_client first("127.0.0.1", port, 0, "", proxy_v1("203.0.113.9"));
+  ws_test_client second("127.0.0.1", port, 0, "", proxy_v1("198.51.100.4"));
+  // Full. A probe through the balancer that has sent half its request holds a monitoring place
+  // meanwhile; the balancer's other connections take the other places.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket pending(io);
+  pending.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  boost::asio::write(pending, boost::asio::buffer(proxy_v1("192.0.2.7") + "GET /hea"));
+  // Whatever the balancer's header says (a client, v1 UNKNOWN, v2 LOCAL), the health check is served.
+  for (const std::string& header : {proxy_v1("192.0.2.1"), std::string("PROXY UNKNOWN\r\n"),
+                                    std::string("\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00", 16)}) {
+    const std::string reply = raw_exchange("127.0.0.1", port, {header + health_request});
+    INFO(header);
+    CHECK(reply.starts_with("HTTP/1.1 200"));
+    CHECK(reply.ends_with("ok"));
+  }
+  // An upgrade there gets 503, as directly.
+  const std::string upgrade = raw_exchange(
+      "127.0.0.1", port,
+      {proxy_v1("192.0.2.2") + "GET / HTTP/1.1\r\nHost: tracker\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"});
+  CHECK(upgrade.starts_with("HTTP/1.1 503"));
+  CHECK(stats_show("::1", port, R"("forwarded_refused":0)"));
+}
+
 TEST_CASE("behind a load balancer, a client named by its PROXY header joins its family's swarms", "[connection]") {
   tracker_process tracker(tracker_ws_path(),
                           ws_config("", "", "trusted_proxies = \"127.0.0.1\"\nproxy_protocol = true\n"));

@@ -65,7 +65,6 @@ TEST_CASE("past max_connections a few monitoring places are given: one per addre
   REQUIRE(probe);
   CHECK(probe->monitoring_only());
   CHECK_FALSE(spread.admit(first_address, worker));
-  CHECK_FALSE(spread.admit_proxied(first_address, worker));
   std::optional<connection_slot> other = spread.admit(second_address, worker);
   REQUIRE(other);
   CHECK(other->monitoring_only());
@@ -79,6 +78,54 @@ TEST_CASE("past max_connections a few monitoring places are given: one per addre
   std::optional<connection_slot> only = strict.admit(first_address, worker);
   REQUIRE(only);
   CHECK_FALSE(strict.admit(second_address, worker));
+}
+
+TEST_CASE("a trusted proxy's connections take any free monitoring place, and give it back", "[limiter]") {
+  namespace ip = boost::asio::ip;
+  connection_limiter limiter(1, 4, 3);
+  ws_counters worker;
+  const auto proxy = ip::make_address("127.0.0.1");
+  std::optional<connection_slot> full = limiter.admit_proxied(proxy, worker);
+  REQUIRE(full);
+  CHECK_FALSE(full->monitoring_only());
+  // The proxy carries the probes of many: its connections are not held to one place, and a direct
+  // client of the same address still gets one of its own while places are free.
+  std::optional<connection_slot> first_probe = limiter.admit_proxied(proxy, worker);
+  std::optional<connection_slot> second_probe = limiter.admit_proxied(proxy, worker);
+  REQUIRE(first_probe);
+  REQUIRE(second_probe);
+  CHECK(first_probe->monitoring_only());
+  CHECK(second_probe->monitoring_only());
+  std::optional<connection_slot> direct = limiter.admit(proxy, worker);
+  REQUIRE(direct);
+  CHECK(direct->monitoring_only());
+  CHECK_FALSE(limiter.admit_proxied(proxy, worker));  // 3 of 3 taken
+  CHECK_FALSE(limiter.admit(second_address, worker));
+  // A monitoring place never becomes a client's; it gives back the place it took.
+  CHECK_FALSE(limiter.count_client(*first_probe, ip::make_address("203.0.113.9")));
+  first_probe.reset();
+  std::optional<connection_slot> third_probe = limiter.admit_proxied(proxy, worker);
+  REQUIRE(third_probe);
+  CHECK(third_probe->monitoring_only());
+  direct.reset();
+  std::optional<connection_slot> direct_again = limiter.admit(proxy, worker);  // its address's place is free again
+  REQUIRE(direct_again);
+  CHECK(direct_again->monitoring_only());
+  CHECK_FALSE(limiter.admit_proxied(proxy, worker));  // 3 of 3 taken
+  // All given back: the one full place and three monitoring ones, as many as before.
+  full.reset();
+  second_probe.reset();
+  third_probe.reset();
+  direct_again.reset();
+  CHECK(worker.get(ws_gauge::open_connections) == 0);
+  std::vector<connection_slot> again;
+  for (int i = 0; i < 4; ++i) {
+    auto slot = limiter.admit_proxied(proxy, worker);
+    REQUIRE(slot);
+    CHECK(slot->monitoring_only() == (i > 0));
+    again.push_back(std::move(*slot));
+  }
+  CHECK_FALSE(limiter.admit_proxied(proxy, worker));
 }
 
 TEST_CASE("an IPv6 /64 counts as one address; IPv4 addresses count one by one", "[limiter]") {
