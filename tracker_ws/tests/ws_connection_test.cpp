@@ -251,6 +251,9 @@ std::string proxy_v2_ipv4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::u
   return header;
 }
 
+// A PROXY protocol version 2 LOCAL header: the balancer's own connection (its health checks).
+std::string proxy_v2_local() { return std::string("\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00", 16); }
+
 std::string proxy_v1(const std::string& client) {
   const bool v6 = client.find(':') != std::string::npos;
   return std::string("PROXY ") + (v6 ? "TCP6 " : "TCP4 ") + client + (v6 ? " ::1" : " 127.0.0.1") + " 40000 8000\r\n";
@@ -281,7 +284,7 @@ TEST_CASE("behind a load balancer, the PROXY protocol header names the client", 
   CHECK(split.starts_with("HTTP/1.1 200"));
   CHECK(split.ends_with("ok"));
   // The balancer's own health check (v2 LOCAL) is served as the balancer's.
-  const std::string local = raw_exchange("127.0.0.1", port, {std::string("\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00", 16) + health_request});
+  const std::string local = raw_exchange("127.0.0.1", port, {proxy_v2_local() + health_request});
   CHECK(local.starts_with("HTTP/1.1 200"));
 
   // From the balancer, a connection without a header, or with a malformed one, is closed unread.
@@ -303,7 +306,7 @@ TEST_CASE("a PROXY header that names no client leaves the connection the balance
   // v1 UNKNOWN and v2 LOCAL (health checks, clients of a unix socket): the balancer's own
   // connections, under its budget of 2, whatever X-Forwarded-For (written by the client) says.
   ws_test_client unknown("127.0.0.1", port, 0, "203.0.113.1", "PROXY UNKNOWN\r\n");
-  ws_test_client local("127.0.0.1", port, 0, "203.0.113.2", std::string("\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00", 16));
+  ws_test_client local("127.0.0.1", port, 0, "203.0.113.2", proxy_v2_local());
   CHECK_THROWS_AS(ws_test_client("127.0.0.1", port, 0, "203.0.113.3", "PROXY UNKNOWN 1 2 3 4\r\n"),
                   boost::system::system_error);
   // A header naming the balancer's own (trusted) address names that client too.
@@ -327,7 +330,7 @@ TEST_CASE("a full tracker behind a load balancer answers the health checks that 
   boost::asio::write(pending, boost::asio::buffer(proxy_v1("192.0.2.7") + "GET /hea"));
   // Whatever the balancer's header says (a client, v1 UNKNOWN, v2 LOCAL), the health check is served.
   for (const std::string& header : {proxy_v1("192.0.2.1"), std::string("PROXY UNKNOWN\r\n"),
-                                    std::string("\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00", 16)}) {
+                                    proxy_v2_local()}) {
     const std::string reply = raw_exchange("127.0.0.1", port, {header + health_request});
     INFO(header);
     CHECK(reply.starts_with("HTTP/1.1 200"));

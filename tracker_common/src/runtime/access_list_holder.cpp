@@ -1,6 +1,5 @@
 #include "tracker/runtime/access_list_holder.hpp"
 
-
 #include "tracker/runtime/log.hpp"
 #include "tracker/runtime/regular_file.hpp"
 

@@ -164,8 +164,8 @@ TEST_CASE("a line waiting for its turn behind a stuck one gives up in time too",
   {
     const stderr_redirect redirect(pipe.write_end());
     const auto started = std::chrono::steady_clock::now();
+    // Whichever line takes the turn first is stuck on the full pipe; the other waits for the turn.
     std::thread stuck([] { write_log_line(config::log_level::error, "stuck on the full pipe"); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
     write_log_line(config::log_level::error, "behind it");
     stuck.join();
     waited = std::chrono::steady_clock::now() - started;
