@@ -92,6 +92,27 @@ TEST_CASE("lifecycle: the stop logs what came since the last statistics line", "
   CHECK(last->find("peers=1 ") != std::string::npos);
 }
 
+TEST_CASE("lifecycle: bytes in count a datagram too long to read at its length on the wire", "[udp][lifecycle]") {
+  const auto tracker = start_tracker(tracker_config().set("statistics", "interval_seconds", 1));
+  udp_test_client client(client_address(address_family::ipv4, 0), tracker->port());
+  // Longer than the 2,048 bytes read of a datagram: dropped unread, but 3,000 bytes came in.
+  const std::vector<std::uint8_t> datagram(3000, 0);
+  for (int i = 0; i < 10; ++i) client.send_raw(datagram);
+  client.connect();  // answered after the ten were read: one socket, one worker, in order
+  // The first line covers them all, over its second (a rate, printed to a tenth of a byte).
+  const auto line = tracker->wait_for_log("stats:", std::chrono::seconds(5));
+  REQUIRE(line);
+  INFO(*line);
+  CHECK(line->find(" unanswerable=10 ") != std::string::npos);
+  const auto at = line->find("bytes/s in=");
+  REQUIRE(at != std::string::npos);
+  // 30,016 bytes with the 16-byte connect (not 2,048 for each of the ten), over 1 s and a little.
+  const double bytes_in = std::stod(line->substr(at + 11));
+  CHECK(bytes_in > 30016 * 0.95);
+  CHECK(bytes_in <= 30016);
+  CHECK(tracker->stop() == 0);
+}
+
 TEST_CASE("lifecycle: datagrams the kernel drops for want of buffer room are counted", "[udp][lifecycle]") {
   const auto tracker = start_tracker(tracker_config()
                                          .set("statistics", "interval_seconds", 1)

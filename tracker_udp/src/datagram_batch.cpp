@@ -18,7 +18,9 @@ std::size_t receive_batch::receive(int fd, int& error) {
     headers_[i].msg_hdr.msg_iovlen = 1;
   }
   for (;;) {
-    const int received = ::recvmmsg(fd, headers_.data(), static_cast<unsigned>(headers_.size()), MSG_DONTWAIT, nullptr);
+    // MSG_TRUNC: each msg_len is the datagram's real length, even when it did not fit.
+    const int received =
+        ::recvmmsg(fd, headers_.data(), static_cast<unsigned>(headers_.size()), MSG_DONTWAIT | MSG_TRUNC, nullptr);
     if (received >= 0) return static_cast<std::size_t>(received);
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) error = errno;

@@ -23,7 +23,10 @@ class receive_batch {
   // Sets `error` to errno for failures other than "nothing to read".
   std::size_t receive(int fd, int& error);
 
+  // What was kept of datagram i: at most receive_datagram_capacity bytes.
   std::span<const std::uint8_t> payload(std::size_t i) const;
+  // The length datagram i had on the wire, a truncated one's included.
+  std::size_t arrived_bytes(std::size_t i) const { return headers_[i].msg_len; }
   bool truncated(std::size_t i) const { return (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0; }
   const sockaddr_storage& source(std::size_t i) const { return sources_[i]; }
 

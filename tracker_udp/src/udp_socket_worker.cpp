@@ -7,7 +7,9 @@
 #include <array>
 #include <boost/asio/post.hpp>
 #include <cstring>
+#include <optional>
 
+#include "datagram_source.hpp"
 #include "tracker/runtime/log.hpp"
 
 namespace riptide::udp {
@@ -23,32 +25,6 @@ constexpr int batches_per_turn = 4;
 // A split scrape whose parts have not all come back after this long is abandoned: a channel was
 // full and a part was dropped. The client retries; the slot is freed.
 constexpr std::uint32_t pending_scrape_max_age_seconds = 5;
-
-struct client_address {
-  proto::address_family family;  // the swarm family: a v4-mapped IPv6 source is an IPv4 client
-  std::array<std::uint8_t, 16> address;  // IPv4 as v4-mapped
-  std::uint16_t port;
-  std::uint32_t scope_id;  // IPv6 only
-};
-
-client_address read_source(const sockaddr_storage& source) {
-  client_address client{};
-  if (source.ss_family == AF_INET) {
-    const auto& v4 = reinterpret_cast<const sockaddr_in&>(source);
-    std::array<std::uint8_t, 4> bytes{};
-    std::memcpy(bytes.data(), &v4.sin_addr, 4);
-    client.family = proto::address_family::ipv4;
-    client.address = core::to_address_bytes(bytes);
-    client.port = ntohs(v4.sin_port);
-  } else {
-    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(source);
-    std::memcpy(client.address.data(), &v6.sin6_addr, 16);
-    client.family = IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr) ? proto::address_family::ipv4 : proto::address_family::ipv6;
-    client.port = ntohs(v6.sin6_port);
-    client.scope_id = v6.sin6_scope_id;
-  }
-  return client;
-}
 
 core::peer_event to_peer_event(proto::udp::announce_event event) {
   switch (event) {
@@ -162,7 +138,7 @@ void udp_socket_worker::receive_some(std::uint8_t which) {
     for (std::size_t i = 0; i < count; ++i) {
       const auto packet = inbox_.payload(i);
       counters_.add(counter::received_packets);
-      counters_.add(counter::received_bytes, packet.size());
+      counters_.add(counter::received_bytes, inbox_.arrived_bytes(i));
       if (inbox_.truncated(i)) {
         counters_.add(counter::dropped_unanswerable);
         continue;
@@ -178,11 +154,12 @@ void udp_socket_worker::receive_some(std::uint8_t which) {
 
 void udp_socket_worker::handle_datagram(std::uint8_t which, std::span<const std::uint8_t> packet,
                                         const sockaddr_storage& source, std::uint32_t now) {
-  const client_address client = read_source(source);
-  if (client.port == 0) {  // cannot be answered, and is never a real client
+  const std::optional<datagram_source> sender = answerable_source(source);
+  if (!sender) {
     counters_.add(counter::dropped_unanswerable);
     return;
   }
+  const datagram_source& client = *sender;
 
   runtime::reply_route route;
   route.socket_worker = id_;

@@ -63,8 +63,8 @@ case "$mode" in
 
     expect_one_line "unknown flag" "usage error:" --bogus
 
-    # A file name holding a newline stays on its line (the newline shown as a space).
-    expect_one_line "a file name with a newline" "config error: $work/no file: cannot read:" -c "$work/no"$'\n'"file"
+    # A file name holding a newline stays on its line (the newline written as \x0a).
+    expect_one_line "a file name with a newline" "config error: $work/no\\x0afile: cannot read:" -c "$work/no"$'\n'"file"
 
     # What ends a start-up is one line too, its controls escaped as in the log.
     printf '[access_list]\nmode = "allow"\npath = "%s/a\\u0007b\\n"\n' "$work" >"$work/list_path.toml"

@@ -19,6 +19,7 @@
 
 #include "toml_nesting.hpp"
 #include "tracker/proto/utf8.hpp"
+#include "tracker/runtime/log.hpp"
 
 namespace riptide::config {
 
@@ -177,13 +178,11 @@ std::optional<std::string_view> closest(std::string_view word, const std::vector
   return best;
 }
 
-// Removes control characters so that text from toml11 stays on one line.
+// Text from the file or from toml11 on one line: its controls written as \xNN, as the log writes
+// them. Its backslashes stay as they are: in a key or value quoted as TOML they are TOML's escapes.
 std::string one_line(std::string_view text) {
   std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += (byte < 0x20 || byte == 0x7f) ? ' ' : c;
-  }
+  runtime::append_escaped_controls(out, text, runtime::backslashes::as_is);
   return out;
 }
 

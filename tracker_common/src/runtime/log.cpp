@@ -113,7 +113,7 @@ bool write_with_patience(std::string_view line) {
 
 }  // namespace
 
-void append_escaped_controls(std::string& out, std::string_view text) {
+void append_escaped_controls(std::string& out, std::string_view text, backslashes backslash) {
   constexpr char hex_digits[] = "0123456789abcdef";
   const auto escape = [&](unsigned char byte) {
     out += "\\x";
@@ -124,7 +124,7 @@ void append_escaped_controls(std::string& out, std::string_view text) {
     const auto byte = static_cast<unsigned char>(text[i]);
     if (byte < 0x80) {
       if (byte == '\\') {
-        out += "\\\\";
+        out += backslash == backslashes::doubled ? "\\\\" : "\\";
       } else if (byte < 0x20 || byte == 0x7f) {
         escape(byte);
       } else {

@@ -18,8 +18,10 @@ namespace riptide::runtime {
 
 void set_log_level(config::log_level level);
 // Appends `text` with every byte below 0x20, 0x7F, the C1 controls U+0080..U+009F and the bytes of
-// ill-formed UTF-8 written as \xNN, and `\` as \\.
-void append_escaped_controls(std::string& out, std::string_view text);
+// ill-formed UTF-8 written as \xNN, and `\` as \\ (so that no text passes for an escape) unless
+// kept `as_is` (text whose backslashes are escapes already, as a configuration error's TOML is).
+enum class backslashes { doubled, as_is };
+void append_escaped_controls(std::string& out, std::string_view text, backslashes backslash = backslashes::doubled);
 bool log_enabled(config::log_level level);
 void write_log_line(config::log_level level, std::string_view message);
 // For the error that ends a start-up: "program: message" on one line, without a timestamp,
