@@ -120,6 +120,10 @@ TEST_CASE("lifecycle: datagrams the kernel drops for want of buffer room are cou
   udp_test_client client(client_address(address_family::ipv4, 0), tracker->port());
   // Stopped, the tracker reads nothing: what its socket's few kilobytes cannot hold, the kernel drops.
   tracker->send_signal(SIGSTOP);
+  for (int i = 0; i < 500 && !all_threads_stopped(tracker->pid()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(all_threads_stopped(tracker->pid()));
   const std::vector<std::uint8_t> datagram(100, 0);
   for (int i = 0; i < 2000; ++i) client.send_raw(datagram);
   tracker->send_signal(SIGCONT);

@@ -1,5 +1,5 @@
 #pragma once
-// For the tests that look at a tracker process from outside (privilege drop): its
+// For the tests that look at a tracker process from outside (privilege drop, SIGSTOP): its
 // /proc/PID/status fields, and an environment variable set for the processes a test starts.
 // Header-only.
 
@@ -28,6 +28,24 @@ inline std::string status_field(pid_t pid, const std::string& name) {
     return first;
   }
   return {};
+}
+
+// Whether every thread of `pid` is stopped (SIGSTOP takes effect some time after kill() returns,
+// thread by thread).
+inline bool all_threads_stopped(pid_t pid) {
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  bool any = false;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream status(task.path() / "status");
+    std::string line;
+    while (std::getline(status, line) && line.rfind("State:", 0) != 0) {
+    }
+    const auto letter = line.find_first_not_of(" \t", 6);  // "State:\tT (stopped)"
+    if (letter == std::string::npos || line[letter] != 'T') return false;
+    any = true;
+  }
+  return any && !error;
 }
 
 // Sets an environment variable for the processes started while it lives, and restores it.

@@ -55,9 +55,14 @@ class ws_connection {
   // The tracker stops: sends a close frame ("going away") after what is queued, and detaches once
   // the client answers it (or the connection fails).
   virtual void say_goodbye() = 0;
-  // Keep-alive: sends a ping; drops the connection (no close handshake with a silent client).
+  // Keep-alive: sends a ping.
   virtual void ping() = 0;
-  virtual void time_out() = 0;
+  // Silent past the idle timeout: leaves its swarms, and gets a close frame ("going away") after
+  // what is queued, then a half-close, as after a violation (RFC 6455, 7.1.7: close with a frame);
+  // close_timeout ends it if its client does not close (a dead one never does).
+  virtual void close_idle() = 0;
+  // Stopped reading (write_stalled): dropped, since no close frame could pass its full queue.
+  virtual void drop() = 0;
 
   // limits.idle_timeout_seconds, as Beast's keep-alive pings did it: a connection silent for half
   // the timeout gets one ping, and one silent for all of it is dropped, but never less than half

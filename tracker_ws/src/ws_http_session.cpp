@@ -8,7 +8,6 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/range/iterator_range.hpp>
 #include <array>
 #include <optional>
@@ -179,7 +178,7 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
     return fail(error, "http read");
   }
   const auto& request = parser_.get();
-  if (beast::websocket::is_upgrade(request)) {
+  if (is_websocket_upgrade(request)) {
     if (slot_.monitoring_only()) {  // past max_connections: the tracker is full
       worker_.counters().add(ws_counter::connections_refused);
       auto response = plain_response(request.version(), http::status::service_unavailable, "text/plain",

@@ -344,7 +344,10 @@ void ws_session<Stream>::ping() {
 }
 
 template <typename Stream>
-void ws_session<Stream>::time_out() { close_now(); }
+void ws_session<Stream>::close_idle() { start_closing(websocket::close_code::going_away); }
+
+template <typename Stream>
+void ws_session<Stream>::drop() { close_now(); }
 
 template <typename Stream>
 void ws_session<Stream>::start_closing(std::uint16_t code, bool stay_attached) {

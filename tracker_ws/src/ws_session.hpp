@@ -27,7 +27,7 @@
 // worker (hold_while_waiting), since nothing of its own may be in flight. Each frame counts
 // frame_overhead_bytes on top of its payload, so the byte bound also bounds the number of frames. A connection that stops
 // reading is dropped by limits.write_timeout_seconds (ws_connection::write_stalled). Pings are
-// answered here; idle connections are pinged and dropped by the worker's once-a-second check
+// answered here; idle connections are pinged and closed by the worker's once-a-second check
 // (ws_connection::check_idle), so a connection needs no timer of its own.
 //
 // Closing: a client's close frame is echoed, and the TCP connection closed once the echo is
@@ -74,7 +74,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   void flush() override;  // starts a write unless one is under way or nothing is queued
   void say_goodbye() override;
   void ping() override;
-  void time_out() override;
+  void close_idle() override;
+  void drop() override;
   bool write_in_flight() const override { return writing_frames_ != 0; }
 
  private:

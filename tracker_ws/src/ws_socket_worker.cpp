@@ -571,7 +571,11 @@ void ws_socket_worker::check_idle_connections() {
   // Outside the loop: a connection that times out leaves the table.
   for (const auto& [session, counter] : timed_out_) {
     counters_.add(counter);
-    session->time_out();
+    if (counter == ws_counter::idle_timeouts) {
+      session->close_idle();
+    } else {
+      session->drop();
+    }
   }
 }
 

@@ -1,10 +1,31 @@
 #include "ws_upgrade.hpp"
 
+#include <boost/beast/http/rfc7230.hpp>
+#include <boost/range/iterator_range.hpp>
+
 #include "tracker/proto/websocket_handshake.hpp"
 
 namespace riptide::ws {
 
 namespace http = boost::beast::http;
+
+namespace {
+
+// Whether any line of header `field` lists `token` (case-insensitively).
+bool any_line_lists(const http::request<http::empty_body>& request, http::field field, std::string_view token) {
+  for (const auto& line : boost::make_iterator_range(request.equal_range(field))) {
+    if (http::token_list{line.value()}.exists(token)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool is_websocket_upgrade(const http::request<http::empty_body>& request) {
+  return request.version() >= 11 && request.method() == http::verb::get &&
+         any_line_lists(request, http::field::connection, "upgrade") &&
+         any_line_lists(request, http::field::upgrade, "websocket");
+}
 
 bool names_one_host(const http::request<http::empty_body>& request) {
   return request.version() < 11 || request.count(http::field::host) == 1;

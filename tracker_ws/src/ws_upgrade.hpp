@@ -9,11 +9,17 @@
 
 namespace riptide::ws {
 
+// Whether `request` asks for a WebSocket: an HTTP/1.1 GET whose Connection header holds the token
+// "upgrade" and whose Upgrade header holds "websocket" (RFC 6455, 4.2.1). A header written on
+// several lines is the list of them all (RFC 9110, 5.3), as when a proxy adds its own Connection
+// line: beast::websocket::is_upgrade() reads only the first.
+bool is_websocket_upgrade(const boost::beast::http::request<boost::beast::http::empty_body>& request);
+
 // Whether `request` names its host as HTTP/1.1 requires (RFC 9112, 3.2: exactly one Host line;
 // HTTP/1.0 may leave it out). A server answers 400 to one that does not.
 bool names_one_host(const boost::beast::http::request<boost::beast::http::empty_body>& request);
 
-// The answer to `request`, which beast::websocket::is_upgrade() accepted: 101 Switching
+// The answer to `request`, which is_websocket_upgrade() accepted: 101 Switching
 // Protocols, or 426 (another protocol version; it names 13) or 400 (not one Host, or not one
 // Sec-WebSocket-Key that is the base64 of 16 bytes: RFC 6455, 4.2.1). No extension and no
 // subprotocol is ever selected, so a client offering permessage-deflate sends plain frames.

@@ -488,6 +488,15 @@ TEST_CASE("a WebSocket upgrade that is not one gets 400 saying what an upgrade n
   // A plain request elsewhere is still 404.
   CHECK(raw_exchange("127.0.0.1", tracker.port(), {"GET /announce HTTP/1.1\r\nHost: x\r\n\r\n"}).find(" 404 ") !=
         std::string::npos);
+  // Connection and Upgrade written on two lines each are one list each (a proxy adds its own line).
+  // An empty close frame (masked with a zero key) right behind it ends the connection.
+  const std::string split = raw_exchange(
+      "127.0.0.1", tracker.port(),
+      {"GET /announce HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+       "Upgrade: websocket\r\n" + key_and_version + "\r\n" + std::string("\x88\x80\0\0\0\0", 6)});
+  INFO("response: " << split);
+  CHECK(split.rfind("HTTP/1.1 101 ", 0) == 0);
+  CHECK(split.ends_with(std::string("\x88\x00", 2)));  // the close echoed
 }
 
 TEST_CASE("HEAD, a query string, and other methods on /health and /stats", "[http]") {

@@ -176,6 +176,8 @@ TEST_CASE("protocol violations close the connection with their code", "[framing]
       {"text that is not UTF-8", frame(text_op, "{\"action\":\"scrape\",\"x\":\"\xc3\x28\"}"), 1007},
       {"a reserved opcode", frame(3, valid_json), 1002},
       {"a continuation with no message", frame(continuation_op, valid_json), 1002},
+      // Inside a message, another one is a protocol error first, a binary one too.
+      {"a binary frame inside a fragmented message", frame(text_op, "{", true) + frame(binary_op, valid_json), 1002},
       {"a fragmented ping", frame(ping_op, "p", true), 1002},
       // Only the header of a 64 KiB frame: refused before any of its payload is sent.
       {"a frame over max_message_bytes", std::string("\x81\xfe\xff\xff\x01\x02\x03\x04", 8), 1009},
@@ -208,6 +210,23 @@ TEST_CASE("a client that pings without reading the pongs is dropped as a slow re
   for (int i = 0; i < 2000 && open; ++i) open = client.try_send(pings);
   CHECK_FALSE(open);
   CHECK(stats_show("127.0.0.1", tracker.port(), R"("slow_readers":1)"));
+}
+
+TEST_CASE("an idle connection gets a ping, then a going-away close frame and an orderly close", "[framing]") {
+  // Interval 1 s, idle timeout 2 s: a ping after 1 s of silence, the close after 2.
+  tracker_process tracker(tracker_ws_path(),
+                          ws_config("idle_timeout_seconds = 2\n",
+                                    "[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n"));
+  raw_websocket client(tracker.port());  // sends nothing, and never answers the ping
+  const auto start = std::chrono::steady_clock::now();
+  const auto ping = client.read_frame();
+  CHECK(ping.byte0 == (0x80 | ping_op));
+  const auto close = client.read_frame();
+  CHECK(close.byte0 == (0x80 | close_op));
+  CHECK(close.close_code() == 1001);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::seconds(2));
+  CHECK(client.read_end() == asio::error::eof);
+  CHECK(stats_show("127.0.0.1", tracker.port(), R"("idle_timeouts":1)"));
 }
 
 TEST_CASE("bytes of a frame that never ends do not keep a connection alive", "[framing]") {

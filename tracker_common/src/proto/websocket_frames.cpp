@@ -169,7 +169,8 @@ frame_event frame_reader::next() {
         if (in_message_) return fail(close_code::protocol_error);
         break;
       case opcode::binary:
-        return fail(close_code::unsupported_data);
+        // A new message inside another is a protocol error first (RFC 6455, 5.4), whatever its kind.
+        return fail(in_message_ ? close_code::protocol_error : close_code::unsupported_data);
       case opcode::close:
       case opcode::ping:
       case opcode::pong:

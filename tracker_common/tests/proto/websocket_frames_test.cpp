@@ -209,9 +209,12 @@ TEST_CASE("websocket: each protocol violation fails with its close code") {
   for (const int op : {3, 4, 5, 6, 7, 11, 12, 13, 14, 15}) {
     CHECK(feed(client_frame(spec{.op = static_cast<std::uint8_t>(op), .payload = "x"})) == std::vector{failure(close_code::protocol_error)});
   }
-  // A continuation with no message started; a new text frame inside a fragmented message.
+  // A continuation with no message started; a new text or binary frame inside a fragmented message
+  // (a protocol error before a binary message is an unsupported one).
   CHECK(feed(client_frame(spec{.op = 0, .payload = "x"})) == std::vector{failure(close_code::protocol_error)});
   CHECK(feed(client_frame(spec{.op = 1, .payload = "x", .fin = false}) + text_frame("y")) ==
+        std::vector{failure(close_code::protocol_error)});
+  CHECK(feed(client_frame(spec{.op = 1, .payload = "x", .fin = false}) + client_frame(spec{.op = 2, .payload = "y"})) ==
         std::vector{failure(close_code::protocol_error)});
   // Control frames: never fragmented, at most 125 bytes.
   CHECK(feed(client_frame(spec{.op = 9, .payload = "x", .fin = false})) == std::vector{failure(close_code::protocol_error)});

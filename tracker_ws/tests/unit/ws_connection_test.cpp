@@ -19,7 +19,8 @@ class recording_connection final : public ws_connection {
   }
   void say_goodbye() override {}
   void ping() override {}
-  void time_out() override {}
+  void close_idle() override {}
+  void drop() override {}
   void flush() override {}
   bool write_in_flight() const override { return writing; }
   void replies_settled() override { ++settlements; }

@@ -30,7 +30,8 @@ class recording_connection final : public ws_connection {
   }
   void say_goodbye() override {}
   void ping() override {}
-  void time_out() override {}
+  void close_idle() override {}
+  void drop() override {}
   void flush() override {}
   bool write_in_flight() const override { return false; }
   void replies_settled() override { ++settlements; }
@@ -235,7 +236,8 @@ class flushing_connection final : public ws_connection {
   bool send(std::string, message_kind) override { return true; }
   void say_goodbye() override {}
   void ping() override {}
-  void time_out() override {}
+  void close_idle() override {}
+  void drop() override {}
   bool write_in_flight() const override { return false; }
   void replies_settled() override { ++settlements; }
   int settlements = 0;

@@ -69,5 +69,30 @@ TEST_CASE("an upgrade without one Host or one key of 16 bytes gets 400", "[hands
   CHECK(names_one_host(upgrade_request("13", "dGhlIHNhbXBsZSBub25jZQ==")));
 }
 
+TEST_CASE("an upgrade is read from every line of Connection and Upgrade", "[handshake]") {
+  const auto request = [](std::initializer_list<std::string_view> connection, std::initializer_list<std::string_view> upgrade) {
+    http::request<http::empty_body> built{http::verb::get, "/announce", 11};
+    for (const auto line : connection) built.insert(http::field::connection, line);
+    for (const auto line : upgrade) built.insert(http::field::upgrade, line);
+    return built;
+  };
+  CHECK(is_websocket_upgrade(request({"Upgrade"}, {"websocket"})));
+  CHECK(is_websocket_upgrade(request({"keep-alive, upgrade"}, {"WebSocket"})));
+  // Two lines are one list (RFC 9110, 5.3): a proxy may add its own Connection line first.
+  CHECK(is_websocket_upgrade(request({"keep-alive", "Upgrade"}, {"websocket"})));
+  CHECK(is_websocket_upgrade(request({"Upgrade"}, {"h2c", "websocket"})));
+  CHECK_FALSE(is_websocket_upgrade(request({"keep-alive", "close"}, {"websocket"})));
+  CHECK_FALSE(is_websocket_upgrade(request({"Upgrade"}, {"h2c", "TLS/1.0"})));
+  CHECK_FALSE(is_websocket_upgrade(request({}, {"websocket"})));
+  CHECK_FALSE(is_websocket_upgrade(request({"Upgrade"}, {})));
+  // Only an HTTP/1.1 GET.
+  auto post = request({"Upgrade"}, {"websocket"});
+  post.method(http::verb::post);
+  CHECK_FALSE(is_websocket_upgrade(post));
+  auto old_version = request({"Upgrade"}, {"websocket"});
+  old_version.version(10);
+  CHECK_FALSE(is_websocket_upgrade(old_version));
+}
+
 }  // namespace
 }  // namespace riptide::ws
