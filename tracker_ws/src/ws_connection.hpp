@@ -65,7 +65,7 @@ class ws_connection {
   virtual void drop() = 0;
 
   // limits.idle_timeout_seconds, as Beast's keep-alive pings did it: a connection silent for half
-  // the timeout gets one ping, and one silent for all of it is dropped, but never less than half
+  // the timeout gets one ping, and one silent for all of it is closed, but never less than half
   // the timeout after its ping (a check that comes late, on a loaded machine, pings first).
   // `heard()` costs a store per frame; the worker's once-a-second check turns it into a time, so
   // silence is measured from the first check after the last frame: never more than the truth, at
