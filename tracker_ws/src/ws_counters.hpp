@@ -20,7 +20,7 @@ enum class ws_counter : std::size_t {
                                  // PROXY header's client over that limit (closed)
   proxy_headers_refused,         // network.proxy_protocol: a trusted connection without a valid header
   websocket_sessions,            // successful WebSocket handshakes
-  http_requests,                 // plain HTTP requests (health, stats, 404)
+  http_requests,                 // requests answered with plain HTTP (health, stats, 404, a refused upgrade)
   announces,                     // announce messages without an answer
   answers,                       // announce messages carrying an answer
   scrapes,

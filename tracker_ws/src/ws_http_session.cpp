@@ -5,7 +5,6 @@
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/range/iterator_range.hpp>
@@ -41,11 +40,11 @@ std::optional<http::status> status_for_refused(const boost::system::error_code& 
 }
 
 // A request that means to open a WebSocket (it names the protocol or carries its key) but is not
-// an upgrade Beast accepts: the wrong method or HTTP version, or no Upgrade or Connection header.
-template <typename Request>
-bool attempts_websocket(const Request& request) {
+// an upgrade (is_websocket_upgrade): the wrong method or HTTP version, or no Upgrade or Connection
+// header.
+bool attempts_websocket(const http::request<http::empty_body>& request) {
   return request.count(http::field::sec_websocket_key) != 0 || request.count(http::field::sec_websocket_version) != 0 ||
-         beast::iequals(request[http::field::upgrade], "websocket");
+         header_lists(request, http::field::upgrade, "websocket");
 }
 
 // A whole response to a plain HTTP request; the connection closes after it.
@@ -103,7 +102,9 @@ void ws_http_session<Stream>::run(std::chrono::steady_clock::time_point deadline
 
 template <typename Stream>
 void ws_http_session<Stream>::deadline_passed() {
-  worker_.counters().add(ws_counter::handshake_timeouts);
+  // A client that got its answer and keeps the connection open has not timed out a handshake; the
+  // deadline only ends the wait for it to close.
+  if (!answered_) worker_.counters().add(ws_counter::handshake_timeouts);
   // What is pending ends with operation_aborted, and the session with it.
   boost::system::error_code ignored;
   beast::get_lowest_layer(stream_).close(ignored);
@@ -128,6 +129,7 @@ void ws_http_session<Stream>::answer_plain_http_on_tls_port() {
   http::async_write(beast::get_lowest_layer(stream_), *response_,
                     [self = this->shared_from_this()](const boost::system::error_code& error, std::size_t) {
                       if (error) return;
+                      self->answered_ = true;
                       boost::system::error_code ignored;
                       beast::get_lowest_layer(self->stream_).shutdown(tcp_socket::shutdown_send, ignored);
                       self->drain_until_closed();
@@ -208,6 +210,8 @@ void ws_http_session<Stream>::on_read(const boost::system::error_code& error, st
     }
     auto response = answer_upgrade(request, server_name);
     upgrading_ = response.result() == http::status::switching_protocols;
+    // A refused upgrade (426, 400) is answered as plain HTTP, and counted as such.
+    if (!upgrading_) worker_.counters().add(ws_counter::http_requests);
     do_write(std::move(response));
     return;
   }
@@ -252,6 +256,7 @@ void ws_http_session<Stream>::do_write(http::response<http::string_body> respons
 template <typename Stream>
 void ws_http_session<Stream>::on_write(const boost::system::error_code& error, std::size_t) {
   if (error) return fail(error, "http write");
+  answered_ = true;
   if (upgrading_) {
     // The 101 is out: the connection speaks WebSocket from here, starting with whatever the
     // client sent after its request.

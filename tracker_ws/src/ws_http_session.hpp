@@ -41,7 +41,8 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stre
   void run(std::chrono::steady_clock::time_point deadline);
 
  private:
-  // limits.handshake_timeout_seconds passed: counted, and the connection closed.
+  // limits.handshake_timeout_seconds passed: the connection closed, and counted unless it was
+  // answered (then it only bounded the wait for the client to close).
   void deadline_passed();
   void on_handshake(const boost::system::error_code& error);
   // Plain HTTP sent to the TLS port (OpenSSL saw a request line where a ClientHello belongs): a
@@ -67,6 +68,7 @@ class ws_http_session : public std::enable_shared_from_this<ws_http_session<Stre
   connection_slot slot_;
   ws_socket_worker& worker_;
   bool upgrading_ = false;  // the response being written is a 101
+  bool answered_ = false;   // a response was written: the deadline then only bounds the wait for a close
 };
 
 extern template class ws_http_session<plain_stream>;

@@ -74,7 +74,7 @@ void ws_session<Stream>::wait_for(io_step::wait wait) {
 
 template <typename Stream>
 void ws_session<Stream>::on_ready(const boost::system::error_code& error) {
-  if (socket_closed_) return;
+  if (socket_closed_ || reading_ended_) return;
   io_step step{io_step::wait::none, error, 0};
   if (!step.error) {
     // Into the worker's buffer, unless the reader keeps part of a message: then into its own.
@@ -387,6 +387,7 @@ void ws_session<Stream>::discard_until_eof() {
   // The client may still be sending (the rest of a refused message, its TLS close_notify):
   // closing with unread bytes would reset the connection and could lose what was written last.
   // Half-close, then read and drop until the client closes too, or until the close timer does.
+  reading_ended_ = true;
   boost::system::error_code ignored;
   beast::get_lowest_layer(stream_).shutdown(tcp_socket::shutdown_send, ignored);
   discard_more();
@@ -427,6 +428,7 @@ void ws_session<Stream>::say_close_notify_then_discard() {
     if (socket_closed_ || shutting_down_) return;
     // Still attached after a goodbye: the worker's stop waits for this session until it is done.
     shutting_down_ = true;  // the close timer, armed when closing began, bounds all of it
+    reading_ended_ = true;
     stream_.async_shutdown([self = this->shared_from_this()](const boost::system::error_code& error) {
       if (self->socket_closed_) return;
       if (error) return self->close_now();

@@ -173,6 +173,9 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool resume_posted_ = false;       // replies_settled() posted a resume not run yet
   bool reading_paused_ = false;  // reading_must_wait(): frames wait until the queue drains or replies come
   bool shutting_down_ = false;   // TLS: close_notify under way
+  // Closing after our close frame (a violation, an idle close): the discard or TLS shutdown reads
+  // the socket now, and the session's own read, if one is still waiting, must not (one reader).
+  bool reading_ended_ = false;
   bool flush_due_ = false;       // the worker will call flush() (flush_later)
 };
 

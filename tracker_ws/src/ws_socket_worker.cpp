@@ -393,10 +393,12 @@ void ws_socket_worker::flush_to_request_workers() {
 }
 
 void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
-  counters_.add(ws_counter::dropped_request_queue_full, unsent.size());
+  // Counted per message refused: a scrape split over shards counts once, with its first refused part.
+  std::uint64_t refused_messages = 0;
   for (ws_request& request : unsent) {
     // The client hears that the tracker is busy rather than nothing (an answer expects no reply).
     if (auto* announce = std::get_if<ws_announce_request>(&request)) {
+      ++refused_messages;
       // A place it took goes back: no shard will say so. (One held before stays: the shard holds it.)
       if (announce->took_place) {
         const auto announcer = sessions_.find(announce->input.connection.connection_id);
@@ -412,6 +414,7 @@ void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
     } else if (auto* scrape = std::get_if<ws_scrape_request>(&request)) {
       // Its first unsent part answers it; the others find it closed.
       if (const auto* refused = pending_scrapes_.find(scrape->pending_id)) {
+        ++refused_messages;
         const std::size_t owed = owed_scrape_reply_bytes(refused->results.size());
         pending_scrapes_.close(scrape->pending_id);
         send_to(scrape->connection.connection_id,
@@ -421,6 +424,7 @@ void ws_socket_worker::refuse_unsent(std::vector<ws_request>& unsent) {
       }
     }
   }
+  counters_.add(ws_counter::dropped_request_queue_full, refused_messages);
   unsent.clear();
 }
 

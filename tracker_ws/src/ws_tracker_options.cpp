@@ -240,7 +240,8 @@ std::optional<std::string> validate_ws_tracker_config(const ws_tracker_config& c
     return problem;
   }
   if (const auto proxies = proto::parse_prefix_list(config.network.trusted_proxies); !proxies.bad_entry.empty()) {
-    return "network.trusted_proxies: \"" + proxies.bad_entry + "\" is not an IP address or prefix (such as 10.0.0.0/8)";
+    return "network.trusted_proxies: " + config::toml_quoted(proxies.bad_entry) +
+           " is not an IP address or prefix (such as 10.0.0.0/8)";
   }
   if (config.network.proxy_protocol && config.network.trusted_proxies.find_first_not_of(" \t,") == std::string::npos) {
     return "network.proxy_protocol is true: network.trusted_proxies must list the load balancers that send the header";

@@ -9,22 +9,17 @@ namespace riptide::ws {
 
 namespace http = boost::beast::http;
 
-namespace {
-
-// Whether any line of header `field` lists `token` (case-insensitively).
-bool any_line_lists(const http::request<http::empty_body>& request, http::field field, std::string_view token) {
+bool header_lists(const http::request<http::empty_body>& request, http::field field, std::string_view token) {
   for (const auto& line : boost::make_iterator_range(request.equal_range(field))) {
     if (http::token_list{line.value()}.exists(token)) return true;
   }
   return false;
 }
 
-}  // namespace
-
 bool is_websocket_upgrade(const http::request<http::empty_body>& request) {
   return request.version() >= 11 && request.method() == http::verb::get &&
-         any_line_lists(request, http::field::connection, "upgrade") &&
-         any_line_lists(request, http::field::upgrade, "websocket");
+         header_lists(request, http::field::connection, "upgrade") &&
+         header_lists(request, http::field::upgrade, "websocket");
 }
 
 bool names_one_host(const http::request<http::empty_body>& request) {

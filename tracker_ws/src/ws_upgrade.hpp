@@ -14,6 +14,9 @@ namespace riptide::ws {
 // several lines is the list of them all (RFC 9110, 5.3), as when a proxy adds its own Connection
 // line: beast::websocket::is_upgrade() reads only the first.
 bool is_websocket_upgrade(const boost::beast::http::request<boost::beast::http::empty_body>& request);
+// Whether any line of header `field` lists `token` (a comma-separated list; case-insensitive).
+bool header_lists(const boost::beast::http::request<boost::beast::http::empty_body>& request,
+                  boost::beast::http::field field, std::string_view token);
 
 // Whether `request` names its host as HTTP/1.1 requires (RFC 9112, 3.2: exactly one Host line;
 // HTTP/1.0 may leave it out). A server answers 400 to one that does not.

@@ -476,6 +476,8 @@ TEST_CASE("a WebSocket upgrade that is not one gets 400 saying what an upgrade n
       {"HTTP/1.0", "GET /announce HTTP/1.0\r\nHost: x\r\n" + upgrade_headers + "\r\n"},
       {"POST", "POST /announce HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n" + upgrade_headers + "\r\n"},
       {"no Upgrade header (a proxy took it)", "GET /announce HTTP/1.1\r\nHost: x\r\n" + key_and_version + "\r\n"},
+      {"websocket on a second Upgrade line, no Connection header",
+       "GET /announce HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nUpgrade: websocket\r\n\r\n"},
   };
   for (const auto& [what, request] : cases) {
     INFO(what);

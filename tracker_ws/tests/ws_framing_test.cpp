@@ -145,6 +145,8 @@ TEST_CASE("the handshake is answered with the accept key and no extension", "[fr
   raw_websocket old(tracker.port(), "8");
   CHECK(old.response_head().rfind("HTTP/1.1 426", 0) == 0);
   CHECK(old.response_head().find("Sec-WebSocket-Version: 13") != std::string::npos);
+  // The refused upgrade was answered with plain HTTP, and is counted so, as this request is.
+  CHECK(http_get("127.0.0.1", tracker.port(), "/stats").body.find(R"("http_requests":2)") != std::string::npos);
 }
 
 TEST_CASE("a fragmented announce with a ping between its fragments: pong first, then the reply", "[framing]") {

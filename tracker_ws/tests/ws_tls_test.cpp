@@ -260,6 +260,18 @@ class raw_wss_client {
   }
 
   void write(const std::string& bytes) { asio::write(stream_, asio::buffer(bytes)); }
+  void close() { beast::get_lowest_layer(stream_).close(); }
+  // Says close_notify and waits for the tracker's.
+  boost::system::error_code shut_down() {
+    boost::system::error_code error;
+    stream_.shutdown(error);
+    return error;
+  }
+  std::string read_exactly(std::size_t count) {
+    std::string bytes(count, '\0');
+    asio::read(stream_, asio::buffer(bytes));
+    return bytes;
+  }
 
   // Everything until the connection ends, and how it ended.
   std::pair<std::string, boost::system::error_code> read_to_end() {
@@ -298,16 +310,48 @@ TEST_CASE("over wss:// the tracker's close frame is followed by TLS close_notify
   CHECK(tracker.stop() == 0);
 }
 
+TEST_CASE("over wss:// an idle close is answered and ends in order, read by one reader", "[tls]") {
+  temporary_file certificate("");
+  temporary_file key("");
+  make_certificate("idle", certificate.path(), key.path());
+  // Interval 1 s, idle timeout 2 s: a ping after 1 s of silence, the close after 2. At debug level
+  // a read that fails is logged ("websocket read: ..."): the session's own read must not race the
+  // one that drains the connection after the close frame.
+  tracker_process tracker(
+      tracker_ws_path(),
+      ws_config("idle_timeout_seconds = 2\n",
+                "[tls]\nenabled = true\ncertificate_chain_path = \"" + certificate.path() +
+                    "\"\nprivate_key_path = \"" + key.path() +
+                    "\"\n[protocol]\nannounce_interval_seconds = 1\npeer_timeout_seconds = 2\n[log]\nlevel = \"debug\"\n"));
+  raw_wss_client client(tracker.port());
+  CHECK(client.read_exactly(2) == std::string("\x89\x00", 2));          // the ping, not answered
+  CHECK(client.read_exactly(4) == std::string("\x88\x02\x03\xe9", 4));  // 1001, going away
+  client.write(std::string("\x88\x82\x01\x02\x03\x04\x02\xeb", 8));     // the echo, masked
+  // Then close_notify, answered by the tracker's (an error here is a TCP close without it), and
+  // the TCP close, which a second reader would take for a truncated stream.
+  CHECK_FALSE(client.shut_down());
+  client.close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(tracker.stop() == 0);
+  for (const std::string& line : tracker.log_lines()) {
+    INFO(line);
+    CHECK(line.find("websocket read") == std::string::npos);
+  }
+}
+
 TEST_CASE("plain HTTP sent to the TLS port gets a plain 400 that says so, not a bare reset", "[tls]") {
   temporary_file certificate("");
   temporary_file key("");
   make_certificate("plain", certificate.path(), key.path());
-  tracker_process tracker(tracker_ws_path(), tls_config(certificate.path(), key.path()));
+  tracker_process tracker(tracker_ws_path(),
+                          tls_config(certificate.path(), key.path(), "handshake_timeout_seconds = 1\n"));
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> kept_open;  // answered, never closed by the client
   for (const std::string request : {"GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
                                     "GET /announce HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"}) {
-    asio::io_context io;
-    tcp::socket socket(io);
+    kept_open.push_back(std::make_unique<tcp::socket>(io));
+    tcp::socket& socket = *kept_open.back();
     socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), tracker.port()));
     const timeval timeout{5, 0};
     ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
@@ -323,6 +367,13 @@ TEST_CASE("plain HTTP sent to the TLS port gets a plain 400 that says so, not a 
   }
   // And TLS still works there.
   CHECK(https_get("127.0.0.1", tracker.port(), "/health").reply == "ok");
+  // Past handshake_timeout the two answered connections are closed, but no handshake timed out:
+  // four requests answered with plain HTTP, this one included.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string stats = https_get("127.0.0.1", tracker.port(), "/stats").reply;
+  INFO(stats);
+  CHECK(stats.find(R"("handshake_timeouts":0)") != std::string::npos);
+  CHECK(stats.find(R"("http_requests":4)") != std::string::npos);
   CHECK(tracker.stop() == 0);
 }
 

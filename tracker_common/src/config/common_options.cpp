@@ -21,16 +21,16 @@ std::optional<in6_addr> ipv6_address_of(const std::string& text) {
 
 std::optional<std::string> validate_listen_addresses(const std::string& ipv4_address, const std::string& ipv6_address) {
   if (!ipv4_address.empty() && !is_ipv4_address(ipv4_address)) {
-    return "network.ipv4_address: \"" + ipv4_address + "\" is not an IPv4 address";
+    return "network.ipv4_address: " + toml_quoted(ipv4_address) + " is not an IPv4 address";
   }
   if (!ipv6_address.empty()) {
     const auto address = ipv6_address_of(ipv6_address);
-    if (!address) return "network.ipv6_address: \"" + ipv6_address + "\" is not an IPv6 address";
+    if (!address) return "network.ipv6_address: " + toml_quoted(ipv6_address) + " is not an IPv6 address";
     // ::ffff:a.b.c.d names an IPv4 address, which an IPV6_V6ONLY socket (both trackers' IPv6
     // socket is one, so that each family has its own) can never bind: the run would fail with EINVAL.
     if (IN6_IS_ADDR_V4MAPPED(&*address)) {
-      return "network.ipv6_address: \"" + ipv6_address +
-             "\" is an IPv4-mapped address, which the IPv6-only socket cannot bind (use network.ipv4_address)";
+      return "network.ipv6_address: " + toml_quoted(ipv6_address) +
+             " is an IPv4-mapped address, which the IPv6-only socket cannot bind (use network.ipv4_address)";
     }
   }
   if (ipv4_address.empty() && ipv6_address.empty()) {
@@ -52,7 +52,7 @@ std::optional<std::string> validate_access_and_privileges(const access_list_conf
     return "privileges.chroot_path is set but privileges.drop is false: the chroot would not happen";
   }
   if (!privileges.chroot_path.empty() && privileges.chroot_path.front() != '/') {
-    return "privileges.chroot_path: \"" + privileges.chroot_path + "\" is not an absolute path";
+    return "privileges.chroot_path: " + toml_quoted(privileges.chroot_path) + " is not an absolute path";
   }
   return std::nullopt;
 }

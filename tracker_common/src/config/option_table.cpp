@@ -23,22 +23,7 @@
 
 namespace riptide::config {
 
-std::string option_spec::full_name() const { return std::string(section) + "." + std::string(key); }
-
-namespace {
-
-// Messages quote user text (keys, strings); they stay one line and a readable length.
-constexpr std::size_t max_quoted_length = 60;
-
-bool is_bare_key(std::string_view key) {
-  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
-// A TOML basic string: quotes, backslashes and control characters escaped, so that the result is
-// one line whatever the input holds. Non-ASCII UTF-8 passes through.
-std::string quote(std::string_view text) {
+std::string toml_quoted(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
@@ -65,9 +50,22 @@ std::string quote(std::string_view text) {
   return out;
 }
 
+std::string option_spec::full_name() const { return std::string(section) + "." + std::string(key); }
+
+namespace {
+
+// Messages quote user text (keys, strings); they stay one line and a readable length.
+constexpr std::size_t max_quoted_length = 60;
+
+bool is_bare_key(std::string_view key) {
+  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
 std::string quote_short(std::string_view text) {
-  if (text.size() <= max_quoted_length) return quote(text);
-  return quote(text.substr(0, max_quoted_length)) + "...";
+  if (text.size() <= max_quoted_length) return toml_quoted(text);
+  return toml_quoted(text.substr(0, max_quoted_length)) + "...";
 }
 
 std::string key_text(std::string_view key) { return is_bare_key(key) ? std::string(key) : quote_short(key); }
@@ -100,7 +98,7 @@ std::string render_value(const option_value& value) {
   if (const auto* n = std::get_if<std::uint64_t>(&value)) return std::to_string(*n);
   if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   if (const auto* x = std::get_if<double>(&value)) return render_real(*x);
-  return quote(std::get<std::string>(value));
+  return toml_quoted(std::get<std::string>(value));
 }
 
 // "an integer from 1 to 86400", "true or false", ...: what a key accepts, for comments and errors.
@@ -114,7 +112,7 @@ std::string expectation(const option_spec& spec) {
       std::string out = "one of ";
       for (std::size_t i = 0; i < spec.names.size(); ++i) {
         if (i > 0) out += ", ";
-        out += quote(spec.names[i]);
+        out += toml_quoted(spec.names[i]);
       }
       return out;
     }
@@ -178,8 +176,9 @@ std::optional<std::string_view> closest(std::string_view word, const std::vector
   return best;
 }
 
-// Text from the file or from toml11 on one line: its controls written as \xNN, as the log writes
-// them. Its backslashes stay as they are: in a key or value quoted as TOML they are TOML's escapes.
+// A message on one line: any control still in it (toml11 quotes the file's text) written as \xNN,
+// as the log writes them. Its backslashes stay as they are: the values it quotes are TOML strings
+// (toml_quoted), whose backslashes are TOML's escapes.
 std::string one_line(std::string_view text) {
   std::string out;
   runtime::append_escaped_controls(out, text, runtime::backslashes::as_is);
@@ -323,8 +322,11 @@ std::optional<option_value> check_value(const option_spec& spec, const toml::val
 namespace detail {
 
 config_error make_error(std::string_view where, std::string_view what) {
-  // `where` names the file as given on the command line, which may hold any byte but NUL.
-  return config_error{"config error: " + one_line(where) + ": " + one_line(what)};
+  // `where` names the file as given on the command line, which may hold any byte but NUL: escaped
+  // as the log escapes, its backslashes doubled (it is no TOML). Values in `what` are TOML-quoted.
+  std::string file;
+  runtime::append_escaped_controls(file, where);
+  return config_error{"config error: " + file + ": " + one_line(what)};
 }
 
 std::string render_toml(std::string_view program, std::span<const section_spec> sections,
@@ -382,7 +384,7 @@ std::string render_markdown(std::span<const section_spec> sections, std::span<co
         case option_kind::string: accepted = "string"; break;
         case option_kind::enumeration:
           for (std::size_t n = 0; n < spec.names.size(); ++n) {
-            accepted += (n > 0 ? ", `" : "`") + quote(spec.names[n]) + "`";
+            accepted += (n > 0 ? ", `" : "`") + toml_quoted(spec.names[n]) + "`";
           }
           break;
         case option_kind::real:

@@ -74,26 +74,35 @@ TEST_CASE("a message that is not UTF-8 gets no reply: the session is told to clo
   CHECK(connection.sent.size() == 2);
 }
 
-// A socket worker with one request worker whose channel holds 16 requests and that nobody drains.
+// A socket worker with request workers (one by default) whose channels hold 16 requests each and
+// that nobody drains.
 struct worker_with_full_channel {
-  static ws_tracker_config config_with(std::uint32_t max_torrents_per_connection) {
+  static ws_tracker_config config_with(std::uint32_t max_torrents_per_connection, std::uint16_t request_workers) {
     ws_tracker_config config;
-    config.workers.request_workers = 1;
+    config.workers.request_workers = request_workers;
     config.channels.request_queue_capacity = 16;
     config.limits.max_torrents_per_connection = max_torrents_per_connection;
     return config;
   }
-  static ws_swarm_access swarms_of(ws_request_inbox& requests, ws_response_inbox& responses) {
+  static std::vector<std::unique_ptr<ws_request_inbox>> inboxes(std::uint16_t count) {
+    std::vector<std::unique_ptr<ws_request_inbox>> made;
+    for (std::uint16_t i = 0; i < count; ++i) made.push_back(std::make_unique<ws_request_inbox>(1, 16));
+    return made;
+  }
+  static ws_swarm_access swarms_of(const std::vector<std::unique_ptr<ws_request_inbox>>& requests,
+                                   ws_response_inbox& responses) {
     ws_swarm_access swarms;
-    swarms.request_inboxes = {&requests};
+    for (const auto& inbox : requests) swarms.request_inboxes.push_back(inbox.get());
     swarms.responses = &responses;
     return swarms;
   }
 
-  explicit worker_with_full_channel(std::uint32_t max_torrents_per_connection = 256)
-      : config(config_with(max_torrents_per_connection)),
+  explicit worker_with_full_channel(std::uint32_t max_torrents_per_connection = 256, std::uint16_t request_workers = 1)
+      : config(config_with(max_torrents_per_connection, request_workers)),
         access_list(std::get<std::unique_ptr<runtime::access_list_holder>>(
             runtime::access_list_holder::create(config.access_list))),
+        router(core::siphash_key{1, 2}, request_workers),
+        requests(inboxes(request_workers)),
         worker(0, config, ws_socket_worker_services{*access_list, clock, router, limiter, heap_trim, {}, {&counters}},
                swarms_of(requests, responses), counters, nullptr) {
     connection.attach_to(worker);
@@ -102,10 +111,10 @@ struct worker_with_full_channel {
   ws_tracker_config config;
   std::unique_ptr<runtime::access_list_holder> access_list;
   const runtime::tracker_clock clock;
-  const core::shard_router router{core::siphash_key{1, 2}, 1};
+  const core::shard_router router;
   connection_limiter limiter{100, 100};
   process_heap_trim heap_trim{1, false};
-  ws_request_inbox requests{1, 16};
+  std::vector<std::unique_ptr<ws_request_inbox>> requests;  // one per request worker
   ws_response_inbox responses{1, 64};
   ws_counters counters;
   recording_connection connection;  // outlives the worker, which holds a pointer to it
@@ -138,7 +147,7 @@ TEST_CASE("requests a full channel refuses are counted and told the tracker is b
   }
   // The 16 that fit are in the channel, in order.
   ws_request taken[32];
-  CHECK(f.requests.receive(taken, 32, 0) == 16);
+  CHECK(f.requests[0]->receive(taken, 32, 0) == 16);
 }
 
 TEST_CASE("with request workers each routed announce owes its connection a reply until it comes back", "[socket_worker]") {
@@ -196,6 +205,21 @@ TEST_CASE("with request workers a scrape owes its connection a bound that grows 
   CHECK(connection.sent.size() == 2);
   CHECK(connection.settlements == 2);
   CHECK(connection.owed_reply_bytes() == owed_by_16);
+}
+
+TEST_CASE("a scrape split over request workers counts once when full channels refuse it", "[socket_worker]") {
+  worker_with_full_channel f(256, 2);
+  auto& connection = f.connection;
+  // 20 scrapes of 64 hashes, each in both shards: 16 fit, the last 4 are refused in both.
+  for (int i = 0; i < 20; ++i) f.worker.handle_message(connection, scrape_text(64));
+  f.worker.stop();
+  f.worker.run();
+  CHECK(connection.sent.size() == 4);
+  for (const auto& text : connection.sent) CHECK(text.find("tracker busy, scrape again later") != std::string::npos);
+  CHECK(f.counters.get(ws_counter::dropped_request_queue_full) == 4);
+  ws_request taken[32];
+  CHECK(f.requests[0]->receive(taken, 32, 0) == 16);
+  CHECK(f.requests[1]->receive(taken, 32, 0) == 16);
 }
 
 std::string announce_of_torrent(std::uint8_t torrent) {

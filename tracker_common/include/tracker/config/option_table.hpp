@@ -72,6 +72,11 @@ struct config_error {
   std::string message;
 };
 
+// `text` as a TOML basic string: quotes, backslashes and control characters escaped, so that the
+// result is one line whatever the input holds; non-ASCII UTF-8 passes through. For messages that
+// quote a value the file gave.
+std::string toml_quoted(std::string_view text);
+
 namespace detail {
 
 // The non-template core, in option_table.cpp. `values[i]` belongs to `options[i]`.

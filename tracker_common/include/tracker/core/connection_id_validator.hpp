@@ -25,8 +25,8 @@
 
 namespace riptide::core {
 
-// An address as 16 bytes: IPv6 as is, IPv4 as its v4-mapped form (::ffff:a.b.c.d), so that a
-// v4-mapped source and the same plain IPv4 source share ids.
+// An address as 16 bytes: IPv6 as is, IPv4 as its v4-mapped form (::ffff:a.b.c.d), one key space
+// for both families (no IPv6 source is v4-mapped: tracker_udp drops such forged ones).
 using address_bytes = std::array<std::uint8_t, 16>;
 
 address_bytes to_address_bytes(const std::array<std::uint8_t, 4>& ipv4);
