@@ -74,7 +74,8 @@ config::option_table<udp_load_config> make_table() {
                                  [](auto& c) -> auto& { return c.peers.seeder_probability; },
                                  "Chance that a peer is a seeder (announces left = 0)."));
   options.push_back(option::boolean("peers", "warmup", [](auto& c) -> auto& { return c.peers.warmup; },
-                                    "Before measuring, every peer announces `started` once, so the swarms are full."));
+                                    "Before measuring, every peer announces `started` once, so the swarms are full "
+                                    "(for at most 120 s; then the run measures anyway, and says so)."));
   return {"load_test udp", std::move(sections), std::move(options), validate_udp_load_config};
 }
 
@@ -82,12 +83,25 @@ config::option_table<udp_load_config> make_table() {
 
 std::optional<std::string> validate_udp_load_config(const udp_load_config& config) {
   if (!is_ip_address(config.target.address)) {
-    return "target.address: \"" + config.target.address + "\" is not a numeric IP address";
+    return "target.address: " + config::toml_quoted(config.target.address) + " is not a numeric IP address";
   }
   if (config.requests.connect_weight + config.requests.announce_weight + config.requests.scrape_weight == 0) {
     return "requests.connect_weight, announce_weight and scrape_weight are all 0: nothing to send";
   }
   const std::uint64_t sockets = std::uint64_t{config.run.threads} * config.run.sockets_per_thread;
+  if (!config.run.first_source_address.empty()) {
+    in_addr first{};
+    if (inet_pton(AF_INET, config.run.first_source_address.c_str(), &first) != 1) {
+      return "run.first_source_address: " + config::toml_quoted(config.run.first_source_address) +
+             " is not an IPv4 address";
+    }
+    // Each socket binds the next address: on loopback the last one must still be in 127.0.0.0/8.
+    const std::uint64_t first_host = ntohl(first.s_addr);
+    if ((first_host >> 24) == 127 && ((first_host + sockets - 1) >> 24) != 127) {
+      return "run.first_source_address: " + config::toml_quoted(config.run.first_source_address) + " plus " +
+             std::to_string(sockets) + " sockets (run.threads * run.sockets_per_thread) leaves 127.0.0.0/8";
+    }
+  }
   in6_addr v6{};
   const bool ipv6 = inet_pton(AF_INET6, config.target.address.c_str(), &v6) == 1;
   if ((ipv6 || config.run.first_source_address.empty()) && config.peers.count > ports_per_socket) {

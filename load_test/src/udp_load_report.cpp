@@ -64,6 +64,7 @@ std::string format_summary_json(const udp_load_config& config, const udp_load_su
   json["latency_us_p99"] = r.latency_us.percentile(0.99);
   json["latency_us_p999"] = r.latency_us.percentile(0.999);
   json["latency_us_max"] = r.latency_us.max();
+  json["latency_samples"] = r.latency_us.count();  // the answers: error and malformed replies are not timed
   json["first_error"] = r.first_error;
   json["first_malformed"] = r.first_malformed;
   return boost::json::serialize(json) + "\n";

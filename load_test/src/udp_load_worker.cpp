@@ -16,7 +16,8 @@ namespace riptide::load_test {
 namespace {
 
 constexpr std::size_t receive_batch = 64;
-constexpr std::size_t datagram_capacity = 2048;
+// Holds the largest reply a valid request can get: an announce with 200 IPv6 peers is 3,620 bytes.
+constexpr std::size_t datagram_capacity = 4096;
 constexpr unsigned slot_bits = 10;  // transaction id = sequence << 10 | slot: at most 1024 in flight
 
 std::uint64_t monotonic_ns() {
@@ -163,16 +164,14 @@ void udp_load_worker::run() {
     }
     if (phase == load_phase::drain && in_flight() == 0) break;
 
-    bool window_open = false;
+    bool more_to_send = false;
     if (phase == load_phase::warmup || phase == load_phase::measure) {
-      for (load_socket& socket : sockets_) {
-        fill_window(socket, phase, now);
-        window_open = window_open || !socket.free_slots.empty();
-      }
+      for (load_socket& socket : sockets_) more_to_send = fill_window(socket, phase, now) || more_to_send;
     }
 
-    // Block briefly only when there is nothing more to send right now.
-    const int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), window_open ? 0 : 1);
+    // Block briefly only when there is nothing more to send right now (every window full, or
+    // waiting for connect replies or for the warm-up to end): not a spin on a silent tracker.
+    const int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), more_to_send ? 0 : 1);
     const std::uint64_t received_at = monotonic_ns();
     for (int i = 0; i < ready; ++i) receive(sockets_[events[static_cast<std::size_t>(i)].data.u32], received_at);
 
@@ -183,19 +182,23 @@ void udp_load_worker::run() {
   }
 }
 
-void udp_load_worker::fill_window(load_socket& socket, load_phase phase, std::uint64_t now_ns) {
+bool udp_load_worker::fill_window(load_socket& socket, load_phase phase, std::uint64_t now_ns) {
   auto& packets = send_buffers_;
   std::array<std::uint16_t, receive_batch> packet_slots{};
   std::size_t count = 0;
+  bool nothing_due = false;
   while (!socket.free_slots.empty() && count < receive_batch) {
     const std::uint16_t slot = socket.free_slots.back();
     packets[count].clear();
-    if (!build_request(socket, phase, now_ns, slot, packets[count])) break;
+    if (!build_request(socket, phase, now_ns, slot, packets[count])) {
+      nothing_due = true;
+      break;
+    }
     socket.free_slots.pop_back();
     packet_slots[count] = slot;
     ++count;
   }
-  if (count == 0) return;
+  if (count == 0) return false;
 
   std::array<iovec, receive_batch> vectors{};
   std::array<mmsghdr, receive_batch> headers{};
@@ -216,6 +219,7 @@ void udp_load_worker::fill_window(load_socket& socket, load_phase phase, std::ui
     socket.free_slots.push_back(packet_slots[i]);
   }
   live_counters::bump(live_.sent, static_cast<std::uint64_t>(sent));
+  return !nothing_due && !socket.free_slots.empty();
 }
 
 bool udp_load_worker::build_request(load_socket& socket, load_phase phase, std::uint64_t now_ns, std::uint16_t slot,
@@ -348,6 +352,8 @@ void udp_load_worker::handle_reply(load_socket& socket, std::span<const std::uin
       case reply_verdict::ok:
         ++results_.replies[kind];
         if (request.expected.kind == request_kind::announce) results_.announce_peers += check.peers;
+        // Only answers are timed: a quick refusal or a broken reply is no fast answer.
+        results_.latency_us.record((now_ns - request.sent_ns) / 1000);
         break;
       case reply_verdict::error_reply:
         ++results_.error_replies;
@@ -358,7 +364,6 @@ void udp_load_worker::handle_reply(load_socket& socket, std::span<const std::uin
         if (results_.first_malformed.empty()) results_.first_malformed = check.problem;
         break;
     }
-    results_.latency_us.record((now_ns - request.sent_ns) / 1000);
   }
   request.used = false;
   socket.free_slots.push_back(static_cast<std::uint16_t>(slot));

@@ -101,7 +101,9 @@ class udp_load_worker {
 
   void open_socket(load_socket& socket);
   bool warmed_up() const;
-  void fill_window(load_socket& socket, load_phase phase, std::uint64_t now_ns);
+  // Sends what the socket's free slots allow; true if it could send more at once (slots free and
+  // a request due), false when it must wait for replies, a connect reply or the next phase.
+  bool fill_window(load_socket& socket, load_phase phase, std::uint64_t now_ns);
   bool build_request(load_socket& socket, load_phase phase, std::uint64_t now_ns, std::uint16_t slot,
                      std::vector<std::uint8_t>& packet);
   void receive(load_socket& socket, std::uint64_t now_ns);

@@ -77,10 +77,11 @@ std::optional<std::string> validate_ws_load_config(const ws_load_config& config)
   in_addr v4{};
   if (inet_pton(AF_INET, config.target.address.c_str(), &v4) != 1 &&
       inet_pton(AF_INET6, config.target.address.c_str(), &v6) != 1) {
-    return "target.address: \"" + config.target.address + "\" is not a numeric IP address";
+    return "target.address: " + config::toml_quoted(config.target.address) + " is not a numeric IP address";
   }
   if (!config.run.first_source_address.empty() && inet_pton(AF_INET, config.run.first_source_address.c_str(), &v4) != 1) {
-    return "run.first_source_address: \"" + config.run.first_source_address + "\" is not an IPv4 address";
+    return "run.first_source_address: " + config::toml_quoted(config.run.first_source_address) +
+           " is not an IPv4 address";
   }
   if (config.requests.announce_weight + config.requests.scrape_weight == 0) {
     return "requests.announce_weight and scrape_weight are both 0: nothing to send";

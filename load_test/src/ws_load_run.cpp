@@ -121,7 +121,10 @@ int run_ws_load(const ws_load_config& config, bool json_summary) {
   }
   const std::uint64_t measured_requests =
       summary.measured.of(ws_sent::announce) + summary.measured.of(ws_sent::scrape);
-  if (measured_requests != 0 && nothing(summary.measured.received)) {
+  // Nothing asked and nothing answered is a failure too once the tracker has closed every
+  // connection: none was left to ask on.
+  const bool none_open = summary.total.closed >= summary.total.connected;
+  if ((measured_requests != 0 || none_open) && nothing(summary.measured.received)) {
     std::fprintf(stderr, "load_test: the tracker at %s://%s:%u answered nothing in the measured %.1f s\n", scheme,
                  config.target.address.c_str(), static_cast<unsigned>(config.target.port), measured_seconds);
     return 1;

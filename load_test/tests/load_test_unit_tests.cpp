@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "latency_histogram.hpp"
+#include "udp_load_options.hpp"
 #include "udp_reply_check.hpp"
 #include "workload.hpp"
 
@@ -153,4 +154,16 @@ TEST_CASE("reply check: good replies pass, wrong ones are malformed, errors are 
   CHECK(check_reply(std::span<const std::uint8_t>(packet.data(), 12), {request_kind::connect, 3, 0, 0,
                                                                       proto::address_family::ipv4})
             .verdict == reply_verdict::malformed);
+}
+
+TEST_CASE("udp config: a source address that is no IPv4 address or runs out of loopback is refused", "[load_test]") {
+  udp_load_config config;
+  CHECK_FALSE(validate_udp_load_config(config).has_value());
+  config.run.first_source_address = "garbage";
+  CHECK(validate_udp_load_config(config).value_or("").starts_with("run.first_source_address: \"garbage\""));
+  // 8 sockets from 127.255.255.250 reach 128.0.0.1, which no loopback socket can bind.
+  config.run.first_source_address = "127.255.255.250";
+  CHECK(validate_udp_load_config(config).value_or("").find("leaves 127.0.0.0/8") != std::string::npos);
+  config.run.first_source_address = "127.255.255.248";  // the 8th socket gets 127.255.255.255
+  CHECK_FALSE(validate_udp_load_config(config).has_value());
 }

@@ -207,33 +207,50 @@ TEST_CASE("load_test ws: a listener that never answers gives connect failures at
   CHECK(summary.at("closed").as_int64() == 0);
 }
 
-TEST_CASE("load_test ws: a tracker that stops answering after the warm-up fails the run and counts the unanswered",
-          "[load_test][integration]") {
-  tracker_process tracker(TRACKER_WS_PATH, tracker_config);
-  // Stopped (SIGSTOP: its sockets still take what is sent) once it has answered every connection's
-  // warm-up announce, so the measured window that follows gets nothing.
-  std::thread stopper([&tracker] {
+// Runs load_test against `tracker` and sends the tracker `signal_number` once it has answered the
+// warm-up announce of each of the 200 connections (within 20 s): with the tracker answering nothing
+// after that, the run must fail saying so. Returns its summary.
+boost::json::object run_failed_after_warmup(const tracker_process& tracker, int signal_number) {
+  std::thread signaller([&tracker, signal_number] {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline && announces_counted(tracker.port()).value_or(0) < 200) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    tracker.send_signal(SIGSTOP);
+    tracker.send_signal(signal_number);
   });
   const auto result = run_load_test(tracker.port(), false, "threads = 2\nwarmup_timeout_seconds = 20\n");
-  stopper.join();
-  tracker.send_signal(SIGCONT);
+  signaller.join();
   INFO("stderr: " << result.standard_error);
   CHECK(result.exit_status == 1);
   CHECK(result.standard_error.find("answered nothing in the measured") != std::string::npos);
-  const auto summary = boost::json::parse(result.standard_output).as_object();
+  auto summary = boost::json::parse(result.standard_output).as_object();
   INFO(boost::json::serialize(summary));
   CHECK(summary.at("total_received_announce_response").as_int64() >= 200);  // the warm-up was answered
   CHECK(summary.at("received_announce_response").as_int64() == 0);
+  return summary;
+}
+
+TEST_CASE("load_test ws: a tracker that stops answering after the warm-up fails the run and counts the unanswered",
+          "[load_test][integration]") {
+  tracker_process tracker(TRACKER_WS_PATH, tracker_config);
+  // SIGSTOP: its sockets still take what is sent, and nothing is answered.
+  const auto summary = run_failed_after_warmup(tracker, SIGSTOP);
+  tracker.send_signal(SIGCONT);
+  INFO(boost::json::serialize(summary));
   const auto requests = summary.at("sent_announce").as_int64() + summary.at("sent_scrape").as_int64();
   CHECK(requests > 0);
   CHECK(summary.at("unanswered").as_int64() == requests);
   CHECK(summary.at("announce_latency_samples").as_int64() == 0);
   CHECK(tracker.stop() == 0);
+}
+
+TEST_CASE("load_test ws: a tracker that closes every connection after the warm-up fails the run",
+          "[load_test][integration]") {
+  tracker_process tracker(TRACKER_WS_PATH, tracker_config);
+  // SIGTERM: a close frame to every connection, then it exits: no connection is left to ask on.
+  const auto summary = run_failed_after_warmup(tracker, SIGTERM);
+  INFO(boost::json::serialize(summary));
+  CHECK(summary.at("closed").as_int64() == summary.at("connected").as_int64());
 }
 
 TEST_CASE("load_test ws: slots of a schedule it cannot keep are counted as missed, not made up",
