@@ -62,6 +62,17 @@ class port_holder {
   std::uint16_t port_ = 0;
 };
 
+// Stops the tracker (gracefully) and returns the statistics line it logs at the stop.
+std::string stop_line(tracker_process& tracker) {
+  CHECK(tracker.stop() == 0);
+  const auto& lines = tracker.log_lines();
+  const auto last = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("at the stop, over the last ") != std::string::npos;
+  });
+  REQUIRE(last != lines.end());
+  return *last;
+}
+
 TEST_CASE("lifecycle: SIGTERM stops the tracker gracefully with exit status 0", "[udp][lifecycle]") {
   const auto tracker = start_tracker(tracker_config());
   CHECK(tracker->has_ipv4());
@@ -79,17 +90,12 @@ TEST_CASE("lifecycle: the stop logs what came since the last statistics line", "
   udp_test_client v4(client_address(address_family::ipv4, 0), tracker->port());
   v4.connect();
   v4.announce_ok(v4.make_announce(make_info_hash(901), 7001));
-  CHECK(tracker->stop() == 0);
-  const auto& lines = tracker->log_lines();
-  const auto last = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
-    return line.find("at the stop, over the last ") != std::string::npos;
-  });
-  REQUIRE(last != lines.end());
-  INFO(*last);
+  const std::string last = stop_line(*tracker);
+  INFO(last);
   // One connect and one announce, at a rate over those seconds: not zero.
-  CHECK(last->find("stats: requests/s connect=0.0 ") == std::string::npos);
-  CHECK(last->find(" announce=0.0 scrape") == std::string::npos);
-  CHECK(last->find("peers=1 ") != std::string::npos);
+  CHECK(last.find("stats: requests/s connect=0.0 ") == std::string::npos);
+  CHECK(last.find(" announce=0.0 scrape") == std::string::npos);
+  CHECK(last.find("peers=1 ") != std::string::npos);
 }
 
 TEST_CASE("lifecycle: bytes in count a datagram too long to read at its length on the wire", "[udp][lifecycle]") {
@@ -102,19 +108,14 @@ TEST_CASE("lifecycle: bytes in count a datagram too long to read at its length o
   // The stop line gives a rate over its seconds, printed to the millisecond: a few hundred of
   // them make the product exact to a fraction of a per cent.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  CHECK(tracker->stop() == 0);
-  const auto& lines = tracker->log_lines();
-  const auto last = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
-    return line.find("at the stop, over the last ") != std::string::npos;
-  });
-  REQUIRE(last != lines.end());
-  INFO(*last);
+  const std::string last = stop_line(*tracker);
+  INFO(last);
   const auto number_after = [&](const std::string& label) {
-    const auto at = last->find(label);
+    const auto at = last.find(label);
     REQUIRE(at != std::string::npos);
-    return std::stod(last->substr(at + label.size()));
+    return std::stod(last.substr(at + label.size()));
   };
-  CHECK(last->find(" unanswerable=10 ") != std::string::npos);
+  CHECK(last.find(" unanswerable=10 ") != std::string::npos);
   // 30,016 bytes with the 16-byte connect, not 2,048 for each of the ten.
   const double bytes_in = number_after("bytes/s in=") * number_after("over the last ");
   CHECK(bytes_in > 30016 * 0.99);

@@ -331,7 +331,13 @@ TEST_CASE("over wss:// an idle close is answered and ends in order, read by one 
   // the TCP close, which a second reader would take for a truncated stream.
   CHECK_FALSE(client.shut_down());
   client.close();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Done once the tracker has let the connection go: /stats then counts only its own.
+  bool released = false;
+  for (int i = 0; i < 250 && !released; ++i) {
+    released = https_get("127.0.0.1", tracker.port(), "/stats").reply.find(R"({"connections":1,)") != std::string::npos;
+    if (!released) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(released);
   CHECK(tracker.stop() == 0);
   for (const std::string& line : tracker.log_lines()) {
     INFO(line);
